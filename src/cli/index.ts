@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * The `sora-kit` executable: one program, one subcommand per file in this folder.
+ * Each subcommand module exports `register(program)`; this file only wires them together.
+ */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { register as registerSpec } from './spec.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('sora-kit')
+    .description('Mock server and conformance test kit for the Sora platform API (/sora/v1).')
+    .version(version)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  registerSpec(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`sora-kit: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  });
