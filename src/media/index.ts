@@ -1,0 +1,109 @@
+/**
+ * sora-kit/media: deterministic, real media for the Sora platform mock, and media inspection.
+ *
+ * generate*  pure functions of a Recipe (same recipe -> same bytes)
+ * createMediaStore  the lazy, bounded, de-duplicating cache the mock serves media through
+ */
+import { createMediaCache, type MediaCache } from './cache.js';
+import { encodePng } from './png.js';
+import { encodeRecipe, type Recipe } from './recipe.js';
+import { SCENE_UNIT, buildScene, renderFrame } from './scene.js';
+import { generateSpritesheet, generateThumbnail, generateVideo } from './video.js';
+
+export * from './recipe.js';
+export {
+  INK,
+  PLATE,
+  PROGRESS_FILL,
+  PROGRESS_TRACK,
+  SCENE_UNIT,
+  WATERMARK_TEXT,
+  WATERMARK_UNITS,
+  buildScene,
+  frameAtTime,
+  progressUnits,
+  renderFrame,
+  sceneColourAt,
+  scenePalette,
+  type Rgb,
+  type RgbImage,
+  type Scene,
+  type ScenePalette,
+} from './scene.js';
+export {
+  SPRITE_COLUMNS,
+  SPRITE_ROWS,
+  SPRITE_UNIT_PX,
+  THUMBNAIL_UNIT_PX,
+  generateSpritesheet,
+  generateThumbnail,
+  generateVideo,
+  spritesheetFrames,
+  thumbnailFrame,
+  videoFrameSource,
+} from './video.js';
+export { encodePng } from './png.js';
+export { encodeWebpLossless } from './webp.js';
+export { encodeJpeg } from './jpeg.js';
+export { createMediaCache, type MediaCache, type MediaCacheOptions } from './cache.js';
+export type { MbContent, VideoFrameSource, EncodeVideoOptions, Ycbcr } from './h264/types.js';
+export * from './inspect.js';
+
+/** The image of an image recipe (or frame 0 of a video recipe), as PNG at the spec's size. */
+export function generateImage(recipe: Recipe): Uint8Array {
+  return encodePng(renderFrame(buildScene(recipe), 0, SCENE_UNIT));
+}
+
+/** What `GET /videos/{id}/content?variant=` and image URLs can ask for. */
+export type MediaVariant = 'image' | 'video' | 'thumbnail' | 'spritesheet';
+
+export const MEDIA_CONTENT_TYPES: Record<MediaVariant, string> = {
+  image: 'image/png',
+  video: 'video/mp4',
+  thumbnail: 'image/webp',
+  spritesheet: 'image/jpeg',
+};
+
+const VARIANTS_OF: Record<Recipe['kind'], readonly MediaVariant[]> = {
+  image: ['image', 'thumbnail'],
+  video: ['video', 'thumbnail', 'spritesheet'],
+};
+
+/** Generate one variant of a recipe; asking for a variant the kind does not have is a TypeError. */
+export async function generateMedia(recipe: Recipe, variant: MediaVariant): Promise<Uint8Array> {
+  if (!VARIANTS_OF[recipe.kind].includes(variant)) {
+    throw new TypeError(
+      `variant '${variant}' does not exist for ${recipe.kind} media; accepted: ${VARIANTS_OF[recipe.kind].join(', ')}`,
+    );
+  }
+  if (variant === 'thumbnail') return generateThumbnail(recipe);
+  if (recipe.kind === 'image') return generateImage(recipe);
+  return variant === 'video' ? generateVideo(recipe) : generateSpritesheet(recipe);
+}
+
+export interface MediaFile {
+  bytes: Uint8Array;
+  contentType: string;
+  /** Cache key: variant + canonical recipe encoding. */
+  key: string;
+}
+
+export interface MediaStore {
+  get(recipe: Recipe, variant: MediaVariant): Promise<MediaFile>;
+  readonly cache: MediaCache;
+}
+
+/** Default bound: a few dozen 25 s HD videos or hundreds of images. */
+export const DEFAULT_MEDIA_CACHE_BYTES = 256 * 1024 * 1024;
+
+export function createMediaStore(options: { maxBytes?: number } = {}): MediaStore {
+  const cache = createMediaCache({ maxBytes: options.maxBytes ?? DEFAULT_MEDIA_CACHE_BYTES });
+  return {
+    cache,
+    async get(recipe, variant) {
+      const key = `${variant}:${encodeRecipe(recipe)}`;
+      const bytes = await cache.get(key, () => generateMedia(recipe, variant));
+      return { bytes, contentType: MEDIA_CONTENT_TYPES[variant], key };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ffprobe } from '../helpers/ffmpeg.js';
+
+const run = promisify(execFile);
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const out = mkdtempSync(join(tmpdir(), 'sora-kit-cli-media-'));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['--import', 'tsx', 'src/cli/index.ts', 'media', ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('sora-kit media', () => {
+  it('image --n 2 writes FILE-1.png and FILE-2.png at the size the aspect gives', async () => {
+    const file = join(out, 'cat.png');
+    const r = await cli('image', '--model', 'sora_image', '--size', '300x200', '--n', '2', '--prompt', '画小猫', '--out', file);
+    expect(r.code).toBe(0);
+    for (const name of ['cat-1.png', 'cat-2.png']) {
+      const probe = await ffprobe(join(out, name));
+      expect(probe.streams[0]).toMatchObject({ codec_name: 'png', width: 1536, height: 1024 });
+    }
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('video writes an MP4 of the model spec, and its thumbnail / spritesheet by --variant', async () => {
+    const mp4 = join(out, 'fox.mp4');
+    const webp = join(out, 'fox.webp');
+    const jpg = join(out, 'fox.jpg');
+    const common = ['--model', 'sora_video2-landscape', '--watermark', '--prompt', 'fox'];
+    const results = await Promise.all([
+      cli('video', ...common, '--out', mp4),
+      cli('video', ...common, '--variant', 'thumbnail', '--out', webp),
+      cli('video', ...common, '--variant', 'spritesheet', '--out', jpg),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const probe = await ffprobe(mp4);
+    expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 1280, height: 720 });
+    expect(Math.abs(Number(probe.format.duration) - 10)).toBeLessThanOrEqual(1 / 24);
+    expect((await ffprobe(webp)).streams[0]).toMatchObject({ codec_name: 'webp', width: 320, height: 180 });
+    expect((await ffprobe(jpg)).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 800, height: 450 });
+  });
+
+  it('exits 2 naming the parameter, the value and what is accepted', async () => {
+    const bad = await Promise.all([
+      cli('image', '--n', '5', '--prompt', 'x', '--out', join(out, 'x.png')),
+      cli('image', '--size', '12x', '--prompt', 'x', '--out', join(out, 'x.png')),
+      cli('video', '--model', 'sora_video3', '--prompt', 'x', '--out', join(out, 'x.mp4')),
+      cli('video', '--model', 'sora_video2-portrait', '--size', '1792x1024', '--prompt', 'x', '--out', join(out, 'x.mp4')),
+      cli('image', '--model', 'sora_video2', '--prompt', 'x', '--out', join(out, 'x.png')),
+      cli('video', '--model', 'sora_video2', '--variant', 'poster', '--prompt', 'x', '--out', join(out, 'x.mp4')),
+    ]);
+    expect(bad.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(bad[0].stderr).toMatch(/--n <N>.*'5'.*1 to 4/);
+    expect(bad[1].stderr).toMatch(/--size <WxH>.*'12x'.*WxH/);
+    expect(bad[2].stderr).toMatch(/--model <name>.*'sora_video3'.*sora_image, sora_video, sora_video2/);
+    expect(bad[3].stderr).toMatch(/--size '1792x1024' is landscape but --model 'sora_video2-portrait' is portrait/);
+    expect(bad[4].stderr).toMatch(/--model 'sora_video2' makes videos; images need --model sora_image/);
+    expect(bad[5].stderr).toMatch(/'poster'.*video.*thumbnail.*spritesheet/);
+    expect(existsSync(join(out, 'x.png')) || existsSync(join(out, 'x.mp4'))).toBe(false);
+  });
+
+  it('--help lists every option', async () => {
+    const image = await cli('image', '--help');
+    for (const o of ['--model', '--size', '--n', '--prompt', '--out', '--seed', '--input']) expect(image.stdout).toContain(o);
+    const video = await cli('video', '--help');
+    for (const o of ['--model', '--size', '--watermark', '--prompt', '--out', '--variant', '--seed', '--input']) expect(video.stdout).toContain(o);
+  });
+});
