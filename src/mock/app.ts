@@ -1,0 +1,218 @@
+/**
+ * The reference mock of `/sora/v1` as one transport-free application: a Fetch API `Request` in, a
+ * `Response` out. The msw handlers, the Node server and the Express middleware are thin adapters
+ * around `mock.fetch`. A request flows one way: route -> auth -> body -> validate (zod, rules) ->
+ * scenario -> job / media -> response; see specs/mock.md for every decision.
+ */
+import { createMediaStore } from '../media/index.js';
+import type { MockContext, RequestContext } from './context.js';
+import { FILES_SEGMENT } from './context.js';
+import { HttpError, errorResponse } from './http.js';
+import { createIdSource } from './ids.js';
+import { JobStore, videoResource } from './jobs.js';
+import { licenceKeyOf } from './auth.js';
+import { Router } from './router.js';
+import { ADMIN_PREFIX, adminAdvance, adminRequests, adminReset, adminState } from './routes/admin.js';
+import { chatCompletions } from './routes/chat.js';
+import { imageEdits, imageGenerations } from './routes/images.js';
+import { filesRoute } from './routes/media.js';
+import { listModels } from './routes/models.js';
+import { createVideo, deleteVideo, listVideos, remixVideo, retrieveVideo, videoContent } from './routes/videos.js';
+import { compileScenarioRules } from './scenarios.js';
+import {
+  DEV_LICENSE,
+  type JournalEntry,
+  type ResolvedSoraMockOptions,
+  type SoraMock,
+  type SoraMockEvents,
+  type SoraMockOptions,
+} from './types.js';
+
+export const DEFAULT_BASE_PATH = '/sora/v1';
+const JOURNAL_LIMIT = 1000;
+
+const CORS_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, POST, DELETE, OPTIONS',
+  'access-control-allow-headers': 'Authorization, Content-Type, Prefer, Range, If-None-Match, If-Range, OpenAI-Organization, OpenAI-Project, X-Stainless-*',
+  'access-control-expose-headers':
+    'Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After, X-Sora-Ignored-Params',
+  'access-control-max-age': '600',
+};
+
+export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockOptions {
+  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  if (basePath !== '' && !basePath.startsWith('/')) {
+    throw new TypeError(`basePath '${options.basePath}' must start with '/' (e.g. '/sora/v1').`);
+  }
+  const speed = options.speed ?? 1;
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new TypeError(`speed ${speed} must be a positive number.`);
+  const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
+  return {
+    basePath,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    licenses: licenses.map((l) => ({ key: l.key, features: [...new Set(l.features)] })),
+    seed: options.seed ?? 'sora-kit',
+    speed,
+    instant: options.instant ?? false,
+    scenarios: options.scenarios ?? [],
+    promptAnalysis: options.promptAnalysis ?? { mode: 'off' },
+    fetchImages: options.fetchImages ?? false,
+    admin: options.admin ?? false,
+    cors: options.cors ?? true,
+    maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+    retentionSeconds: options.retentionSeconds ?? 3600,
+    mediaCacheBytes: options.mediaCacheBytes ?? 256 * 1024 * 1024,
+  };
+}
+
+export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
+  const options = resolveOptions(input);
+  const clock = input.clock ?? { now: () => Date.now() };
+  let offset = 0;
+  const now = () => clock.now() + offset;
+  const jobs = new JobStore();
+  const ids = createIdSource(options.seed);
+  const journal: JournalEntry[] = [];
+  let journalId = 0;
+  const listeners: { [E in keyof SoraMockEvents]: Set<(payload: SoraMockEvents[E]) => void> } = {
+    request: new Set(),
+    job: new Set(),
+  };
+  const emit = <E extends keyof SoraMockEvents>(event: E, payload: SoraMockEvents[E]) => {
+    for (const listener of listeners[event]) {
+      try {
+        listener(payload);
+      } catch {
+        // A broken listener (a log sink, the inspector) must never break a request.
+      }
+    }
+  };
+
+  const base: MockContext = {
+    options,
+    now,
+    jobs,
+    ids,
+    media: createMediaStore({ maxBytes: options.mediaCacheBytes }),
+    ruleScenario: compileScenarioRules(options.scenarios),
+    emitJob: (event) => emit('job', event),
+  };
+
+  const api = new Router<RequestContext>();
+  const p = options.basePath;
+  api
+    .on('POST', `${p}/chat/completions`, chatCompletions)
+    .on('POST', `${p}/images/generations`, imageGenerations)
+    .on('POST', `${p}/images/edits`, imageEdits)
+    .on('POST', `${p}/videos`, createVideo)
+    .on('GET', `${p}/videos`, listVideos)
+    .on('GET', `${p}/videos/:video_id`, retrieveVideo)
+    .on('DELETE', `${p}/videos/:video_id`, deleteVideo)
+    .on('POST', `${p}/videos/:video_id/remix`, remixVideo)
+    .on('GET', `${p}/videos/:video_id/content`, videoContent)
+    .on('GET', `${p}/models`, listModels)
+    .on('GET', `${p}/${FILES_SEGMENT}/:name`, filesRoute);
+  if (options.admin) {
+    api
+      .on('GET', `${ADMIN_PREFIX}/state`, (ctx) => adminState(ctx, mock))
+      .on('GET', `${ADMIN_PREFIX}/requests`, (ctx) => adminRequests(ctx, mock))
+      .on('POST', `${ADMIN_PREFIX}/reset`, (ctx) => adminReset(ctx, mock))
+      .on('POST', `${ADMIN_PREFIX}/advance`, (ctx) => adminAdvance(ctx, mock));
+  }
+
+  async function route(ctx: RequestContext): Promise<Response> {
+    const { request, url } = ctx;
+    const match = api.match(request.method, url.pathname);
+    if (request.method === 'OPTIONS' && match.kind !== 'not_found') {
+      return new Response(null, { status: 204, headers: { allow: 'GET, HEAD, POST, DELETE, OPTIONS' } });
+    }
+    if (match.kind === 'method_not_allowed') {
+      return errorResponse(
+        405,
+        `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(', ')}.`,
+        { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
+        { allow: match.allow.join(', ') },
+      );
+    }
+    if (match.kind === 'not_found') {
+      return errorResponse(404, `Unknown route ${request.method} ${url.pathname}; the API is under ${p}/ (see GET ${p}/models).`, {
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_route',
+      });
+    }
+    try {
+      return await match.handler(ctx, match.params);
+    } catch (error) {
+      if (error instanceof HttpError) return error.toResponse();
+      // Anything else is a bug in the mock, never the client's fault: say so, keep serving.
+      return errorResponse(500, `Internal error in sora-kit's mock: ${(error as Error)?.message ?? String(error)}`, {
+        type: 'server_error',
+        param: null,
+        code: 'mock_internal_error',
+      });
+    }
+  }
+
+  const mock: SoraMock = {
+    options,
+    async fetch(request) {
+      const started = performance.now();
+      const startedAt = now();
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        return errorResponse(400, `Invalid request URL '${String(request.url).slice(0, 80)}'.`, { code: 'invalid_url' });
+      }
+      const ctx: RequestContext = { ...base, request, url };
+      const response = await route(ctx);
+      if (options.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
+      const key = licenceKeyOf(request);
+      const entry: JournalEntry = {
+        id: ++journalId,
+        method: request.method,
+        path: url.pathname + url.search,
+        status: response.status,
+        startedAt,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        ...(ctx.scenario ? { scenario: ctx.scenario } : {}),
+        ...(key && options.licenses.some((l) => l.key === key) ? { license: key } : {}),
+      };
+      journal.push(entry);
+      if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT);
+      emit('request', entry);
+      return response;
+    },
+    jobs() {
+      const t = now();
+      return jobs
+        .all()
+        .reverse()
+        .map((job) => videoResource(job, t, options.retentionSeconds));
+    },
+    requests() {
+      return [...journal];
+    },
+    reset() {
+      jobs.clear();
+      ids.reset();
+      journal.length = 0;
+      journalId = 0;
+      offset = 0;
+    },
+    advance(ms) {
+      if (!(ms >= 0) || !Number.isFinite(ms)) throw new TypeError(`advance(ms): ms must be a non-negative number, got ${ms}`);
+      offset += ms;
+    },
+    now,
+    on(event, listener) {
+      listeners[event].add(listener);
+      return () => {
+        listeners[event].delete(listener);
+      };
+    },
+  };
+  return mock;
+}

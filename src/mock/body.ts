@@ -1,0 +1,108 @@
+/**
+ * Request bodies: read with a size limit (413 beyond it), then parsed as JSON or multipart form.
+ * Every failure is a client error naming what was wrong; nothing here throws anything but HttpError.
+ */
+import { HttpError, badRequest } from './http.js';
+
+export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; form: FormData };
+
+export interface BodyOptions {
+  maxBytes: number;
+  /** Which encodings the endpoint accepts. */
+  accept: ReadonlyArray<'json' | 'form'>;
+}
+
+function tooLarge(maxBytes: number, seen: string): HttpError {
+  return new HttpError(413, `Request body is ${seen}; this server accepts at most ${maxBytes} bytes.`, {
+    type: 'invalid_request_error',
+    param: null,
+    code: 'request_too_large',
+  });
+}
+
+/** Read the body, stopping as soon as it exceeds the limit (a client cannot make the mock buffer gigabytes). */
+export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, `${declared} bytes`);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(maxBytes, `larger than ${maxBytes} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw badRequest(`The request body could not be read: ${(error as Error).message}.`, null, 'invalid_body');
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+function mediaTypeOf(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export async function readBody(request: Request, options: BodyOptions): Promise<ParsedBody> {
+  const type = mediaTypeOf(request);
+  const bytes = await readBytes(request, options.maxBytes);
+  const wantsForm = type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded';
+  const accepted = options.accept.map((a) => (a === 'json' ? 'application/json' : 'multipart/form-data')).join(' or ');
+  if (wantsForm) {
+    if (!options.accept.includes('form')) {
+      throw new HttpError(415, `Content-Type '${type}' is not accepted here; send ${accepted}.`, {
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unsupported_media_type',
+      });
+    }
+    try {
+      // Re-wrap the bytes we already bounded: the platform's FormData parser does the multipart work.
+      const form = await new Response(bytes as BodyInit, {
+        headers: { 'content-type': request.headers.get('content-type') ?? type },
+      }).formData();
+      return { kind: 'form', form };
+    } catch (error) {
+      throw badRequest(
+        `The multipart body could not be parsed (${(error as Error).message}); check the boundary in Content-Type and the part headers.`,
+        null,
+        'invalid_multipart',
+      );
+    }
+  }
+  // JSON is the default for a missing Content-Type, as curl users often forget it.
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
+    throw new HttpError(415, `Content-Type '${type}' is not accepted here; send ${accepted}.`, {
+      type: 'invalid_request_error',
+      param: null,
+      code: 'unsupported_media_type',
+    });
+  }
+  if (!options.accept.includes('json')) {
+    throw new HttpError(415, `A JSON body is not accepted here; send ${accepted}.`, {
+      type: 'invalid_request_error',
+      param: null,
+      code: 'unsupported_media_type',
+    });
+  }
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') throw badRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
+  try {
+    return { kind: 'json', value: JSON.parse(text) };
+  } catch (error) {
+    throw badRequest(`The request body is not valid JSON: ${(error as Error).message}.`, null, 'invalid_json');
+  }
+}

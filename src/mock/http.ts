@@ -1,0 +1,53 @@
+/**
+ * Response helpers shared by every route: JSON bodies, the OpenAI error envelope, and the one
+ * exception type routes throw to end a request early with a client error.
+ */
+import { errorEnvelope, type ErrorOptions } from '../spec/schemas/index.js';
+
+export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  h.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+export function errorResponse(status: number, message: string, options: ErrorOptions = {}, headers: HeadersInit = {}): Response {
+  return json(errorEnvelope(message, options), status, headers);
+}
+
+/**
+ * Thrown by routes for a request that cannot go on (bad input, missing licence, unknown id).
+ * The app turns it into the envelope; anything else thrown is a bug and answered as a 500.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly options: ErrorOptions = {},
+    readonly headers: HeadersInit = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  toResponse(): Response {
+    return errorResponse(this.status, this.message, this.options, this.headers);
+  }
+}
+
+export function badRequest(message: string, param: string | null, code: string | null = 'invalid_value'): HttpError {
+  return new HttpError(400, message, { type: 'invalid_request_error', param, code });
+}
+
+/** A promise that resolves after `ms` (mock time is separate; this is real waiting) or when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Input images (edits, image-to-image chat, video `input_reference`). They must be real images, checked
+ * by their bytes, not by a declared type. Remote URLs are fetched only when the allow-list says so, so
+ * the mock never becomes an open proxy; otherwise the URL itself stands in for the image (its digest
+ * seeds the picture, and no shape is known).
+ */
+import { inspectMedia, sniffMediaType } from '../media/index.js';
+import type { Dimensions } from '../spec/rules.js';
+import { badRequest } from './http.js';
+import type { ResolvedSoraMockOptions } from './types.js';
+
+export interface InputImage {
+  bytes: Uint8Array;
+  /** Known when the bytes were available and decoded. */
+  dims?: Dimensions;
+}
+
+const REMOTE_IMAGE_MAX_BYTES = 20 * 1024 * 1024;
+const REMOTE_IMAGE_TIMEOUT_MS = 10_000;
+
+export async function checkImageBytes(bytes: Uint8Array, param: string, what: string): Promise<InputImage> {
+  const sniffed = sniffMediaType(bytes);
+  if (!sniffed || sniffed.kind !== 'image') {
+    throw badRequest(
+      `Invalid '${param}': ${what} is not an image (${bytes.byteLength} bytes, ${sniffed ? `looks like ${sniffed.format}` : 'unknown format'}); ` +
+        'accepted: PNG, JPEG, WebP or GIF.',
+      param,
+      'invalid_image',
+    );
+  }
+  try {
+    const facts = await inspectMedia(bytes, { timeoutMs: 5_000 });
+    return { bytes, dims: { width: facts.width, height: facts.height } };
+  } catch (error) {
+    throw badRequest(`Invalid '${param}': ${what} is a damaged ${sniffed.format} image (${(error as Error).message}).`, param, 'invalid_image');
+  }
+}
+
+export async function imageFromFile(file: unknown, param: string): Promise<InputImage> {
+  if (!(typeof File !== 'undefined' && file instanceof File)) {
+    throw badRequest(`Invalid '${param}': expected an image file upload.`, param, 'invalid_type');
+  }
+  return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file '${file.name || 'upload'}'`);
+}
+
+function decodeBase64(data: string): Uint8Array | undefined {
+  const clean = data.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) return undefined;
+  try {
+    const binary = atob(clean.replace(/-/g, '+').replace(/_/g, '/'));
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function allowed(url: URL, allow: readonly string[]): boolean {
+  return allow.some((rule) => {
+    if (/^https?:\/\//i.test(rule)) return url.href.startsWith(rule);
+    const pattern = new RegExp(`^${rule.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`, 'i');
+    return pattern.test(url.hostname);
+  });
+}
+
+export async function imageFromUrl(url: string, param: string, options: ResolvedSoraMockOptions): Promise<InputImage> {
+  const dataUri = /^data:([^;,]*)(;[^,]*)?,(.*)$/s.exec(url);
+  if (dataUri) {
+    if (!/;base64$/i.test(dataUri[2] ?? '')) {
+      throw badRequest(`Invalid '${param}': a data URI image must be base64-encoded ('data:image/png;base64,...').`, param, 'invalid_image');
+    }
+    const bytes = decodeBase64(dataUri[3]);
+    if (!bytes) throw badRequest(`Invalid '${param}': the data URI's base64 payload does not decode.`, param, 'invalid_image');
+    return checkImageBytes(bytes, param, 'the data URI');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badRequest(`Invalid '${param}' '${url.slice(0, 60)}': expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
+  }
+  if (options.fetchImages && allowed(parsed, options.fetchImages.allow)) {
+    let response: Response;
+    try {
+      response = await fetch(parsed, { signal: AbortSignal.timeout(REMOTE_IMAGE_TIMEOUT_MS), redirect: 'error' });
+    } catch (error) {
+      throw badRequest(`Invalid '${param}': fetching ${parsed.href} failed (${(error as Error).message}).`, param, 'image_fetch_failed');
+    }
+    if (!response.ok) {
+      throw badRequest(`Invalid '${param}': fetching ${parsed.href} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > REMOTE_IMAGE_MAX_BYTES) {
+      throw badRequest(`Invalid '${param}': ${parsed.href} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
+    }
+    return checkImageBytes(bytes, param, parsed.href);
+  }
+  return { bytes: new TextEncoder().encode(parsed.href) };
+}

@@ -1,0 +1,120 @@
+/**
+ * Video jobs. A job stores only when it started and how long it takes; its status and progress are
+ * derived from the clock whenever it is read. So fake timers, `advance()` and `--speed` all work the
+ * same way, and no timer runs per job (nothing to leak, nothing to cancel).
+ *
+ *   queued        first 10 % of the render time, progress 0
+ *   in_progress   progress rises linearly from 0 to 99
+ *   completed     at renderMs, progress 100, completed_at set, expires_at = completed_at + retention
+ *   failed        `fail_midway` at half the render time, progress frozen, error set
+ */
+import type { VideoSpec } from '../spec/rules.js';
+import type { VideoResource } from '../spec/schemas/index.js';
+import type { ScenarioName, VideoJob } from './types.js';
+
+const QUEUED_FRACTION = 0.1;
+export const FAIL_MIDWAY_AT = 0.5;
+
+/**
+ * Render time in mock milliseconds: 300 ms per second of video, x1.5 for hd, x2 for pro, so a default
+ * 10 s sora_video2 finishes in 3 s and a 25 s hd pro one in 22.5 s; `slow` takes 10 times longer.
+ */
+export function renderTimeMs(spec: VideoSpec, options: { speed: number; instant: boolean; scenario?: ScenarioName }): number {
+  if (options.scenario === 'stall') return Infinity;
+  if (options.instant && options.scenario !== 'slow' && options.scenario !== 'fail_midway') return 0;
+  let ms = spec.seconds * 300 * (spec.quality === 'hd' ? 1.5 : 1) * (spec.pro ? 2 : 1);
+  if (options.scenario === 'slow') ms *= 10;
+  // instant + fail_midway still needs a midpoint to fail at; keep it short.
+  if (options.instant) ms = Math.min(ms, 200);
+  return ms / options.speed;
+}
+
+export interface JobState {
+  status: VideoResource['status'];
+  progress: number;
+  completedAtMs: number | null;
+  error: { code: string; message: string } | null;
+}
+
+export function jobState(job: VideoJob, now: number): JobState {
+  const elapsed = Math.max(0, now - job.createdAtMs);
+  if (job.failAt !== undefined && elapsed >= job.renderMs * job.failAt) {
+    return {
+      status: 'failed',
+      progress: Math.round(job.failAt * 100),
+      completedAtMs: null,
+      error: {
+        code: 'generation_failed',
+        message: `Video generation failed at ${Math.round(job.failAt * 100)}% (scenario fail_midway).`,
+      },
+    };
+  }
+  if (elapsed >= job.renderMs) {
+    return { status: 'completed', progress: 100, completedAtMs: job.createdAtMs + job.renderMs, error: null };
+  }
+  const queuedFor = job.renderMs * QUEUED_FRACTION;
+  if (elapsed < queuedFor || !Number.isFinite(job.renderMs)) {
+    // A stalled job sits in progress forever, at a small progress value that never moves.
+    return Number.isFinite(job.renderMs)
+      ? { status: 'queued', progress: 0, completedAtMs: null, error: null }
+      : { status: 'in_progress', progress: 3, completedAtMs: null, error: null };
+  }
+  const progress = Math.min(99, Math.floor(((elapsed - queuedFor) / (job.renderMs - queuedFor)) * 100));
+  return { status: 'in_progress', progress, completedAtMs: null, error: null };
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export function videoResource(job: VideoJob, now: number, retentionSeconds: number): VideoResource {
+  const state = jobState(job, now);
+  const completedAt = state.completedAtMs === null ? null : seconds(state.completedAtMs);
+  return {
+    id: job.id,
+    object: 'video',
+    model: job.spec.model,
+    status: state.status,
+    progress: state.progress,
+    created_at: seconds(job.createdAtMs),
+    completed_at: completedAt,
+    expires_at: completedAt === null ? null : completedAt + retentionSeconds,
+    prompt: job.prompt,
+    size: job.spec.size,
+    seconds: String(job.spec.seconds) as VideoResource['seconds'],
+    remixed_from_video_id: job.remixedFrom,
+    error: state.error,
+  };
+}
+
+/** Jobs in creation order; lookups by id. Bounded so a long-running mock keeps bounded memory. */
+export class JobStore {
+  private readonly byId = new Map<string, VideoJob>();
+
+  constructor(private readonly maxJobs = 10_000) {}
+
+  add(job: VideoJob): void {
+    this.byId.set(job.id, job);
+    if (this.byId.size > this.maxJobs) {
+      const oldest = this.byId.keys().next().value;
+      if (oldest !== undefined) this.byId.delete(oldest);
+    }
+  }
+
+  get(id: string): VideoJob | undefined {
+    return this.byId.get(id);
+  }
+
+  delete(id: string): VideoJob | undefined {
+    const job = this.byId.get(id);
+    if (job) this.byId.delete(id);
+    return job;
+  }
+
+  /** Oldest first. */
+  all(): VideoJob[] {
+    return [...this.byId.values()];
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+}

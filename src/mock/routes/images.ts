@@ -1,0 +1,80 @@
+/** `POST /images/generations` (JSON or multipart) and `POST /images/edits` (multipart with `image[]` / `image`). */
+import { imageRecipe, inputDigestOf, generateImage } from '../../media/index.js';
+import { resolveImageRequest, type Dimensions } from '../../spec/rules.js';
+import {
+  ImageEditRequest,
+  ImageGenerationRequest,
+  imageEditFromForm,
+  imageGenerationFromForm,
+  type ImagesResponse,
+} from '../../spec/schemas/index.js';
+import { authorize } from '../auth.js';
+import { readBody } from '../body.js';
+import { analyse, chooseScenario, mediaUrl, type RequestContext } from '../context.js';
+import { json } from '../http.js';
+import { imageFromFile } from '../inputs.js';
+import { delayByScenario, rejectByScenario } from '../outcomes.js';
+import { ruleError, validate } from '../validate.js';
+
+interface ImageJob {
+  prompt: string;
+  size?: string;
+  n: number;
+  responseFormat: 'url' | 'b64_json';
+  firstInputImage?: Dimensions;
+  inputDigest?: string;
+}
+
+async function answer(ctx: RequestContext, job: ImageJob, model: string): Promise<Response> {
+  const scenario = chooseScenario(ctx, job.prompt, model);
+  rejectByScenario(scenario);
+  const analysis = await analyse(ctx, job.prompt);
+  const resolved = resolveImageRequest({ size: job.size, n: job.n, analysis, firstInputImage: job.firstInputImage });
+  if (!resolved.ok) throw ruleError(resolved.error);
+  await delayByScenario(ctx, scenario);
+  const data: ImagesResponse['data'] = [];
+  for (let index = 0; index < resolved.n; index++) {
+    const recipe = imageRecipe({ prompt: job.prompt, spec: resolved.spec, index, seed: ctx.options.seed, inputDigest: job.inputDigest });
+    data.push(
+      job.responseFormat === 'b64_json'
+        ? { b64_json: toBase64(generateImage(recipe)) }
+        : { url: mediaUrl(ctx, recipe, 'image') },
+    );
+  }
+  const body: ImagesResponse = { created: Math.floor(ctx.now() / 1000), data, size: resolved.spec.size, output_format: 'png' };
+  return json(body);
+}
+
+export async function imageGenerations(ctx: RequestContext): Promise<Response> {
+  authorize(ctx.request, ctx.options.licenses, 'images');
+  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
+  const body = validate(ImageGenerationRequest, parsed.kind === 'json' ? parsed.value : imageGenerationFromForm(parsed.form));
+  return answer(ctx, { prompt: body.prompt, size: body.size, n: body.n, responseFormat: body.response_format }, body.model);
+}
+
+export async function imageEdits(ctx: RequestContext): Promise<Response> {
+  authorize(ctx.request, ctx.options.licenses, 'images');
+  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['form'] });
+  const body = validate(ImageEditRequest, parsed.kind === 'form' ? imageEditFromForm(parsed.form) : parsed.value);
+  const images = [];
+  for (const [i, file] of body.image.entries()) images.push(await imageFromFile(file, body.image.length > 1 ? `image[${i}]` : 'image'));
+  return answer(
+    ctx,
+    {
+      prompt: body.prompt,
+      size: body.size,
+      n: body.n,
+      responseFormat: body.response_format,
+      firstInputImage: images[0].dims,
+      inputDigest: inputDigestOf(images.map((img) => img.bytes)),
+    },
+    body.model,
+  );
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const CHUNK = 0x8000;
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return btoa(binary);
+}

@@ -1,0 +1,154 @@
+/**
+ * The contract between the mock's transport-free core (this folder) and its adapters (msw handlers,
+ * the Node server, the Express middleware, `sora-kit serve`). Nothing here depends on a runtime.
+ */
+import type { PromptAnalysisMode } from '../spec/analysis.js';
+import type { VideoSpec } from '../spec/rules.js';
+import type { VideoResource } from '../spec/schemas/index.js';
+
+/** The platform's paid add-ons: chat is always included; images and videos are extras. */
+export type Feature = 'chat' | 'images' | 'videos';
+export const FEATURES: readonly Feature[] = ['chat', 'images', 'videos'];
+
+export interface LicenseConfig {
+  key: string;
+  features: Feature[];
+}
+
+export const SCENARIO_NAMES = [
+  'moderation_blocked',
+  'rate_limited',
+  'server_error',
+  'slow',
+  'stall',
+  'fail_midway',
+] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Config rule: requests whose prompt matches `prompt` (regex source, case-insensitive) and/or whose model is `model`. */
+export interface ScenarioRule {
+  prompt?: string;
+  model?: string;
+  scenario: ScenarioName;
+}
+
+export interface MockClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface SoraMockOptions {
+  /** Path prefix of the API; default `/sora/v1`. */
+  basePath?: string;
+  /** Origin for absolute media URLs (e.g. `https://mock.example`); default: the request's own origin. */
+  publicUrl?: string;
+  /** Default: the dev licence `sk-sora-mock` with every add-on. */
+  licenses?: LicenseConfig[];
+  /** Ids and media derive from it; default `sora-kit`. */
+  seed?: string;
+  /** Default: `Date.now`, so vitest fake timers drive the mock too. */
+  clock?: MockClock;
+  /** Render-time scale: 2 renders twice as fast; default 1. */
+  speed?: number;
+  /** Jobs complete at creation. */
+  instant?: boolean;
+  scenarios?: ScenarioRule[];
+  promptAnalysis?: {
+    mode: PromptAnalysisMode;
+    openai?: { baseUrl: string; apiKey: string; model?: string };
+  };
+  /** Remote `image_url`s are fetched only when they match this allow-list (host globs or URL prefixes). */
+  fetchImages?: { allow: string[] } | false;
+  /** Serve the `/__sora/*` admin endpoints; default false. */
+  admin?: boolean;
+  /** CORS headers for browser clients; default true. */
+  cors?: boolean;
+  /** Larger bodies get 413; default 50 MiB. */
+  maxBodyBytes?: number;
+  /** `expires_at = completed_at + retentionSeconds`; default 3600. */
+  retentionSeconds?: number;
+  /** Bound of the generated-media cache; default 256 MiB. */
+  mediaCacheBytes?: number;
+}
+
+export interface ResolvedSoraMockOptions {
+  basePath: string;
+  publicUrl: string | undefined;
+  licenses: LicenseConfig[];
+  seed: string;
+  speed: number;
+  instant: boolean;
+  scenarios: ScenarioRule[];
+  promptAnalysis: NonNullable<SoraMockOptions['promptAnalysis']>;
+  fetchImages: { allow: string[] } | false;
+  admin: boolean;
+  cors: boolean;
+  maxBodyBytes: number;
+  retentionSeconds: number;
+  mediaCacheBytes: number;
+}
+
+export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };
+
+/** A video job as the mock stores it; its status is derived from the clock when read. */
+export interface VideoJob {
+  id: string;
+  prompt: string;
+  spec: VideoSpec;
+  watermark: boolean;
+  inputDigest?: string;
+  remixedFrom: string | null;
+  scenario?: ScenarioName;
+  /** Milliseconds since the epoch (mock clock). */
+  createdAtMs: number;
+  /** Total time from creation to completion, in mock-clock milliseconds; Infinity for `stall`. */
+  renderMs: number;
+  /** Set for `fail_midway`: the job fails at this fraction of its render time. */
+  failAt?: number;
+  /** Created through chat completions rather than `POST /videos`. */
+  viaChat: boolean;
+}
+
+/** What `GET /videos/{id}` shows for a job at one instant. */
+export type VideoView = VideoResource;
+
+export interface JournalEntry {
+  id: number;
+  method: string;
+  path: string;
+  status: number;
+  /** Milliseconds since the epoch (mock clock). */
+  startedAt: number;
+  /** Wall time until the response (headers) was ready. */
+  durationMs: number;
+  scenario?: ScenarioName;
+  /** The licence key used, when one was recognised. */
+  license?: string;
+}
+
+export interface JobEvent {
+  type: 'created' | 'deleted';
+  job: VideoJob;
+}
+
+export interface SoraMockEvents {
+  request: JournalEntry;
+  job: JobEvent;
+}
+
+export interface SoraMock {
+  /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
+  fetch(request: Request): Promise<Response>;
+  readonly options: Readonly<ResolvedSoraMockOptions>;
+  /** Video jobs, newest first, as the API would show them now. */
+  jobs(): VideoView[];
+  /** The request journal, oldest first (bounded). */
+  requests(): JournalEntry[];
+  /** Forget jobs, journal and id counters, and the clock offset. */
+  reset(): void;
+  /** Move the mock's clock forward. */
+  advance(ms: number): void;
+  /** The mock's current time in milliseconds (clock plus advances). */
+  now(): number;
+  on<E extends keyof SoraMockEvents>(event: E, listener: (payload: SoraMockEvents[E]) => void): () => void;
+}
