@@ -3,3 +3,5 @@
  */
 export * from './spec/model.js';
 export * from './spec/rules.js';
+export * from './spec/analysis.js';
+export * from './spec/schemas/index.js';

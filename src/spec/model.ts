@@ -127,6 +127,34 @@ function suggestWholeName(name: string): string | undefined {
   return parsed.ok ? formatModelName(parsed.model) : undefined;
 }
 
+/**
+ * A whole canonical name for a name with a bad option: the folded reading of the whole name, else the
+ * bad token replaced by its nearest option (or dropped when empty). Always a full name, so a client
+ * can paste it.
+ */
+function suggestOptionFix(name: string, optionTokens: readonly string[], bad: string): string | undefined {
+  // The folded reading goes first: token by token, 'landscapehd' would be a near miss of 'landscape'
+  // and lose the hd the caller asked for.
+  const whole = suggestWholeName(name);
+  if (whole && whole !== name) return whole;
+  const replacement = bad === '' ? undefined : nearest(bad, MODEL_OPTIONS);
+  if (bad === '' || replacement) {
+    const fixed = optionTokens.flatMap((t) => (t === bad ? (replacement ? [replacement] : []) : [t]));
+    const parsed = parseModelName(['sora_video2', ...fixed].join('-'));
+    if (parsed.ok) return formatModelName(parsed.model);
+  }
+  return undefined;
+}
+
+/** Options on sora_video most likely mean sora_video2 (the only model with options); on sora_image, drop them. */
+function suggestForOptionsOn(base: BaseModel, optionTokens: readonly string[]): string {
+  if (base === 'sora_video') {
+    const parsed = parseModelName(['sora_video2', ...optionTokens].join('-'));
+    if (parsed.ok) return formatModelName(parsed.model);
+  }
+  return base;
+}
+
 function fail(
   name: string,
   reason: ModelNameErrorReason,
@@ -141,7 +169,9 @@ function fail(
 /** Parse a model name. Never throws; every rejection says why and what is accepted. */
 export function parseModelName(name: unknown): ParseModelResult {
   if (typeof name !== 'string' || name.length === 0) {
-    return fail(String(name ?? ''), 'empty', `Model name must be a non-empty string; accepted bases: ${ACCEPTED_BASES}.`);
+    // Never String(name): an object whose toString is not a function would make that throw.
+    const got = typeof name === 'string' ? 'an empty string' : name === null ? 'null' : typeof name;
+    return fail('', 'empty', `Model name must be a non-empty string, got ${got}; accepted bases: ${ACCEPTED_BASES}.`);
   }
   const [baseToken, ...optionTokens] = name.split('-');
   if (!isBase(baseToken)) {
@@ -161,20 +191,19 @@ export function parseModelName(name: unknown): ParseModelResult {
       `Model '${baseToken}' takes no options, but '${name}' gives ${optionTokens.map((o) => `'${o}'`).join(', ')}; ` +
         `only sora_video2 accepts ${ACCEPTED_OPTIONS}.`,
       optionTokens[0],
-      baseToken,
+      suggestForOptionsOn(baseToken, optionTokens),
     );
   }
   const seen = new Set<ModelOption>();
   for (const token of optionTokens) {
     if (!isOption(token)) {
-      const whole = suggestWholeName(name);
-      const suggestion = whole && whole !== name ? whole : nearest(token, MODEL_OPTIONS);
+      const what = token === '' ? `Empty option (a stray '-') in model '${name}'` : `Unknown option '${token}' in model '${name}'`;
       return fail(
         name,
         'unknown_option',
-        `Unknown option '${token}' in model '${name}'; accepted options of sora_video2: ${ACCEPTED_OPTIONS}.`,
+        `${what}; accepted options of sora_video2: ${ACCEPTED_OPTIONS}.`,
         token,
-        suggestion,
+        suggestOptionFix(name, optionTokens, token),
       );
     }
     if (seen.has(token)) {

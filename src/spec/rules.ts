@@ -5,6 +5,11 @@
  */
 import type { ModelName, Orientation, VideoSeconds } from './model.js';
 import { formatModelName } from './model.js';
+import { aspectDimensions, type PromptAnalysis } from './analysis.js';
+import type { IgnoredParam } from './ignored.js';
+
+// The header that reports IgnoredParam lives in its own module; re-exported so callers need one import.
+export * from './ignored.js';
 
 export type ImageAspect = '1:1' | '3:2' | '2:3';
 export type ImageSize = '1024x1024' | '1536x1024' | '1024x1536';
@@ -73,19 +78,293 @@ export function videoOrientationOf({ width, height }: Dimensions): Orientation {
   return width > height ? 'landscape' : 'portrait';
 }
 
-/** Build the video spec of a model name once the orientation has been decided. */
-export function videoSpecFor(model: ModelName, orientation: Orientation): VideoSpec {
+/**
+ * Build the video spec of a model name once the orientation has been decided. `seconds` is the
+ * duration chosen by the `seconds` parameter when the name does not fix one (see resolveVideoRequest);
+ * a duration fixed by the name always wins. Throws only on programmer error (an image model).
+ */
+export function videoSpecFor(model: ModelName, orientation: Orientation, seconds?: VideoSeconds): VideoSpec {
   if (model.base === 'sora_image') throw new TypeError('videoSpecFor: sora_image is not a video model');
   const quality: VideoQuality = model.base === 'sora_video2' && model.hd ? 'hd' : 'sd';
-  const seconds: VideoSeconds = model.base === 'sora_video' ? 5 : (model.seconds ?? 10);
+  const duration: VideoSeconds = model.base === 'sora_video' ? 5 : (model.seconds ?? seconds ?? 10);
   return {
     model: formatModelName(model),
     base: model.base,
     orientation,
     quality,
     ...VIDEO_SIZES[quality][orientation],
-    seconds,
+    seconds: duration,
     pro: model.base === 'sora_video2' && model.pro,
     fps: VIDEO_FPS,
+  };
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Request resolution: body parameters + model name + prompt analysis -> what to generate.          */
+/* Everything below returns errors as data; nothing throws on user input.                           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** A rejected request parameter, ready to wrap in the OpenAI error envelope (type `invalid_request_error`). */
+export interface RuleError {
+  param: string;
+  message: string;
+  code: 'invalid_value' | 'invalid_type';
+}
+
+/** Largest width or height `parseSize` accepts: far above anything the platform renders, so only absurd values trip it. */
+export const MAX_DIMENSION = 16384;
+
+export type ParseSizeResult = { ok: true; dims: Dimensions } | { ok: false; error: RuleError };
+
+/** Renders a received value for an error message without flooding it (bodies may carry megabytes). */
+export function describeValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = `'${value}'`;
+  else if (value === undefined) text = 'undefined';
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      // BigInts, cycles, or a toString that is not a function: name the type rather than throw.
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const SIZE_PATTERN = /^([0-9]+)x([0-9]+)$/;
+
+/** Parse a `WxH` size: lowercase `x`, positive integers, each at most MAX_DIMENSION. */
+export function parseSize(value: unknown, param = 'size'): ParseSizeResult {
+  const accepted = `'WxH' with positive integers up to ${MAX_DIMENSION}, e.g. '1792x1024'`;
+  if (typeof value !== 'string') {
+    return { ok: false, error: { param, code: 'invalid_type', message: `Invalid '${param}': expected a string ${accepted}, got ${describeValue(value)}.` } };
+  }
+  const match = SIZE_PATTERN.exec(value);
+  const width = match ? Number(match[1]) : NaN;
+  const height = match ? Number(match[2]) : NaN;
+  if (!match || !(width >= 1 && width <= MAX_DIMENSION && height >= 1 && height <= MAX_DIMENSION)) {
+    return { ok: false, error: { param, code: 'invalid_value', message: `Invalid '${param}' ${describeValue(value)}: expected ${accepted}.` } };
+  }
+  return { ok: true, dims: { width, height } };
+}
+
+export function formatSize({ width, height }: Dimensions): string {
+  return `${width}x${height}`;
+}
+
+export const IMAGE_COUNT_MIN = 1;
+export const IMAGE_COUNT_MAX = 4;
+export const IMAGE_COUNT_DEFAULT = 1;
+
+/**
+ * Parse `n`. Decimal-digit strings count as integers because multipart forms (the seed's curl) carry
+ * every field as text; JSON numbers must be integers.
+ */
+export function parseImageCount(value: unknown): { ok: true; n: number } | { ok: false; error: RuleError } {
+  if (value === undefined || value === null) return { ok: true, n: IMAGE_COUNT_DEFAULT };
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(n) && n >= IMAGE_COUNT_MIN && n <= IMAGE_COUNT_MAX) return { ok: true, n };
+  return {
+    ok: false,
+    error: {
+      param: 'n',
+      code: typeof value === 'number' || typeof value === 'string' ? 'invalid_value' : 'invalid_type',
+      message: `Invalid 'n' ${describeValue(value)}: expected an integer from ${IMAGE_COUNT_MIN} to ${IMAGE_COUNT_MAX} (default ${IMAGE_COUNT_DEFAULT}).`,
+    },
+  };
+}
+
+/** Image aspect class implied by a prompt analysis: an explicit ratio first, else the orientation. */
+export function imageAspectFromAnalysis(analysis: PromptAnalysis | null | undefined): ImageAspect | undefined {
+  if (!analysis) return undefined;
+  if (analysis.aspect) return imageAspectOf(aspectDimensions(analysis.aspect));
+  if (analysis.orientation) return analysis.orientation === 'landscape' ? '3:2' : '2:3';
+  return undefined;
+}
+
+/** Video orientation implied by a prompt analysis, with the same W > H rule as `size`. */
+export function videoOrientationFromAnalysis(analysis: PromptAnalysis | null | undefined): Orientation | undefined {
+  if (!analysis) return undefined;
+  if (analysis.orientation) return analysis.orientation;
+  if (analysis.aspect) return videoOrientationOf(aspectDimensions(analysis.aspect));
+  return undefined;
+}
+
+export type ImageDecidedBy = 'size' | 'analysis' | 'input_image' | 'default';
+
+export interface ImageRequestInput {
+  /** The `size` body parameter as received (`WxH`, or `auto` meaning "not given"). */
+  size?: unknown;
+  /** The `n` body parameter as received. */
+  n?: unknown;
+  /** The prompt analysis result, when analysis is enabled. */
+  analysis?: PromptAnalysis | null;
+  /** Dimensions of the first input image (edits, image-to-image chat). */
+  firstInputImage?: Dimensions;
+}
+
+export type ImageResolution =
+  | { ok: true; spec: ImageSpec; n: number; decidedBy: ImageDecidedBy }
+  | { ok: false; error: RuleError };
+
+/** Resolve an image request. Precedence of the aspect: size > analysis > first input image > 1:1. */
+export function resolveImageRequest(input: ImageRequestInput): ImageResolution {
+  const count = parseImageCount(input.n);
+  if (!count.ok) return count;
+  const n = count.n;
+  if (input.size !== undefined && input.size !== null && input.size !== 'auto') {
+    const size = parseSize(input.size);
+    if (!size.ok) return size;
+    return { ok: true, spec: imageSpecFor(imageAspectOf(size.dims)), n, decidedBy: 'size' };
+  }
+  const fromAnalysis = imageAspectFromAnalysis(input.analysis);
+  if (fromAnalysis) return { ok: true, spec: imageSpecFor(fromAnalysis), n, decidedBy: 'analysis' };
+  if (input.firstInputImage) {
+    return { ok: true, spec: imageSpecFor(imageAspectOf(input.firstInputImage)), n, decidedBy: 'input_image' };
+  }
+  return { ok: true, spec: imageSpecFor('1:1'), n, decidedBy: 'default' };
+}
+
+/** The durations each video base can produce (seed: sora_video 5 s; sora_video2 10 s default, 15s, 25s options). */
+export const VIDEO_SECONDS_BY_BASE: Readonly<Record<'sora_video' | 'sora_video2', readonly VideoSeconds[]>> = {
+  sora_video: [5],
+  sora_video2: [10, 15, 25],
+};
+
+export function acceptedSecondsFor(model: ModelName): readonly VideoSeconds[] {
+  return model.base === 'sora_video' ? VIDEO_SECONDS_BY_BASE.sora_video : VIDEO_SECONDS_BY_BASE.sora_video2;
+}
+
+/** Parse `seconds` (the SDK sends a string, JSON clients may send a number) against what the model can produce. */
+export function parseSeconds(value: unknown, model: ModelName): { ok: true; seconds: VideoSeconds } | { ok: false; error: RuleError } {
+  const accepted = acceptedSecondsFor(model);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  const found = accepted.find((s) => s === n);
+  if (found !== undefined) return { ok: true, seconds: found };
+  return {
+    ok: false,
+    error: {
+      param: 'seconds',
+      code: typeof value === 'number' || typeof value === 'string' ? 'invalid_value' : 'invalid_type',
+      message:
+        `Invalid 'seconds' ${describeValue(value)} for model ${formatModelName(model)}: ` +
+        `expected one of ${accepted.map((s) => `'${s}'`).join(', ')}.`,
+    },
+  };
+}
+
+/** `watermark`: a boolean, or the text 'true'/'false' a multipart form carries. Default false. */
+export function parseWatermark(value: unknown): { ok: true; watermark: boolean } | { ok: false; error: RuleError } {
+  if (value === undefined || value === null) return { ok: true, watermark: false };
+  if (value === true || value === 'true') return { ok: true, watermark: true };
+  if (value === false || value === 'false') return { ok: true, watermark: false };
+  return {
+    ok: false,
+    error: {
+      param: 'watermark',
+      code: typeof value === 'string' ? 'invalid_value' : 'invalid_type',
+      message: `Invalid 'watermark' ${describeValue(value)}: expected a boolean (true or false; default false).`,
+    },
+  };
+}
+
+
+export type VideoOrientationDecidedBy = 'model' | 'size' | 'analysis' | 'default';
+export type VideoSecondsDecidedBy = 'model' | 'param' | 'default';
+
+export interface VideoRequestInput {
+  model: ModelName;
+  size?: unknown;
+  seconds?: unknown;
+  analysis?: PromptAnalysis | null;
+  watermark?: unknown;
+}
+
+export type VideoResolution =
+  | {
+      ok: true;
+      spec: VideoSpec;
+      watermark: boolean;
+      decidedBy: { orientation: VideoOrientationDecidedBy; seconds: VideoSecondsDecidedBy };
+      ignored: IgnoredParam[];
+    }
+  | { ok: false; error: RuleError };
+
+/**
+ * Resolve a video request. Orientation: model option > size > analysis > portrait. Duration: model
+ * option > `seconds` > 10 s (sora_video: always 5 s). Quality comes from the model's `hd` only, never
+ * from `size`. Malformed parameters are rejected even when the model overrides them, so a client
+ * learns about a typo instead of having it silently ignored.
+ */
+export function resolveVideoRequest(input: VideoRequestInput): VideoResolution {
+  const { model } = input;
+  if (model.base === 'sora_image') {
+    return {
+      ok: false,
+      error: { param: 'model', code: 'invalid_value', message: `Invalid 'model' 'sora_image': expected a video model (sora_video, sora_video2[-options]).` },
+    };
+  }
+  const name = formatModelName(model);
+  const ignored: IgnoredParam[] = [];
+
+  let sizeDims: Dimensions | undefined;
+  if (input.size !== undefined && input.size !== null) {
+    const size = parseSize(input.size);
+    if (!size.ok) return size;
+    sizeDims = size.dims;
+  }
+  let secondsParam: VideoSeconds | undefined;
+  if (input.seconds !== undefined && input.seconds !== null) {
+    const seconds = parseSeconds(input.seconds, model);
+    if (!seconds.ok) return seconds;
+    secondsParam = seconds.seconds;
+  }
+  const watermark = parseWatermark(input.watermark);
+  if (!watermark.ok) return watermark;
+
+  let orientation: Orientation;
+  let orientationBy: VideoOrientationDecidedBy;
+  const fromAnalysis = videoOrientationFromAnalysis(input.analysis);
+  if (model.orientation) {
+    orientation = model.orientation;
+    orientationBy = 'model';
+    if (sizeDims && videoOrientationOf(sizeDims) !== orientation) {
+      ignored.push({ param: 'size', value: formatSize(sizeDims), reason: `model ${name} fixes orientation ${orientation}` });
+    }
+  } else if (sizeDims) {
+    orientation = videoOrientationOf(sizeDims);
+    orientationBy = 'size';
+  } else if (fromAnalysis) {
+    orientation = fromAnalysis;
+    orientationBy = 'analysis';
+  } else {
+    orientation = 'portrait';
+    orientationBy = 'default';
+  }
+
+  const fixedSeconds: VideoSeconds | undefined = model.base === 'sora_video' ? 5 : model.seconds;
+  let seconds: VideoSeconds;
+  let secondsBy: VideoSecondsDecidedBy;
+  if (fixedSeconds !== undefined) {
+    seconds = fixedSeconds;
+    secondsBy = 'model';
+    if (secondsParam !== undefined && secondsParam !== fixedSeconds) {
+      ignored.push({ param: 'seconds', value: String(secondsParam), reason: `model ${name} fixes duration ${fixedSeconds}s` });
+    }
+  } else if (secondsParam !== undefined) {
+    seconds = secondsParam;
+    secondsBy = 'param';
+  } else {
+    seconds = 10;
+    secondsBy = 'default';
+  }
+
+  return {
+    ok: true,
+    spec: videoSpecFor(model, orientation, seconds),
+    watermark: watermark.watermark,
+    decidedBy: { orientation: orientationBy, seconds: secondsBy },
+    ignored,
   };
 }
