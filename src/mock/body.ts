@@ -52,6 +52,19 @@ export async function readBytes(request: Request, maxBytes: number): Promise<Uin
   return out;
 }
 
+/**
+ * The seed's own curl examples set `Content-Type: multipart/form-data; boundary=<theirs>` by hand, and
+ * curl then appends `; boundary=<its own>` and uses its own. A header with several boundaries is
+ * resolved by the one the body actually opens with, so those examples work as written.
+ */
+function effectiveContentType(header: string, body: Uint8Array): string {
+  const boundaries = [...header.matchAll(/boundary\s*=\s*"?([^";,]+)"?/gi)].map((m) => m[1].trim());
+  if (boundaries.length < 2) return header;
+  const firstLine = new TextDecoder().decode(body.subarray(0, 256)).split(/\r?\n/, 1)[0].trim();
+  const used = boundaries.find((b) => firstLine === `--${b}`) ?? boundaries.at(-1);
+  return `multipart/form-data; boundary=${used}`;
+}
+
 function mediaTypeOf(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 }
@@ -72,7 +85,7 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
     try {
       // Re-wrap the bytes we already bounded: the platform's FormData parser does the multipart work.
       const form = await new Response(bytes as BodyInit, {
-        headers: { 'content-type': request.headers.get('content-type') ?? type },
+        headers: { 'content-type': effectiveContentType(request.headers.get('content-type') ?? type, bytes) },
       }).formData();
       return { kind: 'form', form };
     } catch (error) {

@@ -97,6 +97,17 @@ describe('images', () => {
     expect((await expectEnvelope(await call(mock, 'POST', '/images/generations', { body: { prompt: 'x', model: 'sora_video2' } }), 400)).param).toBe('model');
   });
 
+  it('reads a multipart body whose Content-Type names two boundaries, as the seed curl sends it', async () => {
+    const mock = manualMock();
+    const body = '--real\r\nContent-Disposition: form-data; name="prompt"\r\n\r\ncat\r\n--real\r\nContent-Disposition: form-data; name="model"\r\n\r\nsora_image\r\n--real--\r\n';
+    const r = await call(mock, 'POST', '/images/generations', {
+      body,
+      headers: { 'content-type': 'multipart/form-data; boundary=--------------------------961278614886800824879278; boundary=real' },
+    });
+    expect(r.status).toBe(200);
+    expect(ImagesResponse.parse(await r.json()).data).toHaveLength(1);
+  });
+
   it('returns b64_json PNGs when asked', async () => {
     const mock = manualMock();
     const body = ImagesResponse.parse(
