@@ -6,6 +6,9 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { register as registerSpec } from './spec.js';
+import { register as registerMedia } from './media.js';
+import { register as registerServe } from './serve.js';
+import { register as registerCheck } from './check.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   registerSpec(program);
+  registerMedia(program);
+  registerServe(program);
+  registerCheck(program);
   return program;
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The mock as Express/connect middleware, for users who embed it in their own server:
+ *
+ *   app.use(createSoraMiddleware({ licenses: [...] }));
+ *
+ * Built on @mswjs/http-middleware, so it runs the very handlers of `createSoraHandlers`; requests outside
+ * the mock's paths fall through to `next()`. Mount it before any body parser: a parsed body has lost
+ * its bytes (multipart uploads in particular) and the mock needs them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { createMiddleware } from '@mswjs/http-middleware';
+import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import type { SoraMock, SoraMockOptions } from '../mock/types.js';
+import { createSoraHandlers } from './msw.js';
+
+export type SoraMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
+  readonly mock: SoraMock;
+};
+
+/**
+ * @mswjs/http-middleware reads `req.get('host')`, `req.header()` and `req.protocol`, which only Express
+ * adds; give a plain node/connect request the same three so the middleware also works under connect.
+ */
+function asExpressRequest(req: IncomingMessage): ExpressRequest {
+  const r = req as IncomingMessage & Partial<Pick<ExpressRequest, 'get' | 'header' | 'protocol'>>;
+  if (typeof r.get !== 'function') {
+    const get = (name: string) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    Object.assign(r, {
+      get,
+      header: get,
+      protocol: (req.socket as TLSSocket).encrypted ? 'https' : 'http',
+    });
+  }
+  return r as ExpressRequest;
+}
+
+export function createSoraMiddleware(options: SoraMockOptions | SoraMock = {}): SoraMiddleware {
+  const handlers = createSoraHandlers(options);
+  // http-middleware's declarations load msw's CommonJS types, ours its ESM types: the same classes twice
+  // for TypeScript (private members make them "different"), one class at run time.
+  const middleware = createMiddleware(...(handlers as unknown as Parameters<typeof createMiddleware>));
+  const run = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+    void middleware(asExpressRequest(req), res as ExpressResponse, next as NextFunction);
+  };
+  return Object.assign(run, { mock: handlers.mock });
+}

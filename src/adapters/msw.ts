@@ -1,0 +1,64 @@
+/**
+ * msw 2 request handlers for the mock: `setupServer(...createSoraHandlers())` in Node tests,
+ * `setupWorker(...createSoraHandlers())` in a browser. No Node imports here, so the module bundles for
+ * the browser as it is.
+ *
+ * One catch-all handler with a custom predicate rather than one handler per route: the mock routes
+ * itself, so msw only has to decide which requests are the mock's (its base path, its admin path), and
+ * the mock answers 404/405 for the rest of its own space exactly as the standalone server does.
+ */
+import { http, type HttpHandler } from 'msw';
+import { createSoraMock } from '../mock/app.js';
+import type { SoraMock, SoraMockOptions } from '../mock/types.js';
+import { isSoraMock } from './common.js';
+
+export interface SoraHandlerOptions {
+  /**
+   * Origin the handlers answer on (`https://sora.test`). A URL whose path is the base path
+   * (`https://sora.test/sora/v1`, what an SDK's baseURL looks like) is accepted too. Without it the
+   * handlers answer the mock's paths on every origin.
+   */
+  baseUrl?: string;
+}
+
+/** The handlers, with the mock behind them for state inspection (`handlers.mock.jobs()`). */
+export type SoraHandlers = HttpHandler[] & { readonly mock: SoraMock };
+
+function originOf(baseUrl: string, basePath: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`createSoraHandlers: baseUrl '${baseUrl}' is not an absolute URL; give an origin such as 'https://sora.test'.`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path !== '' && path !== basePath) {
+    throw new TypeError(
+      `createSoraHandlers: baseUrl '${baseUrl}' has path '${url.pathname}'; give an origin ('${url.origin}') or the origin with the base path ('${url.origin}${basePath}').`,
+    );
+  }
+  return url.origin;
+}
+
+export function createSoraHandlers(
+  options: (SoraMockOptions & SoraHandlerOptions) | SoraMock = {},
+  handlerOptions: SoraHandlerOptions = {},
+): SoraHandlers {
+  const mock = isSoraMock(options) ? options : createSoraMock(options);
+  const baseUrl = isSoraMock(options) ? handlerOptions.baseUrl : (handlerOptions.baseUrl ?? options.baseUrl);
+  const { basePath, admin } = mock.options;
+  const origin = baseUrl === undefined ? undefined : originOf(baseUrl, basePath);
+
+  const owns = (url: URL): boolean => {
+    if (origin !== undefined && url.origin !== origin) return false;
+    const path = url.pathname;
+    if (path === basePath || path.startsWith(`${basePath}/`)) return true;
+    return admin && path.startsWith('/__sora/');
+  };
+
+  const handler = http.all(
+    ({ request }) => owns(new URL(request.url)),
+    ({ request }) => mock.fetch(request),
+  );
+  return Object.assign([handler], { mock });
+}

@@ -1,0 +1,185 @@
+/**
+ * `sora-kit serve`: the mock as a standalone server. Configuration comes from flags, SORA_MOCK_*
+ * variables and a JSON file (src/mock/config.ts says how they combine); this file only turns it into
+ * a running server, prints what a person needs to use it, logs requests and shuts down cleanly.
+ */
+import type { Command } from 'commander';
+import { createSoraServer, type AccessLogEntry, type SoraServer } from '../adapters/node.js';
+import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from '../mock/config.js';
+import type { SoraMock } from '../mock/types.js';
+
+export interface ServeIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const stdio: ServeIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function flagAttribute(key: SettingKey): string {
+  const flag = SETTINGS[key].flag as string;
+  return flag
+    .replace(/^--(no-)?/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function register(program: Command): void {
+  const serve = program
+    .command('serve')
+    .description('Run the mock of /sora/v1 as a standalone HTTP server (settings also from SORA_MOCK_* and --config).');
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const { flag, help, arity = 'value', arg = 'value' } = SETTINGS[key];
+    if (!flag) continue;
+    if (arity === 'repeatable') serve.option(`${flag} <${arg}>`, help, repeatable);
+    else if (arity === 'switch') serve.option(flag, help);
+    else serve.option(`${flag} <${arg}>`, help);
+  }
+  serve
+    .option('--config <file>', 'JSON config file (keys as in --print-config); also SORA_MOCK_CONFIG')
+    .option('--print-config', 'print the effective configuration and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Every setting is also an environment variable SORA_MOCK_<KEY> and a key of the --config file:',
+        ...(Object.keys(SETTINGS) as SettingKey[]).map((key) => `  ${envName(key).padEnd(30)} ${key}`),
+        '',
+        "Licences: KEY (every add-on) or KEY=chat,images,videos; chat is always granted. In SORA_MOCK_LICENSES,",
+        "separate several with ';' or spaces: SORA_MOCK_LICENSES='team-a team-b=videos'.",
+        'Precedence: flags > environment > config file > defaults.',
+      ].join('\n'),
+    )
+    .action(async (opts: Record<string, unknown>, command: Command) => {
+      process.exitCode = await runServe(command, opts);
+    });
+}
+
+/** Only what the user typed: commander's defaults (`--no-cors` defaults cors to true) are not input. */
+function givenFlags(command: Command, opts: Record<string, unknown>): Partial<Record<SettingKey, string | string[] | boolean>> {
+  const flags: Partial<Record<SettingKey, string | string[] | boolean>> = {};
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    if (!SETTINGS[key].flag) continue;
+    const attribute = flagAttribute(key);
+    if (command.getOptionValueSource(attribute) !== 'cli') continue;
+    flags[key] = opts[attribute] as string | string[] | boolean;
+  }
+  return flags;
+}
+
+async function runServe(command: Command, opts: Record<string, unknown>, io: ServeIo = stdio): Promise<number> {
+  let config: Awaited<ReturnType<typeof loadServeConfig>>;
+  try {
+    config = await loadServeConfig({ flags: givenFlags(command, opts), configFile: opts.config as string | undefined });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`sora-kit serve: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = await startServe(config, { io, overrideGlobalObjects: true, printOnly: opts.printConfig === true });
+  if (!started) return opts.printConfig === true ? 0 : 2;
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C means "now".
+      process.exit(130);
+    }
+    stopping = true;
+    if (!config.quiet) io.err(`sora-kit serve: ${signal}, closing (in-flight streams are ended)`);
+    void started.close().then(() => {
+      // Video jobs may hold timers in the mock; the server is closed, so nothing is left to wait for.
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return 0;
+}
+
+export interface StartServeOptions {
+  io?: ServeIo;
+  overrideGlobalObjects?: boolean;
+  /** Print the effective configuration instead of listening. */
+  printOnly?: boolean;
+}
+
+/** Redact secrets from the effective options before anything prints them. */
+export function printableConfig(config: ServeConfig & { configFile?: string }, mock: SoraMock): Record<string, unknown> {
+  const options = JSON.parse(JSON.stringify(mock.options)) as Record<string, unknown>;
+  const analysis = options.promptAnalysis as { openai?: { apiKey?: string } } | undefined;
+  if (analysis?.openai?.apiKey) analysis.openai.apiKey = '***';
+  return {
+    server: { host: config.host, port: config.port, log: config.log, quiet: config.quiet },
+    mock: options,
+    sources: config.sources,
+    ...(config.configFile ? { configFile: config.configFile } : {}),
+  };
+}
+
+function describeLicences(mock: SoraMock, config: ServeConfig): string[] {
+  const dev = config.mock.licenses === undefined;
+  return mock.options.licenses.map(
+    (l) => `${l.key} (${l.features.join(', ')})${dev ? ' - the built-in dev licence; set your own with --license' : ''}`,
+  );
+}
+
+function formatLog(format: 'pretty' | 'json', entry: AccessLogEntry): string {
+  if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
+  const time = new Date().toISOString().slice(11, 23);
+  const size = entry.bytes === undefined ? '' : ` ${entry.bytes}B`;
+  return `${time} ${entry.method} ${entry.url} ${entry.status}${entry.aborted ? ' (client closed)' : ''} ${entry.durationMs.toFixed(1)}ms${size}`;
+}
+
+/**
+ * Start the server for an effective configuration and print the banner. Returns undefined (after
+ * printing why) when the port cannot be bound, or after printing the configuration with `printOnly`.
+ */
+export async function startServe(
+  config: ServeConfig & { configFile?: string },
+  { io = stdio, overrideGlobalObjects = false, printOnly = false }: StartServeOptions = {},
+): Promise<SoraServer | undefined> {
+  const server = createSoraServer(config.mock, {
+    overrideGlobalObjects,
+    onResponse: config.quiet ? undefined : (entry) => io.out(formatLog(config.log, entry)),
+  });
+  if (printOnly) {
+    io.out(JSON.stringify(printableConfig(config, server.mock), null, 2));
+    return undefined;
+  }
+  let url: string;
+  try {
+    ({ url } = await server.listen({ port: config.port, host: config.host }));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') {
+      io.err(`sora-kit serve: port ${config.port} on ${config.host} is already in use; choose another with --port (or SORA_MOCK_PORT; 0 picks a free port).`);
+    } else if (code === 'EACCES') {
+      io.err(`sora-kit serve: not allowed to listen on ${where}; ports below 1024 need privileges, choose another with --port.`);
+    } else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      io.err(`sora-kit serve: cannot bind host '${config.host}' (${code}); use an address of this machine, e.g. 127.0.0.1.`);
+    } else {
+      io.err(`sora-kit serve: cannot listen on ${where}: ${(error as Error).message}`);
+    }
+    return undefined;
+  }
+  const { basePath, admin } = server.mock.options;
+  const licences = describeLicences(server.mock, config);
+  if (config.log === 'json') {
+    io.out(JSON.stringify({ event: 'listening', url: `${url}${basePath}`, licenses: licences, admin: admin ? `${url}/__sora/` : false }));
+  } else {
+    io.out(`sora-kit mock listening on ${url}${basePath}`);
+    io.out(`  licences: ${licences.join('\n            ')}`);
+    io.out(`  admin:    ${admin ? `on at ${url}/__sora/` : 'off (enable with --admin)'}`);
+    io.out(`  try:      curl -H 'Authorization: ${server.mock.options.licenses[0]?.key ?? ''}' ${url}${basePath}/models`);
+  }
+  return server;
+}

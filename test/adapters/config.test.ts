@@ -1,0 +1,193 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  envName,
+  loadServeConfig,
+  parseLicenseList,
+  settingsFromEnv,
+  settingsFromFile,
+  settingsFromFlags,
+} from '../../src/mock/config.js';
+
+function configFile(data: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sora-config-'));
+  const path = join(dir, 'sora-mock.json');
+  writeFileSync(path, typeof data === 'string' ? data : JSON.stringify(data));
+  return path;
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('licence grammar', () => {
+  it('reads KEY and KEY=features separated by ";" or whitespace; chat is always granted', () => {
+    const parsed = parseLicenseList('alpha; beta=videos  gamma=images,chat\tdelta=chat');
+    expect(parsed).toEqual({
+      ok: true,
+      value: [
+        { key: 'alpha', features: ['chat', 'images', 'videos'] },
+        { key: 'beta', features: ['chat', 'videos'] },
+        { key: 'gamma', features: ['chat', 'images'] },
+        { key: 'delta', features: ['chat'] },
+      ],
+    });
+  });
+
+  it('rejects unknown features naming the entry, the feature and what is accepted', () => {
+    const parsed = parseLicenseList('good;bad=chat,movies');
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.message).toContain("'bad=chat,movies'");
+      expect(parsed.message).toContain("'movies'");
+      expect(parsed.message).toContain('chat, images, videos');
+    }
+  });
+
+  it('rejects an empty key and an empty list', () => {
+    expect(parseLicenseList('=videos').ok).toBe(false);
+    expect(parseLicenseList(' ; ').ok).toBe(false);
+  });
+});
+
+describe('sources', () => {
+  it('derives env names from keys', () => {
+    expect(envName('publicUrl')).toBe('SORA_MOCK_PUBLIC_URL');
+    expect(envName('licenses')).toBe('SORA_MOCK_LICENSES');
+    expect(envName('maxBodyBytes')).toBe('SORA_MOCK_MAX_BODY_BYTES');
+  });
+
+  it('reads env strings into typed settings', () => {
+    expect(
+      settingsFromEnv({
+        SORA_MOCK_PORT: '5001',
+        SORA_MOCK_INSTANT: 'yes',
+        SORA_MOCK_SPEED: '2.5',
+        SORA_MOCK_LICENSES: 'k1=images k2',
+        SORA_MOCK_FETCH_IMAGES: '*.example.com, https://cdn.test/img/',
+        PATH: '/usr/bin',
+      }),
+    ).toEqual({
+      port: 5001,
+      instant: true,
+      speed: 2.5,
+      licenses: [
+        { key: 'k1', features: ['chat', 'images'] },
+        { key: 'k2', features: ['chat', 'images', 'videos'] },
+      ],
+      fetchImages: ['*.example.com', 'https://cdn.test/img/'],
+    });
+  });
+
+  it('names the env variable, the value and what is accepted', () => {
+    expect(() => settingsFromEnv({ SORA_MOCK_PORT: 'eighty' })).toThrow(/SORA_MOCK_PORT.*"eighty"/);
+    expect(() => settingsFromEnv({ SORA_MOCK_INSTANT: 'maybe' })).toThrow(/SORA_MOCK_INSTANT.*boolean.*"maybe"/);
+    expect(() => settingsFromEnv({ SORA_MOCK_LICENSES: 'a=chat,films' })).toThrow(/SORA_MOCK_LICENSES\[0\].*'films'.*chat, images, videos/);
+    expect(() => settingsFromEnv({ SORA_MOCK_ANALYSIS: 'smart' })).toThrow(/SORA_MOCK_ANALYSIS.*off.*heuristic.*openai.*"smart"/);
+  });
+
+  it('rejects a misspelt SORA_MOCK_ variable instead of ignoring it', () => {
+    expect(() => settingsFromEnv({ SORA_MOCK_PROT: '1' })).toThrow(/unknown variable SORA_MOCK_PROT.*SORA_MOCK_PORT/);
+  });
+
+  it('names the flag in flag errors', () => {
+    expect(() => settingsFromFlags({ port: '70000' })).toThrow(/--port.*65535.*"70000"/);
+    expect(() => settingsFromFlags({ licenses: ['ok', 'x=,'] })).toThrow(/--license\[1\]/);
+    expect(() => settingsFromFlags({ publicUrl: 'ftp://x' })).toThrow(/--public-url.*http\(s\) URL.*"ftp:\/\/x"/);
+  });
+
+  it('names the file and the nested key in file errors, and rejects unknown keys', () => {
+    expect(() => settingsFromFile({ licenses: [{ key: 'a', features: ['chat', 'tv'] }] }, 'sora-mock.json')).toThrow(
+      /sora-mock\.json: licenses\[0\]\.features\[1\].*"tv"/,
+    );
+    expect(() => settingsFromFile({ prot: 1 }, 'sora-mock.json')).toThrow(/sora-mock\.json: unknown key 'prot'.*port/);
+    expect(() => settingsFromFile({ scenarios: [{ prompt: '(', scenario: 'slow' }] }, 'f.json')).toThrow(
+      /f\.json: scenarios\[0\]\.prompt.*regular expression/,
+    );
+    expect(() => settingsFromFile({ scenarios: [{ prompt: 'x', scenario: 'explode' }] }, 'f.json')).toThrow(
+      /scenarios\[0\]\.scenario.*rate_limited.*"explode"/,
+    );
+    expect(() => settingsFromFile([1], 'f.json')).toThrow(/JSON object/);
+  });
+});
+
+describe('loadServeConfig', () => {
+  it('applies defaults when nothing is given, leaving the mock options to the mock', async () => {
+    const config = await loadServeConfig({ env: {} });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 4010, log: 'pretty', quiet: false, mock: {} });
+  });
+
+  it('takes flags over env over file, and replaces lists rather than merging them', async () => {
+    const file = configFile({
+      port: 1111,
+      seed: 'from-file',
+      speed: 3,
+      admin: true,
+      licenses: ['file-key'],
+      scenarios: [{ prompt: 'rain', scenario: 'rate_limited' }],
+    });
+    const config = await loadServeConfig({
+      configFile: file,
+      env: { SORA_MOCK_PORT: '2222', SORA_MOCK_SEED: 'from-env', SORA_MOCK_LICENSES: 'env-key=videos' },
+      flags: { port: '3333', instant: true },
+    });
+    expect(config.port).toBe(3333);
+    expect(config.sources).toMatchObject({ port: 'flag', seed: 'env', speed: 'file', instant: 'flag', licenses: 'env' });
+    expect(config.mock).toEqual({
+      seed: 'from-env',
+      speed: 3,
+      admin: true,
+      instant: true,
+      licenses: [{ key: 'env-key', features: ['chat', 'videos'] }],
+      scenarios: [{ prompt: 'rain', scenario: 'rate_limited' }],
+    });
+  });
+
+  it('finds the file through SORA_MOCK_CONFIG', async () => {
+    const file = configFile({ seed: 'via-env-file' });
+    const config = await loadServeConfig({ env: { SORA_MOCK_CONFIG: file } });
+    expect(config.mock.seed).toBe('via-env-file');
+    expect(config.configFile).toBe(file);
+  });
+
+  it('maps fetchImages and analysis onto the mock options', async () => {
+    const config = await loadServeConfig({
+      env: { SORA_MOCK_OPENAI_API_KEY: 'sk-test' },
+      flags: { fetchImages: ['*.example.com'], analysis: 'openai' },
+    });
+    expect(config.mock.fetchImages).toEqual({ allow: ['*.example.com'] });
+    expect(config.mock.promptAnalysis).toEqual({
+      mode: 'openai',
+      openai: { baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test' },
+    });
+    const off = await loadServeConfig({ env: { SORA_MOCK_FETCH_IMAGES: 'none' } });
+    expect(off.mock.fetchImages).toBe(false);
+  });
+
+  it('requires an API key for openai analysis, naming where to put it', async () => {
+    const error = await configError(loadServeConfig({ env: {}, flags: { analysis: 'openai' } }));
+    expect(error.message).toMatch(/SORA_MOCK_OPENAI_API_KEY/);
+  });
+
+  it('rejects a licence key given twice', async () => {
+    const error = await configError(loadServeConfig({ env: {}, flags: { licenses: ['k=images', 'k=videos'] } }));
+    expect(error.message).toMatch(/'k' is given twice/);
+  });
+
+  it('reports a missing or invalid file by its path', async () => {
+    expect((await configError(loadServeConfig({ env: {}, configFile: '/nonexistent/sora.json' }))).message).toMatch(
+      /\/nonexistent\/sora\.json: file not found/,
+    );
+    expect((await configError(loadServeConfig({ env: {}, configFile: configFile('{ port: 1') }))).message).toMatch(
+      /not valid JSON/,
+    );
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Shared pieces of the end-to-end tests: the served mock, the official OpenAI schemas (ajv), and the
+ * paths of ../shared beside the repository (CI clones the repo with shared/ next to it).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
+import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
+import type { SoraMockOptions } from '../../src/mock/types.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = resolve(REPO_ROOT, '../shared');
+export const SEED_DOC = resolve(SHARED, 'seed/sora-platform.md');
+export const FIXTURE_JPEG = resolve(REPO_ROOT, 'fixtures/media/image-96x64.jpg');
+export const FIXTURE_PNG = resolve(REPO_ROOT, 'fixtures/media/image-64x48.png');
+
+export const LICENCE = 'sk-sora-mock';
+
+export interface Served {
+  server: SoraServer;
+  /** Origin, e.g. http://127.0.0.1:53211 */
+  url: string;
+  /** Origin + base path. */
+  api: string;
+}
+
+export async function serve(options: SoraMockOptions = {}, serverOptions: SoraServerOptions = {}): Promise<Served> {
+  const server = createSoraServer(options, serverOptions);
+  const { url } = await server.listen({ port: 0, host: '127.0.0.1' });
+  return { server, url, api: `${url}${server.mock.options.basePath}` };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The official shapes
+
+type OpenApiDoc = { components: { schemas: Record<string, unknown> } };
+
+let ajv: Ajv2020 | undefined;
+function validator(): Ajv2020 {
+  if (ajv) return ajv;
+  const doc = JSON.parse(readFileSync(resolve(SHARED, 'reference/openai-excerpt.json'), 'utf8')) as OpenApiDoc;
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
+  ajv.addSchema(doc, 'openai');
+  return ajv;
+}
+
+/** Assert `value` matches `components.schemas[name]` of the official OpenAI excerpt. */
+export function expectOpenAiShape(name: string, value: unknown): void {
+  const validate = validator().getSchema(`openai#/components/schemas/${name}`);
+  if (!validate) throw new Error(`no schema ${name} in the OpenAI excerpt`);
+  const ok = validate(value);
+  expect(ok ? [] : validate.errors, `${name}: ${JSON.stringify(value).slice(0, 400)}`).toEqual([]);
+}
+
+/** Assert an OpenAI-style error envelope whose message names what it should. */
+export function expectErrorEnvelope(body: unknown, ...mentions: string[]): void {
+  expectOpenAiShape('ErrorResponse', body);
+  const message = (body as { error: { message: string } }).error.message;
+  for (const m of mentions) expect(message).toContain(m);
+}
+
+/** Read an SSE body into its `data:` payloads (comments and blank lines skipped). */
+export function sseData(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).trim());
+}
+
+/** Markdown links `[..](url)` and images `![..](url)` in a message. */
+export function markdownUrls(text: string): string[] {
+  return [...text.matchAll(/\]\((https?:\/\/[^)\s]+)\)/g)].map((m) => m[1]);
+}
