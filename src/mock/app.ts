@@ -168,7 +168,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       }
       const ctx: RequestContext = { ...base, request, url };
       const response = await route(ctx);
-      if (options.cors) for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
+      // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
+      // other responses untouched keeps the Node server's fast path (no header rewrite per request).
+      if (options.cors && request.headers.has('origin')) {
+        for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
+      }
       const key = licenceKeyOf(request);
       const entry: JournalEntry = {
         id: ++journalId,

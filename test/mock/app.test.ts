@@ -54,9 +54,11 @@ describe('routing and bodies', () => {
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
     expect(pre.headers.get('access-control-allow-headers')).toContain('Authorization');
-    expect((await call(mock, 'GET', '/models')).headers.get('access-control-expose-headers')).toContain('Content-Range');
+    const fromPage = { origin: 'http://app.local' };
+    expect((await call(mock, 'GET', '/models', { headers: fromPage })).headers.get('access-control-expose-headers')).toContain('Content-Range');
+    expect((await call(mock, 'GET', '/models')).headers.get('access-control-allow-origin')).toBeNull();
     const off = createSoraMock({ cors: false });
-    expect((await call(off, 'GET', '/models')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await call(off, 'GET', '/models', { headers: fromPage })).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('rejects invalid JSON, wrong content types, broken multipart and oversize bodies', async () => {
