@@ -1,0 +1,158 @@
+/**
+ * `sora-kit check`: run the conformance checks against a deployment. Exit 0 when no `must` check
+ * failed, 1 when one did, 2 on a usage error or a deployment that does not answer.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  CATALOGUE,
+  ConformanceSession,
+  ConformanceUsageError,
+  DeploymentUnreachableError,
+  describePlan,
+  formatJson,
+  formatJunit,
+  formatPretty,
+  isLoopback,
+  prettyProgress,
+  type Report,
+  type RunOptions,
+  type Severity,
+} from '../conformance/index.js';
+
+interface CheckFlags {
+  baseUrl?: string;
+  license?: string;
+  only: string[];
+  skip: string[];
+  severity?: Severity;
+  reporter: 'pretty' | 'json' | 'junit';
+  output?: string;
+  fuzz?: string;
+  seed?: string;
+  timeout?: string;
+  maxWait?: string;
+  concurrency?: string;
+  maxGenerations?: string;
+  yes?: boolean;
+  list?: boolean;
+}
+
+export interface CheckIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Standard output is a terminal (colours, a live status line). */
+  tty: boolean;
+}
+
+const stdio: CheckIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  tty: Boolean(process.stdout.isTTY),
+};
+
+/** `--only a,b --only c` -> [a, b, c]. */
+function list(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function number(flag: string, value: string | undefined, integer = true): number | undefined {
+  if (value === undefined) return undefined;
+  const pattern = integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  if (!pattern.test(value.trim())) throw new ConformanceUsageError(`${flag} '${value}': expected a non-negative ${integer ? 'integer' : 'number'}.`);
+  return Number(value);
+}
+
+function catalogueListing(): string {
+  const width = Math.max(...CATALOGUE.map((c) => c.id.length));
+  return `${CATALOGUE.map((c) => `${c.id.padEnd(width)}  ${c.severity.padEnd(6)}  ${c.purpose}\n${' '.repeat(width + 10)}rule: ${c.rule}`).join('\n')}\n`;
+}
+
+function render(report: Report, reporter: CheckFlags['reporter'], tty: boolean): string {
+  if (reporter === 'json') return formatJson(report);
+  if (reporter === 'junit') return formatJunit(report);
+  return formatPretty(report, tty);
+}
+
+/** The whole command, returning the exit code (tests call it without spawning). */
+export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<number> {
+  if (flags.list) {
+    io.out(catalogueListing());
+    return 0;
+  }
+  try {
+    if (!flags.baseUrl) throw new ConformanceUsageError('--base-url URL is required (e.g. http://127.0.0.1:4010).');
+    if (!flags.license) throw new ConformanceUsageError('--license KEY is required.');
+    const pretty = flags.reporter === 'pretty';
+    // Progress goes where it does not mix with a machine-readable report on standard output.
+    const progressIo = pretty ? { write: io.out, tty: io.tty } : { write: io.err, tty: false };
+    const options: RunOptions = {
+      baseUrl: flags.baseUrl,
+      license: flags.license,
+      only: flags.only,
+      skip: flags.skip,
+      severity: flags.severity,
+      fuzz: number('--fuzz', flags.fuzz),
+      seed: number('--seed', flags.seed),
+      timeoutMs: number('--timeout', flags.timeout),
+      maxWaitSeconds: number('--max-wait', flags.maxWait, false),
+      concurrency: number('--concurrency', flags.concurrency),
+      maxGenerations: number('--max-generations', flags.maxGenerations),
+      onProgress: prettyProgress(progressIo),
+    };
+    const session = new ConformanceSession(options);
+    if (!isLoopback(session.options.baseUrl) && !flags.yes) {
+      io.err(`${describePlan(session.plan)}\n\n${session.options.baseUrl} is not a loopback address: real generations may cost money.\nRe-run with --yes to go ahead (and --max-generations N to cap them).\n`);
+      return 2;
+    }
+    session.options.onProgress({ type: 'plan', plan: session.plan });
+    const startedAt = new Date();
+    const started = performance.now();
+    await session.probe();
+    const results = await session.runAll();
+    const report = session.report(results, startedAt, Math.round(performance.now() - started));
+    if (flags.output) {
+      writeFileSync(flags.output, render(report, flags.reporter, false));
+      if (pretty) io.out(formatPretty(report, io.tty));
+      else io.err(`sora-kit check: wrote the ${flags.reporter} report to ${flags.output}\n`);
+    } else {
+      io.out(render(report, flags.reporter, io.tty));
+    }
+    return report.summary.mustFailed > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ConformanceUsageError || error instanceof DeploymentUnreachableError) {
+      io.err(`sora-kit check: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('Check a deployment of the Sora platform API (or the mock) against the seed rules and OpenAI compatibility.')
+    .option('--base-url <url>', 'the deployment: its root (http://host:port, /sora/v1 is appended) or its API root (http://host:port/sora/v1)')
+    .option('--license <key>', 'the licence sent as Authorization')
+    .option('--only <ids>', 'run only these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
+    .option('--skip <ids>', 'skip these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
+    .addOption(new Option('--severity <level>', 'must: only the seed rules; should: everything (default)').choices(['must', 'should']))
+    .addOption(new Option('--reporter <name>', 'report format').choices(['pretty', 'json', 'junit']).default('pretty'))
+    .option('--output <file>', 'write the report to FILE')
+    .option('--fuzz <n>', 'generated fuzz cases (images and videos); 0 turns fuzzing off (default 0)')
+    .option('--seed <s>', 'seed of the fuzz cases (default 42)')
+    .option('--timeout <ms>', 'per-request timeout; for streams, the longest silence (default 30000)')
+    .option('--max-wait <s>', 'longest wait for a video job or a stream (default 600)')
+    .option('--concurrency <k>', 'checks running at the same time (default 4)')
+    .option('--max-generations <n>', 'most images + videos the run may generate; checks beyond are skipped')
+    .option('--yes', 'run against a non-loopback host (generations may cost money)')
+    .option('--list', 'list the checks and exit')
+    .addHelpText('after', '\nExit codes: 0 no must check failed, 1 a must check failed, 2 usage error or deployment unreachable.')
+    .exitOverride((error: CommanderError) => {
+      // Usage errors exit 2 like every other mistake of the caller; help and version exit 0.
+      process.exit(error.exitCode === 0 ? 0 : 2);
+    })
+    .action(async (flags: CheckFlags) => {
+      process.exitCode = await runCheck(flags);
+    });
+}

@@ -1,0 +1,193 @@
+/** `POST /chat/completions`: sora_image (plain, streamed, image-to-image) and video models by stream. */
+import { ChatCompletion } from '../../spec/schemas/chat.js';
+import type { ConformanceClient } from '../client.js';
+import { expectJson, expectRejected, fail } from '../expect.js';
+import { allLinks, download, expectImage, expectImageAspect, expectVideoMatches, imageLinks } from '../media.js';
+import { PROMPTS, specOfModel, videoLabel } from '../resources.js';
+import { readChatStream, type ChatStream } from '../sse.js';
+import type { Check, Generation } from '../types.js';
+import { userMessage } from './common.js';
+
+const STREAM_RULE = 'OpenAI: chat completion streaming (data: chunk ... data: [DONE]); specs/mock.md#chat-completions';
+
+function streamOk(stream: ChatStream, what: string): void {
+  const { exchange } = stream.sse;
+  if (exchange.status !== 200) fail(`${what}: expected 200, got ${exchange.status}`, exchange);
+}
+
+function firstImageLink(stream: ChatStream, what: string): string {
+  const link = imageLinks(stream.content)[0];
+  if (!link) fail(`${what}: the streamed text has no markdown image link: '${stream.content.slice(0, 200)}'`, stream.sse.exchange);
+  return link;
+}
+
+/** A video model through a chat stream: the last link of the text must be an MP4 of the model's spec. */
+async function chatVideo(client: ConformanceClient, model: string): Promise<void> {
+  const spec = specOfModel(model);
+  const what = `chat ${model}`;
+  const stream = readChatStream(await client.sse({ path: '/chat/completions', json: { model, stream: true, messages: userMessage(PROMPTS.video) } }));
+  streamOk(stream, what);
+  const link = allLinks(stream.content).at(-1);
+  if (!link) fail(`${what}: the stream ended without a link: '${stream.content.slice(-200)}'`, stream.sse.exchange);
+  const media = await download(client, link, `${what}: video link`, stream.sse.exchange);
+  if (media.facts.kind === 'video' && media.facts.format !== 'mp4') fail(`${what}: expected an MP4, decoded ${media.facts.format}`, media.exchange);
+  expectVideoMatches(media, { orientation: spec.orientation, quality: spec.quality, seconds: spec.seconds }, `${what}: video link`);
+}
+
+/** Every option at least once, and one option set in two orders (the grammar takes any order). */
+export const OPTION_MODELS = ['sora_video2-landscape-hd-15s', 'sora_video2-15s-hd-landscape', 'sora_video2-pro-25s-portrait'] as const;
+
+const videoGenerations = (models: readonly string[]) => (): Generation[] =>
+  models.map((m) => ({ kind: 'video', label: `${videoLabel(specOfModel(m))} (chat ${m})`, count: 1 }));
+
+export const chatChecks: Check[] = [
+  {
+    id: 'chat.image.nonstream',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'sora_image without streaming answers a chat.completion whose image link decodes to a 1:1 image.',
+    rule: 'seed: 对话接口文生图; seed: 平台参数 size (default 1:1)',
+    generates: () => [{ kind: 'image', label: 'sora_image 1:1 (chat)', count: 1 }],
+    async run({ client }) {
+      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image', messages: userMessage(PROMPTS.image) } });
+      const completion = expectJson(exchange, ChatCompletion, 'chat sora_image');
+      const content = completion.choices[0]?.message.content ?? '';
+      const link = imageLinks(content)[0];
+      if (!link) fail(`chat sora_image: the answer has no markdown image link: '${content.slice(0, 200)}'`, exchange);
+      expectImageAspect(await download(client, link, 'chat sora_image: image link', exchange), '1:1', 'chat sora_image: image link');
+    },
+  },
+  {
+    id: 'chat.image.stream.content-type',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'A streamed chat answers 200 with Content-Type text/event-stream.',
+    rule: `seed: 对话接口文生图 ("stream": true); ${STREAM_RULE}`,
+    uses: ['chat:image-stream'],
+    async run({ resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      if (!/^text\/event-stream/i.test(stream.sse.exchange.contentType)) {
+        fail(`chat stream: expected Content-Type text/event-stream, got '${stream.sse.exchange.contentType}'`, stream.sse.exchange);
+      }
+    },
+  },
+  {
+    id: 'chat.image.stream.chunks',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'Every data: event of a chat stream is a valid chat.completion.chunk (or the final [DONE]).',
+    rule: STREAM_RULE,
+    uses: ['chat:image-stream'],
+    async run({ resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      const bad = stream.invalid[0];
+      if (bad) fail(`chat stream: event ${bad.index + 1} is not a chat.completion.chunk (${bad.problem}): ${bad.data.slice(0, 200)}`, stream.sse.exchange);
+      if (stream.chunks.length === 0) fail('chat stream: no chunk at all', stream.sse.exchange);
+    },
+  },
+  {
+    id: 'chat.image.stream.role-first',
+    group: 'chat',
+    severity: 'should',
+    purpose: 'The first chunk of a chat stream carries delta.role "assistant".',
+    rule: STREAM_RULE,
+    uses: ['chat:image-stream'],
+    async run({ resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      const first = stream.chunks[0];
+      if (first?.choices[0]?.delta.role !== 'assistant') {
+        fail(`chat stream: the first chunk has no delta.role 'assistant': ${stream.sse.data[0]?.slice(0, 200) ?? '(no events)'}`, stream.sse.exchange);
+      }
+    },
+  },
+  {
+    id: 'chat.image.stream.done',
+    group: 'chat',
+    severity: 'should',
+    purpose: 'A chat stream ends with data: [DONE], after a chunk with finish_reason "stop".',
+    rule: STREAM_RULE,
+    uses: ['chat:image-stream'],
+    async run({ resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      if (!stream.doneLast) fail(`chat stream: the last event is not [DONE] but '${(stream.sse.data.at(-1) ?? '(none)').slice(0, 120)}'`, stream.sse.exchange);
+      if (!stream.chunks.some((c) => c.choices.some((choice) => choice.finish_reason === 'stop'))) {
+        fail('chat stream: no chunk has finish_reason "stop"', stream.sse.exchange);
+      }
+    },
+  },
+  {
+    id: 'chat.image.stream.image',
+    group: 'chat',
+    severity: 'must',
+    purpose: "A streamed sora_image answer links an image that decodes to 1:1 (no size given).",
+    rule: 'seed: 对话接口文生图; seed: 平台参数 size',
+    uses: ['chat:image-stream'],
+    async run({ client, resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      expectImageAspect(await download(client, firstImageLink(stream, 'chat stream'), 'chat stream: image link', stream.sse.exchange), '1:1', 'chat stream: image link');
+    },
+  },
+  {
+    id: 'chat.image.image-to-image',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'Image-to-image chat with a base64 data URI streams a link to a decodable image.',
+    rule: 'seed: 对话接口图生图 (image_url: url或者base64)',
+    uses: ['chat:image-to-image'],
+    async run({ client, resources }) {
+      const stream = await resources.get('chat:image-to-image');
+      streamOk(stream, 'image-to-image chat');
+      expectImage(await download(client, firstImageLink(stream, 'image-to-image chat'), 'image-to-image chat: image link', stream.sse.exchange), 'image-to-image chat: image link');
+    },
+  },
+  {
+    id: 'chat.image.image-to-image.aspect',
+    group: 'chat',
+    severity: 'should',
+    purpose: 'Without size, the first input image (3:2 here) decides the aspect of image-to-image output.',
+    rule: 'specs/mock.md#chat-completions (the first input image decides the aspect); rules: resolveImageRequest',
+    uses: ['chat:image-to-image'],
+    async run({ client, resources }) {
+      const stream = await resources.get('chat:image-to-image');
+      streamOk(stream, 'image-to-image chat');
+      const link = firstImageLink(stream, 'image-to-image chat');
+      expectImageAspect(await download(client, link, 'image-to-image chat: image link', stream.sse.exchange), '3:2', 'image-to-image chat: image link (input 96x64)');
+    },
+  },
+  {
+    id: 'chat.video.stream',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'sora_video2 by chat stream ends with an MP4 link: portrait, SD, 10 s (the seed default).',
+    rule: 'seed: 模型列表 (sora_video2 默认生成10秒竖屏标清视频)',
+    generates: videoGenerations(['sora_video2']),
+    run: ({ client }) => chatVideo(client, 'sora_video2'),
+  },
+  {
+    id: 'chat.video.options',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'Every sora_video2 option takes effect (orientation, hd, 15s/25s, pro), in any order.',
+    rule: 'seed: 模型参数 (portrait, landscape, hd, 15s, 25s, pro joined with -)',
+    generates: videoGenerations(OPTION_MODELS),
+    async run({ client }) {
+      for (const model of OPTION_MODELS) await chatVideo(client, model);
+    },
+  },
+  {
+    id: 'chat.image.options-rejected',
+    group: 'chat',
+    severity: 'must',
+    purpose: 'Options on sora_image (sora_image-hd) are refused with a 4xx.',
+    rule: 'seed: 模型参数 (仅支持 sora_video2 模型指定该参数)',
+    async run({ client }) {
+      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image-hd', messages: userMessage(PROMPTS.image) }, mistake: true });
+      expectRejected(exchange, 'chat sora_image-hd');
+    },
+  },
+];

@@ -1,0 +1,131 @@
+/** `POST /images/generations` (multipart as the seed sends it, and JSON) and `POST /images/edits`. */
+import type { ImageAspect } from '../../spec/rules.js';
+import { expectRejected, fail } from '../expect.js';
+import { expectImage, expectImageAspect } from '../media.js';
+import { inputPng, PROMPTS } from '../resources.js';
+import type { Check, Generation } from '../types.js';
+import { expectCount, form, imagesOf } from './common.js';
+
+const images = (label: string, count = 1) => (): Generation[] => [{ kind: 'image', label, count }];
+
+function sizeCheck(name: string, size: string, aspect: ImageAspect): Check {
+  return {
+    id: `images.size.${name}`,
+    group: 'images',
+    severity: 'must',
+    purpose: `size ${size} gives a ${aspect} image.`,
+    rule: 'seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)',
+    generates: images(`sora_image ${aspect}`),
+    async run({ client }) {
+      const what = `images/generations size=${size}`;
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', size, n: 1 }) });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      expectImageAspect(result.images[0], aspect, what);
+    },
+  };
+}
+
+export const imageChecks: Check[] = [
+  {
+    id: 'images.generations.multipart',
+    group: 'images',
+    severity: 'must',
+    purpose: "The seed's multipart form (prompt, model) answers one image that decodes, 1:1 by default.",
+    rule: 'seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)',
+    generates: images('sora_image 1:1'),
+    async run({ client }) {
+      const what = 'images/generations (multipart)';
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image' }) });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      expectImageAspect(result.images[0], '1:1', what);
+    },
+  },
+  {
+    id: 'images.generations.json',
+    group: 'images',
+    severity: 'should',
+    purpose: 'A JSON body (the OpenAI SDK form) is accepted too.',
+    rule: 'OpenAI: POST /images/generations (application/json)',
+    generates: images('sora_image 1:1'),
+    async run({ client }) {
+      const what = 'images/generations (JSON)';
+      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image' } });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      expectImage(result.images[0], what);
+    },
+  },
+  sizeCheck('square', '1024x1024', '1:1'),
+  sizeCheck('wide', '1792x1024', '3:2'),
+  sizeCheck('tall', '1024x1792', '2:3'),
+  {
+    id: 'images.n',
+    group: 'images',
+    severity: 'must',
+    purpose: 'n = 4 gives four images, each decodable.',
+    rule: 'seed: 平台参数 n (变体的数量, 最大值为 4)',
+    generates: images('sora_image 1:1', 4),
+    async run({ client }) {
+      const what = 'images/generations n=4';
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 4 }) });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 4, what, exchange);
+      result.images.forEach((image, i) => expectImage(image, `${what}: image ${i + 1}`));
+    },
+  },
+  {
+    id: 'images.n.max',
+    group: 'images',
+    severity: 'must',
+    purpose: 'n = 5 (over the maximum of 4) is refused with a 4xx.',
+    rule: 'seed: 平台参数 n (最大值为 4)',
+    async run({ client }) {
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 5 }), mistake: true });
+      expectRejected(exchange, 'images/generations n=5');
+    },
+  },
+  {
+    id: 'images.edits',
+    group: 'images',
+    severity: 'must',
+    purpose: "Edits with the seed's image[] field answer an image that decodes.",
+    rule: 'seed: 图生图 /v1/images/edits (--form image[]=@...)',
+    generates: images('sora_image 3:2 (edit)'),
+    async run({ client }) {
+      const what = 'images/edits image[]';
+      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }) });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      expectImage(result.images[0], what);
+    },
+  },
+  {
+    id: 'images.edits.missing-image',
+    group: 'images',
+    severity: 'must',
+    purpose: 'Edits without an input image are refused with a 4xx.',
+    rule: 'seed: 图生图 /v1/images/edits (image[] is the input)',
+    async run({ client }) {
+      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }), mistake: true });
+      expectRejected(exchange, 'images/edits without image');
+    },
+  },
+  {
+    id: 'images.b64-json',
+    group: 'images',
+    severity: 'should',
+    purpose: 'response_format b64_json answers the image bytes in base64, decodable.',
+    rule: 'OpenAI: ImagesResponse data[].b64_json',
+    generates: images('sora_image 1:1 (b64_json)'),
+    async run({ client }) {
+      const what = 'images/generations response_format=b64_json';
+      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image', response_format: 'b64_json' } });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      if (!('b64_json' in result.response.data[0])) fail(`${what}: data[0] has no b64_json`, exchange);
+      expectImage(result.images[0], what);
+    },
+  },
+];

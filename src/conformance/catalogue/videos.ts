@@ -1,0 +1,223 @@
+/**
+ * The asynchronous video API. One default job (create + poll + content) serves most checks; the
+ * landscape, early-content and remix checks share one job each.
+ */
+import { DeletedVideoResource, VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
+import { bodyJson, type Exchange } from '../client.js';
+import { envelopeProblem, expectJson, fail } from '../expect.js';
+import { describeHistory, fetchContent, historyProblems, type VideoContent } from '../jobs.js';
+import { describeFacts, expectVideoMatches } from '../media.js';
+import { specOfModel, type JobWithContent } from '../resources.js';
+import type { Check } from '../types.js';
+import type { VideoSpec } from '../../spec/rules.js';
+
+const DEFAULT = specOfModel('sora_video2');
+const LANDSCAPE = specOfModel('sora_video2', 'landscape');
+/** List and delete are OpenAI's, not the seed's: a deployment that does not route them is not judged on them. */
+const NOT_OFFERED = [404, 405, 501];
+const JOB_RULE = 'seed: 视频异步任务 (创建 /v1/videos, 查询 /v1/videos/{video_id})';
+
+/** The job completed and its content was fetched; otherwise fail with why not. */
+function contentOf(shared: JobWithContent): VideoContent {
+  if (shared.job.outcome !== 'completed' || !shared.content) {
+    fail(`${shared.job.label} did not complete: ${shared.job.problem ?? shared.job.outcome} (history ${describeHistory(shared.job.history)})`, shared.job.create);
+  }
+  return shared.content;
+}
+
+function decodedContent(shared: JobWithContent) {
+  const content = contentOf(shared);
+  if (!content.facts) fail(`${shared.job.label}: the content does not decode (${content.error})`, content.exchange);
+  return { exchange: content.exchange, facts: content.facts };
+}
+
+function expectSpecFields(video: VideoResource, spec: VideoSpec, exchange: Exchange, what: string): void {
+  const problems: string[] = [];
+  if (video.size !== spec.size) problems.push(`size '${video.size}', expected '${spec.size}'`);
+  if (video.seconds !== String(spec.seconds)) problems.push(`seconds '${video.seconds}', expected '${spec.seconds}'`);
+  if (problems.length) fail(`${what}: ${problems.join('; ')}`, exchange);
+}
+
+export const videoChecks: Check[] = [
+  {
+    id: 'videos.create',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'POST /videos answers a video object with the size and duration the rules give (720x1280, 10 s).',
+    rule: `${JOB_RULE}; seed: 模型列表 (sora_video2 默认10秒竖屏标清)`,
+    uses: ['video:default'],
+    async run({ resources }) {
+      const { job } = await resources.get('video:default');
+      expectSpecFields(job.created, DEFAULT, job.create, 'POST /videos sora_video2');
+      if (job.created.status === 'failed') fail('POST /videos sora_video2: the new job is already failed', job.create);
+    },
+  },
+  {
+    id: 'videos.poll',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'Polling shows legal status transitions, non-decreasing progress, and completes within --max-wait.',
+    rule: `${JOB_RULE}; OpenAI: VideoResource.status/progress`,
+    uses: ['video:default'],
+    async run({ resources }) {
+      const { job } = await resources.get('video:default');
+      const problems = historyProblems(job.history);
+      if (problems.length) fail(`${job.label} (${job.created.id}): ${problems.join('; ')} (history ${describeHistory(job.history)})`, job.create);
+      if (job.outcome !== 'completed') fail(`${job.label}: ${job.problem ?? job.outcome} (history ${describeHistory(job.history)})`, job.create);
+    },
+  },
+  {
+    id: 'videos.content.type',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'GET /videos/{id}/content of a completed job answers Content-Type video/mp4.',
+    rule: 'seed: 获取视频内容 /v1/videos/{video_id}/content; OpenAI: video content is MP4',
+    uses: ['video:default'],
+    async run({ resources }) {
+      const content = contentOf(await resources.get('video:default'));
+      if (content.exchange.status !== 200) fail(`content: expected 200, got ${content.exchange.status}`, content.exchange);
+      if (!/^video\/mp4\b/i.test(content.exchange.contentType)) fail(`content: expected Content-Type video/mp4, got '${content.exchange.contentType}'`, content.exchange);
+    },
+  },
+  {
+    id: 'videos.content.size',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'The content decodes to a portrait SD video of the size the job declares.',
+    rule: 'seed: 模型列表 (竖屏标清); the video object size',
+    uses: ['video:default'],
+    async run({ resources }) {
+      const shared = await resources.get('video:default');
+      const media = decodedContent(shared);
+      expectVideoMatches(media, { orientation: DEFAULT.orientation, quality: DEFAULT.quality, size: DEFAULT }, 'content of sora_video2');
+    },
+  },
+  {
+    id: 'videos.content.duration',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'The content of a default sora_video2 job lasts 10 s.',
+    rule: 'seed: 模型列表 (sora_video2 默认生成10秒)',
+    uses: ['video:default'],
+    async run({ resources }) {
+      const media = decodedContent(await resources.get('video:default'));
+      expectVideoMatches(media, { orientation: DEFAULT.orientation, seconds: DEFAULT.seconds }, 'content of sora_video2');
+    },
+  },
+  {
+    id: 'videos.size.orientation',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'size 1792x1024 (wider than tall) gives a landscape video; quality still comes from the model (SD).',
+    rule: 'seed: 平台参数 size (对于视频, 宽大于高则生成横屏视频); rules: resolveVideoRequest',
+    uses: ['video:landscape'],
+    async run({ resources }) {
+      const shared = await resources.get('video:landscape');
+      expectSpecFields(shared.job.created, LANDSCAPE, shared.job.create, 'POST /videos size=1792x1024');
+      expectVideoMatches(decodedContent(shared), { orientation: 'landscape', quality: 'sd', size: LANDSCAPE }, 'content of size=1792x1024');
+    },
+  },
+  {
+    id: 'videos.thumbnail',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'variant=thumbnail answers an image of the video orientation.',
+    rule: 'OpenAI: GET /videos/{id}/content?variant=thumbnail; specs/mock.md',
+    uses: ['video:default'],
+    async run({ client, resources }) {
+      const shared = await resources.get('video:default');
+      contentOf(shared);
+      const thumb = await fetchContent(client, shared.job.created.id, 'thumbnail');
+      if (!thumb.facts) fail(`thumbnail: ${thumb.error}`, thumb.exchange);
+      if (thumb.facts.kind !== 'image') fail(`thumbnail: expected an image, decoded ${describeFacts(thumb.facts)}`, thumb.exchange);
+      if (!/^image\//i.test(thumb.exchange.contentType)) fail(`thumbnail: expected Content-Type image/*, got '${thumb.exchange.contentType}'`, thumb.exchange);
+      if (thumb.facts.width > thumb.facts.height) fail(`thumbnail: expected portrait like the video, decoded ${describeFacts(thumb.facts)}`, thumb.exchange);
+    },
+  },
+  {
+    id: 'videos.content.before-completion',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'Content of a job that is not completed yet is a 4xx, not bytes.',
+    rule: 'specs/mock.md#errors (409 video_not_ready); OpenAI: content exists once completed',
+    uses: ['video:early'],
+    async run({ resources, skip }) {
+      const early = await resources.get('video:early');
+      if (early.created.status === 'completed') skip('the job was completed at creation; nothing to observe');
+      if (early.content.status >= 400 && early.content.status <= 499) return;
+      const after = VideoResource.safeParse(bodyJson(early.after));
+      if (early.content.status >= 200 && early.content.status <= 299 && after.success && after.data.status === 'completed') {
+        skip('the job completed before the content request; nothing to observe');
+      }
+      fail(`content of ${early.created.id} while ${after.success ? after.data.status : 'not completed'}: expected a 4xx, got ${early.content.status}`, early.content);
+    },
+  },
+  {
+    id: 'videos.remix',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'Remix of a completed video answers a new video object whose remixed_from_video_id is the source.',
+    rule: 'seed: 视频编辑 /v1/videos/{video_id}/remix; OpenAI: VideoResource.remixed_from_video_id',
+    uses: ['video:default', 'video:remix'],
+    async run({ resources }) {
+      const remix = await resources.get('video:remix');
+      const created = expectJson(remix.create, VideoResource, `remix of ${remix.sourceId}`);
+      if (created.id === remix.sourceId) fail(`remix of ${remix.sourceId}: answered the source itself, expected a new job`, remix.create);
+      if (created.remixed_from_video_id !== remix.sourceId) {
+        fail(`remix of ${remix.sourceId}: remixed_from_video_id is ${JSON.stringify(created.remixed_from_video_id)}, expected '${remix.sourceId}'`, remix.create);
+      }
+      if (!remix.retrieve) return;
+      const retrieved = expectJson(remix.retrieve, VideoResource, `GET the remix ${created.id}`);
+      if (retrieved.remixed_from_video_id !== remix.sourceId) {
+        fail(`GET the remix ${created.id}: remixed_from_video_id is ${JSON.stringify(retrieved.remixed_from_video_id)}, expected '${remix.sourceId}'`, remix.retrieve);
+      }
+    },
+  },
+  {
+    id: 'videos.unknown-id',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'GET /videos/{id} of an id that does not exist is 404 with an error envelope.',
+    rule: 'OpenAI: 404 for unknown resources; specs/mock.md#errors (video_not_found)',
+    async run({ client }) {
+      const exchange = await client.request({ path: '/videos/video_sora_kit_conformance_missing', mistake: true });
+      if (exchange.status !== 404) fail(`unknown video id: expected 404, got ${exchange.status}`, exchange);
+      const problem = envelopeProblem(exchange);
+      if (problem) fail(`unknown video id: ${problem}`, exchange);
+    },
+  },
+  {
+    id: 'videos.list',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'GET /videos (when offered) lists jobs as an OpenAI list that includes the job just made.',
+    rule: 'OpenAI: GET /videos (VideoListResource); specs/mock.md',
+    uses: ['video:default'],
+    async run({ client, resources, skip }) {
+      const { job } = await resources.get('video:default');
+      const exchange = await client.request({ path: '/videos?limit=100' });
+      if (NOT_OFFERED.includes(exchange.status)) skip(`GET /videos is not offered (${exchange.status})`);
+      const list = expectJson(exchange, VideoListResource, 'GET /videos');
+      if (!list.data.some((v) => v.id === job.created.id)) fail(`GET /videos: ${job.created.id} is not among the ${list.data.length} listed`, exchange);
+    },
+  },
+  {
+    id: 'videos.delete',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'DELETE /videos/{id} (when offered) answers video.deleted, after which the id is 404.',
+    rule: 'OpenAI: DELETE /videos/{id} (DeletedVideoResource)',
+    uses: ['video:early'],
+    async run({ client, resources, skip }) {
+      const early = await resources.get('video:early');
+      const path = `/videos/${encodeURIComponent(early.created.id)}`;
+      const answer = await client.request({ path, method: 'DELETE' });
+      if (NOT_OFFERED.includes(answer.status)) skip(`DELETE /videos/{id} is not offered (${answer.status})`);
+      const deleted = expectJson(answer, DeletedVideoResource, `DELETE ${path}`);
+      if (deleted.id !== early.created.id) fail(`DELETE ${path}: answered id '${deleted.id}'`);
+      const after = await client.request({ path, mistake: true });
+      if (after.status !== 404) fail(`GET ${path} after DELETE: expected 404, got ${after.status}`, after);
+    },
+  },
+];
+

@@ -1,0 +1,270 @@
+/**
+ * The runner's HTTP client. Every request has a timeout (a deployment that stops answering must not
+ * hang the run), 429s are retried politely honouring `Retry-After` up to a cap, and every exchange is
+ * recorded so a failure can show what was sent and what came back, and so the final checks can scan
+ * the whole run (no 5xx or HTML for a client mistake).
+ */
+import { createParser } from 'eventsource-parser';
+import { CheckFailure, type ResolvedRunOptions } from './types.js';
+
+export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
+
+export interface RequestSpec {
+  method?: string;
+  /** Relative to the API root (`/videos`), or an absolute URL (media links). */
+  path: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: FormData;
+  /** A body sent verbatim as `application/json` (invalid JSON probes). */
+  rawJson?: string;
+  /** How the licence is sent; default the seed's form `Authorization: <licence>`. */
+  auth?: AuthMode;
+  /** The request is a deliberate client mistake: the deployment should answer 4xx with an envelope. */
+  mistake?: boolean;
+}
+
+export interface Exchange {
+  checkId: string;
+  mistake: boolean;
+  request: { method: string; url: string; bodyExcerpt: string };
+  status: number;
+  headers: Headers;
+  contentType: string;
+  body: Uint8Array;
+  durationMs: number;
+}
+
+export interface SseResult {
+  exchange: Exchange;
+  /** `data:` payloads in order. */
+  data: string[];
+  /** Comment lines (`: keep-alive`) are counted, not kept. */
+  comments: number;
+}
+
+/** No response at all: refused, reset, timed out. Fails the check that asked. */
+export class TransportError extends CheckFailure {}
+
+const EXCERPT = 300;
+const decoder = new TextDecoder();
+
+export function bodyText(exchange: Exchange): string {
+  return decoder.decode(exchange.body);
+}
+
+/** The body as JSON, or undefined when it is not JSON. */
+export function bodyJson(exchange: Exchange): unknown {
+  try {
+    return JSON.parse(bodyText(exchange));
+  } catch {
+    return undefined;
+  }
+}
+
+function isTextual(contentType: string): boolean {
+  return contentType === '' || /json|text|html|xml|event-stream/i.test(contentType);
+}
+
+export function excerpt(text: string, max = EXCERPT): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}… (${text.length} chars)` : flat;
+}
+
+/** `POST url body` / `-> status type body`, for failure messages. */
+export function describeExchange(exchange: Exchange): string {
+  const { request } = exchange;
+  const sent = request.bodyExcerpt ? ` ${request.bodyExcerpt}` : '';
+  const shown = isTextual(exchange.contentType)
+    ? excerpt(bodyText(exchange))
+    : `<${exchange.body.length} bytes>`;
+  return `${request.method} ${request.url}${sent}\n  -> ${exchange.status} ${exchange.contentType || '(no content-type)'} ${shown}`;
+}
+
+function describeBody(spec: RequestSpec): string {
+  if (spec.rawJson !== undefined) return excerpt(spec.rawJson, 120);
+  if (spec.json !== undefined) return excerpt(JSON.stringify(spec.json, (_, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…` : v)), 200);
+  if (spec.form) {
+    const parts = [...spec.form.entries()].map(([k, v]) => (typeof v === 'string' ? `${k}=${excerpt(v, 40)}` : `${k}=@${v.name}(${v.size} bytes)`));
+    return `multipart {${parts.join(', ')}}`;
+  }
+  return '';
+}
+
+/** `Retry-After` is delta-seconds or an HTTP date (RFC 9110 10.2.3). */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface SharedState {
+  exchanges: Exchange[];
+}
+
+export class ConformanceClient {
+  readonly exchanges: Exchange[];
+
+  constructor(
+    readonly options: Pick<ResolvedRunOptions, 'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'fetch'>,
+    readonly checkId = '',
+    shared: SharedState = { exchanges: [] },
+  ) {
+    this.exchanges = shared.exchanges;
+  }
+
+  /** The same client, recording exchanges under another check id. */
+  forCheck(checkId: string): ConformanceClient {
+    return new ConformanceClient(this.options, checkId, { exchanges: this.exchanges });
+  }
+
+  url(path: string): string {
+    return /^https?:\/\//i.test(path) ? path : `${this.options.baseUrl}${path}`;
+  }
+
+  private init(spec: RequestSpec, signal: AbortSignal): RequestInit {
+    const headers = new Headers(spec.headers);
+    const url = this.url(spec.path);
+    // A licence goes only to the deployment itself, never to a media host elsewhere.
+    const sameOrigin = new URL(url).origin === this.options.origin;
+    const auth = spec.auth ?? 'raw';
+    if (sameOrigin && auth !== 'none') {
+      if (auth === 'raw') headers.set('authorization', this.options.license);
+      else if (auth === 'bearer') headers.set('authorization', `Bearer ${this.options.license}`);
+      else headers.set('authorization', auth.header);
+    }
+    let body: BodyInit | undefined;
+    if (spec.form) body = spec.form;
+    else if (spec.rawJson !== undefined || spec.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = spec.rawJson ?? JSON.stringify(spec.json);
+    }
+    return { method: spec.method ?? (body ? 'POST' : 'GET'), headers, body, signal, redirect: 'follow' };
+  }
+
+  private async send(spec: RequestSpec, read: (response: Response, started: number) => Promise<Exchange>, signalFor: () => { signal: AbortSignal; reason: () => string }): Promise<Exchange> {
+    const url = this.url(spec.path);
+    for (let attempt = 0; ; attempt++) {
+      const { signal, reason } = signalFor();
+      const init = this.init(spec, signal);
+      const started = performance.now();
+      let exchange: Exchange;
+      try {
+        const response = await this.options.fetch(url, init);
+        exchange = await read(response, started);
+      } catch (error) {
+        const what = signal.aborted ? reason() : error instanceof Error ? `${error.message}${causeOf(error)}` : String(error);
+        throw new TransportError(`${init.method} ${url} ${describeBody(spec)}\n  -> no response: ${what}`);
+      }
+      this.exchanges.push(exchange);
+      if (exchange.status !== 429 || attempt >= this.options.maxRetries) return exchange;
+      const asked = retryAfterMs(exchange.headers.get('retry-after')) ?? 1000 * 2 ** attempt;
+      await sleep(Math.min(asked, this.options.maxRetryAfterSeconds * 1000));
+    }
+  }
+
+  private exchangeOf(spec: RequestSpec, response: Response, body: Uint8Array, started: number): Exchange {
+    return {
+      checkId: this.checkId,
+      mistake: spec.mistake ?? false,
+      request: { method: spec.method ?? (spec.form || spec.json !== undefined || spec.rawJson !== undefined ? 'POST' : 'GET'), url: this.url(spec.path), bodyExcerpt: describeBody(spec) },
+      status: response.status,
+      headers: response.headers,
+      contentType: response.headers.get('content-type') ?? '',
+      body,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  /** One request, body read whole, within the per-request timeout. */
+  request(spec: RequestSpec): Promise<Exchange> {
+    const { timeoutMs } = this.options;
+    return this.send(
+      spec,
+      async (response, started) => this.exchangeOf(spec, response, new Uint8Array(await response.arrayBuffer()), started),
+      () => ({ signal: AbortSignal.timeout(timeoutMs), reason: () => `no complete answer within ${timeoutMs} ms (--timeout)` }),
+    );
+  }
+
+  /**
+   * A server-sent-events request read to its end. Silence longer than the per-request timeout aborts
+   * it (keep-alive comments count as life), and so does a stream longer than `--max-wait`.
+   */
+  async sse(spec: RequestSpec, onData?: (data: string) => void): Promise<SseResult> {
+    const { timeoutMs, maxWaitSeconds } = this.options;
+    const data: string[] = [];
+    let comments = 0;
+    let controller!: AbortController;
+    let why = '';
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        why = `the stream was silent for ${timeoutMs} ms (--timeout)`;
+        controller.abort();
+      }, timeoutMs);
+    };
+    try {
+      const exchange = await this.send(
+        spec,
+        async (response, started) => {
+          const parser = createParser({
+            onEvent: (event) => {
+              data.push(event.data);
+              onData?.(event.data);
+            },
+            onComment: () => void comments++,
+          });
+          const chunks: Uint8Array[] = [];
+          const streamDecoder = new TextDecoder();
+          if (response.body) {
+            const reader = response.body.getReader();
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              arm();
+              chunks.push(value);
+              parser.feed(streamDecoder.decode(value, { stream: true }));
+            }
+          }
+          return this.exchangeOf(spec, response, concat(chunks), started);
+        },
+        () => {
+          controller = new AbortController();
+          data.length = 0;
+          why = '';
+          clearTimeout(deadline);
+          deadline = setTimeout(() => {
+            why = `the stream did not end within ${maxWaitSeconds} s (--max-wait)`;
+            controller.abort();
+          }, maxWaitSeconds * 1000);
+          arm();
+          return { signal: controller.signal, reason: () => why };
+        },
+      );
+      return { exchange, data: [...data], comments };
+    } finally {
+      clearTimeout(idle);
+      clearTimeout(deadline);
+    }
+  }
+}
+
+function causeOf(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? ` (${cause.message})` : '';
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+/**
+ * sora-kit/conformance: check any deployment of the Sora platform API against sora-kit's schemas,
+ * rules and media inspection. Never imports the mock: it judges only what comes over HTTP.
+ */
+export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, API_PATH } from './runner.js';
+export { CATALOGUE } from './catalogue/index.js';
+export { selectChecks, computePlan, describePlan, summarisePlan } from './plan.js';
+export { ConformanceClient, TransportError, describeExchange, retryAfterMs, type Exchange, type RequestSpec, type SseResult } from './client.js';
+export { readChatStream, type ChatStream } from './sse.js';
+export { formatJson } from './reporters/json.js';
+export { formatJunit, escapeXml } from './reporters/junit.js';
+export { formatPretty, prettyProgress, type PrettyOptions } from './reporters/pretty.js';
+export * from './types.js';

@@ -1,0 +1,154 @@
+/**
+ * The vocabulary of the conformance runner: checks, their results, the plan and the report. A check
+ * judges a deployment only through HTTP, sora-kit's schemas and rules, and media inspection.
+ */
+import type { ConformanceClient } from './client.js';
+import type { Resources } from './resources.js';
+
+export const GROUPS = ['auth', 'chat', 'images', 'videos', 'errors', 'fuzz'] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** `must`: the seed documentation says so. `should`: OpenAI compatibility or a sora-kit decision. */
+export type Severity = 'must' | 'should';
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+/** A generation a check causes: the unit of the plan and of `--max-generations`. */
+export interface Generation {
+  kind: 'image' | 'video';
+  /** What is generated, e.g. `sora_image 3:2` or `sora_video2-landscape-hd 1792x1024 10s`. */
+  label: string;
+  count: number;
+}
+
+/** Keys of generations shared by several checks (one create + poll serves them all). */
+export type SharedKey = string;
+
+export interface CheckContext {
+  client: ConformanceClient;
+  resources: Resources;
+  options: ResolvedRunOptions;
+  /** Mark the check skipped (e.g. nothing observable) instead of passed or failed. */
+  skip(reason: string): never;
+}
+
+export interface Check {
+  id: string;
+  group: Group;
+  severity: Severity;
+  /** One line: what the check verifies. */
+  purpose: string;
+  /** The rule enforced: `seed: 平台参数 size`, `specs/mock.md#errors`, `OpenAI: ...`. */
+  rule: string;
+  /** Shared generations this check awaits (keys of the resource table). */
+  uses?: readonly SharedKey[];
+  /** Generations of the check's own, not shared with others. */
+  generates?: (options: ResolvedRunOptions) => Generation[];
+  /** Run after every other selected check (scans the exchanges the whole run recorded). */
+  final?: boolean;
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export interface CheckResult {
+  id: string;
+  group: Group;
+  severity: Severity;
+  purpose: string;
+  rule: string;
+  status: CheckStatus;
+  /** Why it failed or was skipped; empty when it passed. */
+  message: string;
+  durationMs: number;
+}
+
+export interface Plan {
+  /** Ids of the checks that will run, in catalogue order. */
+  checks: string[];
+  /** Selected checks that will not run, with the reason (e.g. over `--max-generations`). */
+  skipped: Array<{ id: string; reason: string }>;
+  generations: Generation[];
+  totals: { images: number; videos: number };
+}
+
+export interface Report {
+  baseUrl: string;
+  startedAt: string;
+  durationMs: number;
+  plan: Plan;
+  summary: { passed: number; failed: number; skipped: number; mustFailed: number; shouldFailed: number };
+  checks: CheckResult[];
+}
+
+export type ProgressEvent =
+  | { type: 'plan'; plan: Plan }
+  | { type: 'check-start'; id: string }
+  | { type: 'check-end'; result: CheckResult }
+  | { type: 'job'; videoId: string; label: string; status: string; progress: number };
+
+export interface RunOptions {
+  /** The platform root (`http://host:port`) or the API root (`http://host:port/sora/v1`). */
+  baseUrl: string;
+  license: string;
+  /** Check ids, id prefixes (`videos.content`) or group names to run; default all. */
+  only?: readonly string[];
+  skip?: readonly string[];
+  /** `must`: run only must checks; `should` (default): run all. */
+  severity?: Severity;
+  /** Number of fuzz cases (images and videos together); 0 (default) skips the fuzz group. */
+  fuzz?: number;
+  /** Seed of the fuzz cases and of the runner's prompts. */
+  seed?: number;
+  /** Per-request timeout in ms (default 30 000); for streams, the longest silence tolerated. */
+  timeoutMs?: number;
+  /** Longest wait for one video job or stream, in seconds (default 600). */
+  maxWaitSeconds?: number;
+  /** Checks running at the same time (default 4). */
+  concurrency?: number;
+  /** Most images + videos the run may generate; checks beyond it are skipped. Default unlimited. */
+  maxGenerations?: number;
+  /** Longest honoured `Retry-After`, in seconds (default 30), and retries per request (default 3). */
+  maxRetryAfterSeconds?: number;
+  maxRetries?: number;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Inject a fetch (tests, proxies); default the global one. */
+  fetch?: typeof fetch;
+}
+
+export interface ResolvedRunOptions {
+  baseUrl: string;
+  /** Origin of the deployment, for same-origin decisions (licence on media links). */
+  origin: string;
+  license: string;
+  only: readonly string[];
+  skip: readonly string[];
+  severity: Severity;
+  fuzz: number;
+  seed: number;
+  timeoutMs: number;
+  maxWaitSeconds: number;
+  concurrency: number;
+  maxGenerations: number;
+  maxRetryAfterSeconds: number;
+  maxRetries: number;
+  onProgress: (event: ProgressEvent) => void;
+  fetch: typeof fetch;
+}
+
+/** Thrown by a check (through the `expect` helpers) to fail with a message. */
+export class CheckFailure extends Error {
+  override readonly name = 'CheckFailure';
+}
+
+/** Thrown by `skip()`. */
+export class CheckSkipped extends Error {
+  override readonly name = 'CheckSkipped';
+}
+
+/** Bad options (exit 2 in the CLI). */
+export class ConformanceUsageError extends Error {
+  override readonly name = 'ConformanceUsageError';
+}
+
+/** The deployment did not answer the probe (exit 2 in the CLI). */
+export class DeploymentUnreachableError extends Error {
+  override readonly name = 'DeploymentUnreachableError';
+}
