@@ -7,7 +7,7 @@
  * row above becomes zeros, and the rest are runs. So the only back-references it looks for are
  * distance 1 (runs of a byte), 3 (runs of a pixel) and one row back, coded with deflate's fixed
  * Huffman table: linear time, no hashing, and still a valid PNG for any picture (unmatched bytes
- * are literals). fast-png remains the decoder other modules use.
+ * are literals).
  */
 import type { RgbImage } from './scene.js';
 import { BitWriter } from './webp.js';
