@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createSoraMock } from '../../src/mock/app.js';
 import { inspectMedia } from '../../src/media/index.js';
 import { IGNORED_PARAMS_HEADER, parseIgnoredHeader } from '../../src/spec/rules.js';
 import { VideoListResource, VideoResource } from '../../src/spec/schemas/index.js';
@@ -38,6 +39,24 @@ describe('video jobs', () => {
     const facts = await inspectMedia(bytes);
     expect(facts).toMatchObject({ kind: 'video', codec: 'h264', width: 720, height: 1280 });
     if (facts.kind === 'video') expect(Math.abs(facts.durationSeconds - 10)).toBeLessThan(1 / 24 + 1e-6);
+  });
+
+  it('follows vitest fake timers with the default clock', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 5, 1) });
+    try {
+      const mock = createSoraMock();
+      const { id } = await (await call(mock, 'POST', '/videos', { body: { prompt: 'x', model: 'sora_video2' } })).json();
+      vi.advanceTimersByTime(1500);
+      const half = VideoResource.parse(await (await call(mock, 'GET', `/videos/${id}`)).json());
+      expect(half.status).toBe('in_progress');
+      expect(half.progress).toBeGreaterThan(30);
+      expect(half.progress).toBeLessThan(70);
+      vi.advanceTimersByTime(1500);
+      const done = VideoResource.parse(await (await call(mock, 'GET', `/videos/${id}`)).json());
+      expect(done).toMatchObject({ status: 'completed', completed_at: done.created_at + 3 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('renders hd and pro slower, and instant completes at creation', async () => {
