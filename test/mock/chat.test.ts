@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSoraMock } from '../../src/mock/app.js';
 import { inspectMedia } from '../../src/media/index.js';
@@ -62,6 +64,34 @@ describe('chat completions', () => {
     const fake = [{ type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.from('<html>no</html>').toString('base64')}` } }];
     const error = await expectEnvelope(await call(mock, 'POST', '/chat/completions', { body: { model: 'sora_image', messages: user(fake) } }), 400);
     expect(error.param).toBe('messages.0.content.0.image_url.url');
+  });
+
+  it('fetches a remote image_url only when the allow-list matches (never an open proxy)', async () => {
+    const png = await pngBytes();
+    let hits = 0;
+    const origin = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/cat.png`;
+    const body = { model: 'sora_image', messages: user([{ type: 'image_url', image_url: { url } }]) };
+    const aspectOf = async (mock: ReturnType<typeof manualMock>) => {
+      const completion = ChatCompletion.parse(await (await call(mock, 'POST', '/chat/completions', { body })).json());
+      const [link] = imageLinks(completion.choices[0].message.content ?? '');
+      const facts = await inspectMedia(new Uint8Array(await (await mock.fetch(new Request(link))).arrayBuffer()));
+      return `${facts.width}x${facts.height}`;
+    };
+    try {
+      expect(await aspectOf(manualMock())).toBe('1024x1024');
+      expect(hits).toBe(0);
+      expect(await aspectOf(manualMock({ fetchImages: { allow: ['127.0.0.1'] } }))).toBe('1536x1024');
+      expect(hits).toBe(1);
+      expect(await aspectOf(manualMock({ fetchImages: { allow: ['*.example.com', 'http://127.0.0.1:1/'] } }))).toBe('1024x1024');
+      expect(hits).toBe(1);
+    } finally {
+      await new Promise((done) => origin.close(done));
+    }
   });
 
   it('starts a real video job from chat, streams progress, and ends with the MP4 link and id', async () => {
