@@ -7,7 +7,7 @@
 import { createMediaStore } from '../media/index.js';
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT } from './context.js';
-import { HttpError, errorResponse } from './http.js';
+import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { JobStore, videoResource } from './jobs.js';
 import { licenceKeyOf } from './auth.js';
@@ -113,6 +113,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     .on('GET', `${p}/videos/:video_id/content`, videoContent)
     .on('GET', `${p}/models`, listModels)
     .on('GET', `${p}/${FILES_SEGMENT}/:name`, filesRoute);
+  // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
+  const startedAt = now();
+  api.on('GET', `${ADMIN_PREFIX}/health`, () =>
+    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.all().length }),
+  );
   if (options.admin) {
     api
       .on('GET', `${ADMIN_PREFIX}/state`, (ctx) => adminState(ctx, mock))

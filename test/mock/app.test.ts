@@ -180,9 +180,12 @@ describe('models, scenarios, admin', () => {
     expect((await (await call(mock, 'GET', `/videos/${stalled.id}`)).json()).status).toBe('in_progress');
   });
 
-  it('serves admin endpoints only when enabled', async () => {
+  it('serves admin endpoints only when enabled, and the health endpoint always', async () => {
     const off = manualMock();
     expect((await off.fetch(new Request(`${ORIGIN}/__sora/state`))).status).toBe(404);
+    const health = await off.fetch(new Request(`${ORIGIN}/__sora/health`));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', basePath: '/sora/v1', jobs: 0 });
     const mock = manualMock({ admin: true });
     await call(mock, 'POST', '/videos', { body: { prompt: 'x', model: 'sora_video2' } });
     const state = await (await mock.fetch(new Request(`${ORIGIN}/__sora/state`))).json();
