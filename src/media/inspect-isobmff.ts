@@ -134,6 +134,24 @@ function checkSampleTable(b: Uint8Array, stbl: Box, children: Box[]): void {
       throw corrupt(`'${runs.type}' in the sample table at byte ${stbl.start} covers ${total} samples, but the table lists ${samples}`, b);
     }
   }
+  // A faststart file cut right after its `moov` has every box whole but no media data: the chunk
+  // offsets then point past the end of the file.
+  const offsets = children.find((c) => c.type === 'stco' || c.type === 'co64');
+  if (offsets && samples > 0) {
+    const wide = offsets.type === 'co64';
+    const count = u32(b, offsets.body + 4);
+    for (let i = 0; i < count; i++) {
+      const at = offsets.body + 8 + i * (wide ? 8 : 4);
+      const offset = wide ? u32(b, at) * 2 ** 32 + u32(b, at + 4) : u32(b, at);
+      if (offset >= b.length) {
+        throw new MediaInspectionError(
+          'truncated',
+          `MP4 sample data of the track at byte ${stbl.start} starts at byte ${offset}, but the file ends at byte ${b.length}`,
+          b.length,
+        );
+      }
+    }
+  }
   // mediabunny walks a whole chunk to locate each sample, so a huge samples-per-chunk is quadratic work.
   const chunks = children.find((c) => c.type === 'stsc');
   if (!chunks) return;

@@ -49,6 +49,32 @@ function expectFactsOrInspectionError(outcome: Outcome, bytes: Uint8Array): void
   expect(error.bytesSeen).toBe(bytes.length);
 }
 
+/** Offsets of the top-level ISO BMFF boxes: the cuts where a file looks most like a whole one. */
+function topLevelBoundaries(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const cuts: number[] = [];
+  for (let at = 0; at + 8 <= bytes.length; ) {
+    const size = view.getUint32(at);
+    if (size < 8) break;
+    at += size;
+    if (at < bytes.length) cuts.push(at);
+  }
+  return cuts;
+}
+
+describe('inspectMedia at box boundaries', () => {
+  for (const { name, bytes } of FILES.filter((f) => /\.(mp4|mov|m4a)$/.test(f.name))) {
+    it(`${name}: a cut at (or next to) every top-level box boundary is rejected`, async () => {
+      const cuts = topLevelBoundaries(bytes).flatMap((at) => [at - 1, at, at + 1]).filter((c) => c > 0 && c < bytes.length);
+      expect(cuts.length).toBeGreaterThan(0);
+      for (const cut of cuts) {
+        const outcome = await outcomeOf(bytes.subarray(0, cut));
+        expect('error' in outcome, `cut at ${cut} of ${bytes.length} was accepted`).toBe(true);
+      }
+    });
+  }
+});
+
 describe('inspectMedia under fuzzing', () => {
   for (const { name, bytes } of FILES) {
     it(`${name}: every truncation is rejected with a MediaInspectionError`, async () => {
