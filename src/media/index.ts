@@ -7,7 +7,7 @@
 import { createMediaCache, type MediaCache } from './cache.js';
 import { encodePng } from './png.js';
 import { encodeRecipe, type Recipe } from './recipe.js';
-import { SCENE_UNIT, buildScene, renderFrame } from './scene.js';
+import { SCENE_UNIT, buildScene, renderFrame, type RgbImage } from './scene.js';
 import { generateSpritesheet, generateThumbnail, generateVideo } from './video.js';
 
 export * from './recipe.js';
@@ -49,9 +49,18 @@ export { createMediaCache, type MediaCache, type MediaCacheOptions } from './cac
 export type { MbContent, VideoFrameSource, EncodeVideoOptions, Ycbcr } from './h264/types.js';
 export * from './inspect.js';
 
+/** Reused render target: generateImage is synchronous and the PNG copies what it needs. */
+let canvas: RgbImage | undefined;
+
 /** The image of an image recipe (or frame 0 of a video recipe), as PNG at the spec's size. */
 export function generateImage(recipe: Recipe): Uint8Array {
-  return encodePng(renderFrame(buildScene(recipe), 0, SCENE_UNIT));
+  const scene = buildScene(recipe);
+  const width = scene.widthUnits * SCENE_UNIT;
+  const height = scene.heightUnits * SCENE_UNIT;
+  if (!canvas || canvas.width !== width || canvas.height !== height) {
+    canvas = { width, height, data: new Uint8Array(width * height * 3) };
+  }
+  return encodePng(renderFrame(scene, 0, SCENE_UNIT, canvas));
 }
 
 /** What `GET /videos/{id}/content?variant=` and image URLs can ask for. */
