@@ -4,13 +4,12 @@
  */
 import { errorEnvelope, type ErrorOptions } from '../spec/schemas/index.js';
 
-export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  return new Response(JSON.stringify(body), { status, headers: h });
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  // A plain header record (not a Headers object) keeps the Node server's bridge on its fast path.
+  return new Response(JSON.stringify(body), { status, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } });
 }
 
-export function errorResponse(status: number, message: string, options: ErrorOptions = {}, headers: HeadersInit = {}): Response {
+export function errorResponse(status: number, message: string, options: ErrorOptions = {}, headers: Record<string, string> = {}): Response {
   return json(errorEnvelope(message, options), status, headers);
 }
 
@@ -23,7 +22,7 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly options: ErrorOptions = {},
-    readonly headers: HeadersInit = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';
