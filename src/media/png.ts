@@ -3,11 +3,14 @@
  *
  * Why not fast-png here: it copies every byte through IOBuffer.writeByte and then deflates with a
  * general-purpose hash-chain search; for a 1536x1024 scene that measured ~165 ms, against a 60 ms
- * budget. This writer knows what scenes look like: with the PNG "Up" filter every row equal to the
- * row above becomes zeros, and the rest are runs. So the only back-references it looks for are
- * distance 1 (runs of a byte), 3 (runs of a pixel) and one row back, coded with deflate's fixed
- * Huffman table: linear time, no hashing, and still a valid PNG for any picture (unmatched bytes
- * are literals).
+ * budget. This writer knows what scenes look like: every row uses the PNG "Up" filter (the first,
+ * None), so a row equal to the row above filters to zeros, and a scene is mostly such rows (a unit is
+ * 16 identical rows). Those rows are detected by comparing 32-bit words, never filtered, and coded
+ * as one fixed token sequence (filter byte, a zero, then distance-1 runs), with the Adler-32 of their
+ * zeros in closed form. The other rows are filtered into one row buffer and searched for distance-1
+ * (runs of a byte) and distance-3 (runs of a pixel) matches inside the row, coded with deflate's
+ * fixed Huffman table: linear time, no hashing, and still a valid PNG for any picture (unmatched
+ * bytes are literals).
  */
 import type { RgbImage } from './scene.js';
 import { BitWriter } from './webp.js';
@@ -16,9 +19,7 @@ const MAX_MATCH = 258;
 const MIN_MATCH = 3;
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
-const MAX_DISTANCE = 32768;
+const ADLER_MOD = 65521;
 
 function reverse(code: number, bits: number): number {
   let r = 0;
@@ -38,76 +39,75 @@ const FIXED = (() => {
   return { codes, lengths };
 })();
 
-/** For each match length 3..258: its length symbol index (0..28). */
-const LENGTH_SYMBOL = (() => {
-  const table = new Uint8Array(MAX_MATCH + 1);
-  for (let s = 0; s < LENGTH_BASE.length; s++) {
-    const end = s + 1 < LENGTH_BASE.length ? LENGTH_BASE[s + 1] : MAX_MATCH + 1;
-    for (let l = LENGTH_BASE[s]; l < end && l <= MAX_MATCH; l++) table[l] = s;
+/**
+ * For each match length 3..258 and distance 1 or 3 (distance codes 0 and 2, five bits, no extra bits):
+ * the whole token (length code, length extra bits, distance code) as one LSB-first bit string.
+ */
+function matchTokens(distanceCode: number): { bits: Uint32Array; count: Uint8Array } {
+  const bits = new Uint32Array(MAX_MATCH + 1);
+  const count = new Uint8Array(MAX_MATCH + 1);
+  for (let length = MIN_MATCH; length <= MAX_MATCH; length++) {
+    let s = LENGTH_BASE.length - 1;
+    while (LENGTH_BASE[s] > length) s--;
+    const symbol = 257 + s;
+    let value = FIXED.codes[symbol];
+    let n = FIXED.lengths[symbol];
+    value |= (length - LENGTH_BASE[s]) << n;
+    n += LENGTH_EXTRA[s];
+    value |= reverse(distanceCode, 5) << n;
+    n += 5;
+    bits[length] = value >>> 0;
+    count[length] = n;
   }
-  table[MAX_MATCH] = 28; // 258 has its own code (285), not 284 + extra bits
-  return table;
-})();
-
-function writeLiteral(w: BitWriter, v: number): void {
-  w.write(FIXED.codes[v], FIXED.lengths[v]);
+  return { bits, count };
 }
+const MATCH_D1 = matchTokens(0);
+const MATCH_D3 = matchTokens(2);
 
-function writeMatch(w: BitWriter, length: number, distance: number): void {
-  const s = LENGTH_SYMBOL[length];
-  writeLiteral(w, 257 + s);
-  if (LENGTH_EXTRA[s]) w.write(length - LENGTH_BASE[s], LENGTH_EXTRA[s]);
-  let d = DIST_BASE.length - 1;
-  while (DIST_BASE[d] > distance) d--;
-  w.write(reverse(d, 5), 5);
-  if (DIST_EXTRA[d]) w.write(distance - DIST_BASE[d], DIST_EXTRA[d]);
-}
-
-/** One fixed-Huffman deflate block over `data`, trying the given match distances at each byte. */
-function deflateFixed(data: Uint8Array, distances: number[]): Uint8Array {
-  const w = new BitWriter();
-  w.write(1, 1); // BFINAL
-  w.write(1, 2); // BTYPE = fixed Huffman
-  const n = data.length;
+/** Greedy distance-1 / distance-3 matches within `row[0..n)`, appended to `w`. */
+function deflateRow(w: BitWriter, row: Uint8Array, n: number): void {
+  const { codes, lengths } = FIXED;
   for (let i = 0; i < n; ) {
-    let best = 0;
-    let bestDistance = 0;
     const limit = Math.min(MAX_MATCH, n - i);
-    for (const d of distances) {
-      if (d > i || d > MAX_DISTANCE) continue;
-      let l = 0;
-      while (l < limit && data[i + l] === data[i + l - d]) l++;
-      if (l > best) {
-        best = l;
-        bestDistance = d;
-        if (l === limit) break;
-      }
-    }
-    if (best >= MIN_MATCH) {
-      writeMatch(w, best, bestDistance);
-      i += best;
+    let l1 = 0;
+    if (i >= 1) while (l1 < limit && row[i + l1] === row[i + l1 - 1]) l1++;
+    let l3 = 0;
+    if (i >= 3 && l1 < limit) while (l3 < limit && row[i + l3] === row[i + l3 - 3]) l3++;
+    if (l1 >= MIN_MATCH && l1 >= l3) {
+      w.write(MATCH_D1.bits[l1], MATCH_D1.count[l1]);
+      i += l1;
+    } else if (l3 >= MIN_MATCH) {
+      w.write(MATCH_D3.bits[l3], MATCH_D3.count[l3]);
+      i += l3;
     } else {
-      writeLiteral(w, data[i++]);
+      const v = row[i++];
+      w.write(codes[v], lengths[v]);
     }
   }
-  writeLiteral(w, 256); // end of block
-  return w.finish();
 }
 
-function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; ) {
-    // 5552 is the largest n for which the sums cannot overflow 2^32 before the modulo (zlib's NMAX).
-    const end = Math.min(i + 5552, data.length);
-    for (; i < end; i++) {
-      a += data[i];
-      b += a;
+/**
+ * The tokens of a row that filters (Up) to zeros: the filter byte 2 and one zero as literals, then
+ * runs at distance 1 for the other `stride - 1` zeros (lengths split so that none is below 3).
+ */
+function zeroRowTokens(stride: number): { bits: number[]; count: number[] } {
+  const bits = [FIXED.codes[2], FIXED.codes[0]];
+  const count = [FIXED.lengths[2], FIXED.lengths[0]];
+  let rest = stride - 1;
+  while (rest > 0) {
+    if (rest < MIN_MATCH) {
+      bits.push(FIXED.codes[0]);
+      count.push(FIXED.lengths[0]);
+      rest--;
+      continue;
     }
-    a %= 65521;
-    b %= 65521;
+    let l = Math.min(MAX_MATCH, rest);
+    if (rest - l > 0 && rest - l < MIN_MATCH) l = rest - MIN_MATCH;
+    bits.push(MATCH_D1.bits[l]);
+    count.push(MATCH_D1.count[l]);
+    rest -= l;
   }
-  return ((b << 16) | a) >>> 0;
+  return { bits, count };
 }
 
 const CRC_TABLE = (() => {
@@ -136,37 +136,71 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/**
- * The filtered rows are a few megabytes that live only during one call; reusing one buffer (calls are
- * synchronous) keeps the mock from handing the garbage collector megabytes per image, which showed as
- * 30 ms pauses in bench:media.
- */
-let scratch = new Uint8Array(0);
+/** Whether rows starting at byte offsets `a` and `b` (`stride` bytes each) are equal. */
+function rowsEqual(data: Uint8Array, words: Uint32Array | undefined, a: number, b: number, stride: number): boolean {
+  if (words) {
+    const wa = a >> 2;
+    const wb = b >> 2;
+    for (let i = 0, n = stride >> 2; i < n; i++) if (words[wa + i] !== words[wb + i]) return false;
+    return true;
+  }
+  for (let i = 0; i < stride; i++) if (data[a + i] !== data[b + i]) return false;
+  return true;
+}
+
+/** One filtered row (filter byte first), reused across calls (encodePng is synchronous). */
+let rowBuffer = new Uint8Array(0);
 
 export function encodePng(image: RgbImage): Uint8Array {
   const { width, height, data } = image;
   const stride = width * 3;
-  const size = (stride + 1) * height;
-  if (scratch.length < size) scratch = new Uint8Array(size);
-  // Filter: None for the first row, Up for the others (rows equal to the row above become zeros).
-  const filtered = scratch.subarray(0, size);
+  if (rowBuffer.length < stride + 1) rowBuffer = new Uint8Array(stride + 1);
+  const row = rowBuffer;
+  // Rows are compared as 32-bit words when they start on word boundaries (any scene: width % 16 == 0).
+  const words = stride % 4 === 0 && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, (stride * height) >> 2) : undefined;
+  const zero = zeroRowTokens(stride);
+
+  const w = new BitWriter();
+  w.write(1, 1); // BFINAL
+  w.write(1, 2); // BTYPE = fixed Huffman
+  let a = 1; // Adler-32 of the filtered rows (RFC 1950), kept reduced mod 65521
+  let b = 0;
   for (let y = 0; y < height; y++) {
-    const o = y * (stride + 1);
-    const row = y * stride;
-    if (y === 0) {
-      filtered[0] = 0;
-      filtered.set(data.subarray(0, stride), 1);
+    const at = y * stride;
+    if (y > 0 && rowsEqual(data, words, at, at - stride, stride)) {
+      // Filter byte 2, then `stride` zeros: each zero adds `a` to b and nothing to a.
+      a = (a + 2) % ADLER_MOD;
+      b = (b + a + ((stride * a) % ADLER_MOD)) % ADLER_MOD;
+      for (let t = 0; t < zero.bits.length; t++) w.write(zero.bits[t], zero.count[t]);
       continue;
     }
-    filtered[o] = 2;
-    for (let x = 0; x < stride; x++) filtered[o + 1 + x] = (data[row + x] - data[row - stride + x]) & 255;
+    if (y === 0) {
+      row[0] = 0; // None
+      row.set(data.subarray(0, stride), 1);
+    } else {
+      row[0] = 2; // Up
+      for (let x = 0; x < stride; x++) row[1 + x] = (data[at + x] - data[at - stride + x]) & 255;
+    }
+    // stride + 1 <= 5552 * k chunks keep a and b below 2^32 before each reduction (zlib's NMAX).
+    for (let i = 0; i <= stride; ) {
+      const end = Math.min(i + 5552, stride + 1);
+      for (; i < end; i++) {
+        a += row[i];
+        b += a;
+      }
+      a %= ADLER_MOD;
+      b %= ADLER_MOD;
+    }
+    deflateRow(w, row, stride + 1);
   }
-  const deflated = deflateFixed(filtered, [1, 3, stride + 1]);
+  w.write(FIXED.codes[256], FIXED.lengths[256]); // end of block
+  const deflated = w.finish();
+
   const zlib = new Uint8Array(2 + deflated.length + 4);
   zlib[0] = 0x78; // deflate, 32 KiB window
   zlib[1] = 0x01; // no preset dictionary, fastest; (0x78 << 8 | 0x01) % 31 == 0
   zlib.set(deflated, 2);
-  new DataView(zlib.buffer).setUint32(2 + deflated.length, adler32(filtered));
+  new DataView(zlib.buffer).setUint32(2 + deflated.length, ((b << 16) | a) >>> 0);
 
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);

@@ -271,28 +271,48 @@ export interface RgbImage {
 /**
  * Render one frame with `unitPx` pixels per unit (16 = full size, 4 = quarter, ...), optionally
  * into `target` at pixel offset (ox, oy) (spritesheets). Rows of one unit are identical, so each is
- * built once and copied.
+ * built once and copied; a unit row equal to the one above is copied whole.
  */
 export function renderFrame(scene: Scene, frame: number, unitPx: number, target?: RgbImage, ox = 0, oy = 0): RgbImage {
-  const width = scene.widthUnits * unitPx;
-  const height = scene.heightUnits * unitPx;
+  const W = scene.widthUnits;
+  const H = scene.heightUnits;
+  const width = W * unitPx;
+  const height = H * unitPx;
   const out = target ?? { width, height, data: new Uint8Array(width * height * 3) };
+  const data = out.data;
   const stride = out.width * 3;
-  for (let uy = 0; uy < scene.heightUnits; uy++) {
+  const rowBytes = width * 3;
+  const units = scene.units;
+  const barRow = scene.progress ? H - 1 : -1;
+  const filled = scene.progress ? progressUnits(scene, frame) : 0;
+  const fillColour = pack(PROGRESS_FILL);
+  const trackColour = pack(PROGRESS_TRACK);
+  for (let uy = 0; uy < H; uy++) {
     const rowStart = (oy + uy * unitPx) * stride + ox * 3;
+    const base = uy * W;
+    if (uy > 0 && uy !== barRow && uy - 1 !== barRow && sameRow(units, base - W, base, W)) {
+      const previous = rowStart - stride;
+      for (let k = 0; k < unitPx; k++) data.copyWithin(rowStart + k * stride, previous, previous + rowBytes);
+      continue;
+    }
     let p = rowStart;
-    for (let ux = 0; ux < scene.widthUnits; ux++) {
-      const c = unitColour(scene, ux, uy, frame);
+    for (let ux = 0; ux < W; ux++) {
+      const c = uy === barRow ? (ux < filled ? fillColour : trackColour) : units[base + ux];
       const r = (c >>> 16) & 255;
       const g = (c >>> 8) & 255;
       const b = c & 255;
-      for (let i = 0; i < unitPx; i++) {
-        out.data[p++] = r;
-        out.data[p++] = g;
-        out.data[p++] = b;
+      for (let i = 0; i < unitPx; i++, p += 3) {
+        data[p] = r;
+        data[p + 1] = g;
+        data[p + 2] = b;
       }
     }
-    for (let k = 1; k < unitPx; k++) out.data.copyWithin(rowStart + k * stride, rowStart, rowStart + width * 3);
+    for (let k = 1; k < unitPx; k++) data.copyWithin(rowStart + k * stride, rowStart, rowStart + rowBytes);
   }
   return out;
+}
+
+function sameRow(units: Uint32Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (units[a + i] !== units[b + i]) return false;
+  return true;
 }
