@@ -5,6 +5,7 @@
  * scenario -> job / media -> response; see specs/mock.md for every decision.
  */
 import { createMediaStore } from '../media/index.js';
+import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
@@ -36,7 +37,7 @@ const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-methods': 'GET, HEAD, POST, DELETE, OPTIONS',
   'access-control-allow-headers': 'Authorization, Content-Type, Prefer, Range, If-None-Match, If-Range, OpenAI-Organization, OpenAI-Project, X-Stainless-*',
   'access-control-expose-headers':
-    'Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After, X-Sora-Ignored-Params',
+    `Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After, ${IGNORED_PARAMS_HEADER}`,
   'access-control-max-age': '600',
 };
 
@@ -172,7 +173,13 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         return errorResponse(400, `Invalid request URL '${String(request.url).slice(0, 80)}'.`, { code: 'invalid_url' });
       }
       const ctx: RequestContext = { ...base, request, url };
-      const response = await route(ctx);
+      let response = await route(ctx);
+      // HEAD is answered by the GET route; its headers stay (Content-Length included), its body must not
+      // reach the client, whatever the adapter (msw hands the Response to the page as it is).
+      if (request.method === 'HEAD' && response.body) {
+        void response.body.cancel().catch(() => undefined);
+        response = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
       // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
       // other responses untouched keeps the Node server's fast path (no header rewrite per request).
       if (options.cors && request.headers.has('origin')) {

@@ -20,28 +20,29 @@ function tooLarge(maxBytes: number, seen: string): HttpError {
   });
 }
 
-/** Read the body, stopping as soon as it exceeds the limit (a client cannot make the mock buffer gigabytes). */
-export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, `${declared} bytes`);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
+/**
+ * Read a request's or response's body, stopping as soon as it exceeds the limit (nobody can make the
+ * mock buffer gigabytes). Resolves to 'too_large' past the limit; rejects only when the stream fails.
+ */
+export async function readLimited(message: { headers: Headers; body: ReadableStream<Uint8Array> | null }, maxBytes: number): Promise<Uint8Array | 'too_large'> {
+  const declared = Number(message.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await message.body?.cancel().catch(() => undefined);
+    return 'too_large';
+  }
+  if (!message.body) return new Uint8Array(0);
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(maxBytes, `larger than ${maxBytes} bytes`);
-      }
-      chunks.push(value);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return 'too_large';
     }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw badRequest(`The request body could not be read: ${(error as Error).message}.`, null, 'invalid_body');
+    chunks.push(value);
   }
   const out = new Uint8Array(total);
   let offset = 0;
@@ -50,6 +51,20 @@ export async function readBytes(request: Request, maxBytes: number): Promise<Uin
     offset += c.byteLength;
   }
   return out;
+}
+
+export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  let bytes: Uint8Array | 'too_large';
+  try {
+    bytes = await readLimited(request, maxBytes);
+  } catch (error) {
+    throw badRequest(`The request body could not be read: ${(error as Error).message}.`, null, 'invalid_body');
+  }
+  if (bytes === 'too_large') {
+    const declared = request.headers.get('content-length');
+    throw tooLarge(maxBytes, declared && Number(declared) > maxBytes ? `${declared} bytes` : `larger than ${maxBytes} bytes`);
+  }
+  return bytes;
 }
 
 /**
@@ -65,6 +80,14 @@ function effectiveContentType(header: string, body: Uint8Array): string {
   return `multipart/form-data; boundary=${used}`;
 }
 
+function looksLikeJson(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
+
 function mediaTypeOf(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
 }
@@ -72,7 +95,10 @@ function mediaTypeOf(request: Request): string {
 export async function readBody(request: Request, options: BodyOptions): Promise<ParsedBody> {
   const type = mediaTypeOf(request);
   const bytes = await readBytes(request, options.maxBytes);
-  const wantsForm = type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded';
+  // `curl -d '{...}'` without `-H 'Content-Type: application/json'` labels JSON as a urlencoded form;
+  // a form body can never start with '{' or '[' in practice, so such a body is read as the JSON it is.
+  const jsonInDisguise = type === 'application/x-www-form-urlencoded' && options.accept.includes('json') && looksLikeJson(bytes);
+  const wantsForm = !jsonInDisguise && (type === 'multipart/form-data' || type === 'application/x-www-form-urlencoded');
   const accepted = options.accept.map((a) => (a === 'json' ? 'application/json' : 'multipart/form-data')).join(' or ');
   if (wantsForm) {
     if (!options.accept.includes('form')) {
@@ -96,8 +122,8 @@ export async function readBody(request: Request, options: BodyOptions): Promise<
       );
     }
   }
-  // JSON is the default for a missing Content-Type, as curl users often forget it.
-  if (type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
+  // JSON is the default for a missing Content-Type (fetch with a string body sends text/plain).
+  if (!jsonInDisguise && type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
     throw new HttpError(415, `Content-Type '${type}' is not accepted here; send ${accepted}.`, {
       type: 'invalid_request_error',
       param: null,

@@ -6,7 +6,8 @@
  */
 import { inspectMedia, sniffMediaType } from '../media/index.js';
 import type { Dimensions } from '../spec/rules.js';
-import { badRequest } from './http.js';
+import { readLimited } from './body.js';
+import { HttpError, badRequest } from './http.js';
 import type { ResolvedSoraMockOptions } from './types.js';
 
 export interface InputImage {
@@ -56,15 +57,29 @@ function decodeBase64(data: string): Uint8Array | undefined {
   }
 }
 
-function allowed(url: URL, allow: readonly string[]): boolean {
+/**
+ * A rule is a URL prefix (`https://cdn.example/images/`: same origin, path starting with the rule's
+ * path; comparing parsed URLs, since a textual prefix `http://good.example` would also let
+ * `http://good.example.evil.net` through) or a host glob (`*.example.com`, any port; `*` stays inside one label).
+ */
+export function isFetchAllowed(url: URL, allow: readonly string[]): boolean {
   return allow.some((rule) => {
-    if (/^https?:\/\//i.test(rule)) return url.href.startsWith(rule);
+    if (/^https?:\/\//i.test(rule)) {
+      let prefix: URL;
+      try {
+        prefix = new URL(rule);
+      } catch {
+        return false;
+      }
+      return url.origin === prefix.origin && url.pathname.startsWith(prefix.pathname);
+    }
     const pattern = new RegExp(`^${rule.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`, 'i');
     return pattern.test(url.hostname);
   });
 }
 
-export async function imageFromUrl(url: string, param: string, options: ResolvedSoraMockOptions): Promise<InputImage> {
+/** `signal`: the client's request; when it leaves, a remote fetch on its behalf stops too. */
+export async function imageFromUrl(url: string, param: string, options: ResolvedSoraMockOptions, signal?: AbortSignal): Promise<InputImage> {
   const dataUri = /^data:([^;,]*)(;[^,]*)?,(.*)$/s.exec(url);
   if (dataUri) {
     if (!/;base64$/i.test(dataUri[2] ?? '')) {
@@ -80,18 +95,22 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
   } catch {
     throw badRequest(`Invalid '${param}' '${url.slice(0, 60)}': expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
   }
-  if (options.fetchImages && allowed(parsed, options.fetchImages.allow)) {
-    let response: Response;
+  if (options.fetchImages && isFetchAllowed(parsed, options.fetchImages.allow)) {
+    const timeout = AbortSignal.timeout(REMOTE_IMAGE_TIMEOUT_MS);
+    // Redirects are refused: following one could leave the allow-list.
+    let bytes: Uint8Array | 'too_large';
     try {
-      response = await fetch(parsed, { signal: AbortSignal.timeout(REMOTE_IMAGE_TIMEOUT_MS), redirect: 'error' });
+      const response = await fetch(parsed, { signal: signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'error' });
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw badRequest(`Invalid '${param}': fetching ${parsed.href} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
+      }
+      bytes = await readLimited(response, REMOTE_IMAGE_MAX_BYTES);
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       throw badRequest(`Invalid '${param}': fetching ${parsed.href} failed (${(error as Error).message}).`, param, 'image_fetch_failed');
     }
-    if (!response.ok) {
-      throw badRequest(`Invalid '${param}': fetching ${parsed.href} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > REMOTE_IMAGE_MAX_BYTES) {
+    if (bytes === 'too_large') {
       throw badRequest(`Invalid '${param}': ${parsed.href} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
     }
     return checkImageBytes(bytes, param, parsed.href);

@@ -4,6 +4,7 @@
  */
 import type { RequestContext } from './context.js';
 import { HttpError, sleep } from './http.js';
+import { scenarioFromHeader } from './scenarios.js';
 import type { ScenarioName } from './types.js';
 
 /** How long `slow` delays a synchronous answer, at speed 1. */
@@ -33,6 +34,19 @@ export function rejectByScenario(scenario: ScenarioName | undefined): void {
         code: 'internal_error',
       });
     default:
+  }
+}
+
+/**
+ * Reads (list, retrieve, delete, content, models) start no work, so only the scenarios that answer
+ * before any work mean something there: a client that polls can meet `rate_limited` and `server_error`
+ * like any other call. The others are accepted and have no effect; an unknown name is still a 400.
+ */
+export function rejectReadByScenario(ctx: RequestContext): void {
+  const scenario = scenarioFromHeader(ctx.request);
+  if (scenario === 'rate_limited' || scenario === 'server_error') {
+    ctx.scenario = scenario;
+    rejectByScenario(scenario);
   }
 }
 

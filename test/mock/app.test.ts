@@ -82,6 +82,23 @@ describe('routing and bodies', () => {
   });
 });
 
+describe('curl ergonomics', () => {
+  it("reads JSON that curl -d labels as a urlencoded form, and real urlencoded forms as forms", async () => {
+    const mock = manualMock({ instant: true });
+    const urlencoded = { 'content-type': 'application/x-www-form-urlencoded' };
+    const video = await call(mock, 'POST', '/videos', { body: ' {"prompt": "画小猫", "model": "sora_video2"}', headers: urlencoded });
+    expect(video.status).toBe(200);
+    expect((await video.json()).object).toBe('video');
+    const chat = await call(mock, 'POST', '/chat/completions', { body: '{"model": "sora_image", "messages": [', headers: urlencoded });
+    expect((await expectEnvelope(chat, 400)).code).toBe('invalid_json');
+    const form = await call(mock, 'POST', '/images/generations', { body: 'prompt=%E7%94%BB%E5%B0%8F%E7%8C%AB&model=sora_image&n=2', headers: urlencoded });
+    expect(ImagesResponse.parse(await form.json()).data).toHaveLength(2);
+    // An endpoint that takes only multipart does not reinterpret the body.
+    const edit = await call(mock, 'POST', '/images/edits', { body: '{"prompt": "x", "model": "sora_image"}', headers: urlencoded });
+    expect((await expectEnvelope(edit, 400)).param).toBe('image');
+  });
+});
+
 describe('images', () => {
   it('generates from JSON and from the seed multipart form, n images of the size class', async () => {
     const mock = manualMock();

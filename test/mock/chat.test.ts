@@ -94,6 +94,33 @@ describe('chat completions', () => {
     }
   });
 
+  it('refuses allowed remote images that are missing, redirected, not images or too large', async () => {
+    const origin = createServer((req, res) => {
+      if (req.url === '/missing.png') res.writeHead(404).end('no');
+      else if (req.url === '/moved.png') res.writeHead(302, { location: '/elsewhere.png' }).end();
+      else if (req.url === '/page.png') res.writeHead(200, { 'content-type': 'image/png' }).end('<html>not a picture</html>');
+      else res.writeHead(200, { 'content-type': 'image/png' }).end(new Uint8Array(21 * 1024 * 1024));
+    });
+    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    const mock = manualMock({ fetchImages: { allow: [`${base}/`] } });
+    const codeFor = async (path: string) => {
+      const content = [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: `${base}${path}` } }];
+      const error = await expectEnvelope(await call(mock, 'POST', '/chat/completions', { body: { model: 'sora_image', messages: user(content) } }), 400);
+      expect(error.param).toBe('messages.0.content.1.image_url.url');
+      expect(error.message).toContain(`${base}${path}`);
+      return error.code;
+    };
+    try {
+      expect(await codeFor('/missing.png')).toBe('image_fetch_failed');
+      expect(await codeFor('/moved.png')).toBe('image_fetch_failed');
+      expect(await codeFor('/page.png')).toBe('invalid_image');
+      expect(await codeFor('/huge.png')).toBe('image_too_large');
+    } finally {
+      await new Promise((done) => origin.close(done));
+    }
+  });
+
   it('starts a real video job from chat, streams progress, and ends with the MP4 link and id', async () => {
     const mock = createSoraMock({ speed: 20 });
     const r = await call(mock, 'POST', '/chat/completions', {
@@ -144,6 +171,8 @@ describe('chat completions', () => {
       [{ model: 'sora_image', messages: user('x'), n: 5 }, 'n'],
       [{ model: 'sora_image', messages: user('x'), size: 'big' }, 'size'],
       [{ model: 'sora_image', messages: user('x'), stream: 'yes' }, 'stream'],
+      [{ model: 'sora_image', messages: user('') }, 'messages.0.content'],
+      [{ model: 'sora_image', messages: [{ role: 'system', content: 'be brief' }, ...user([{ type: 'text', text: '' }])] }, 'messages.1.content'],
     ];
     for (const [body, param] of cases) {
       const error = await expectEnvelope(await call(mock, 'POST', '/chat/completions', { body }), 400);

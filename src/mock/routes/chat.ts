@@ -11,7 +11,7 @@
 import { imageRecipe, inputDigestOf, videoRecipe } from '../../media/index.js';
 import type { PromptAnalysisResult } from '../../spec/analysis.js';
 import { parseModelName, type ModelName } from '../../spec/model.js';
-import { resolveImageRequest, IGNORED_PARAMS_HEADER, formatIgnoredHeader } from '../../spec/rules.js';
+import { resolveImageRequest, IGNORED_PARAMS_HEADER, formatIgnoredHeader, type ImageSpec } from '../../spec/rules.js';
 import {
   ChatCompletionRequest,
   errorEnvelope,
@@ -28,7 +28,7 @@ import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
 import { SLOW_DELAY_MS, rejectByScenario } from '../outcomes.js';
 import type { ScenarioName, VideoJob } from '../types.js';
-import { validate } from '../validate.js';
+import { ruleError, validate } from '../validate.js';
 import { startVideoJob } from './videos.js';
 
 /** A comment line keeps proxies and clients from timing out while a video renders. */
@@ -50,15 +50,26 @@ function userInput(body: ChatRequest): UserInput {
     const message = body.messages[m];
     if (message.role !== 'user') continue;
     const content = message.content;
-    if (typeof content === 'string') return { prompt: content, images: [] };
-    if (!Array.isArray(content)) break;
+    if (!(typeof content === 'string' || Array.isArray(content))) break;
     const texts: string[] = [];
     const images: UserInput['images'] = [];
-    content.forEach((part, p) => {
-      if (part.type === 'text') texts.push(part.text);
-      else images.push({ url: part.image_url.url, param: `messages.${m}.content.${p}.image_url.url` });
-    });
-    return { prompt: texts.join('\n'), images };
+    if (typeof content === 'string') texts.push(content);
+    else {
+      content.forEach((part, p) => {
+        if (part.type === 'text') texts.push(part.text);
+        else images.push({ url: part.image_url.url, param: `messages.${m}.content.${p}.image_url.url` });
+      });
+    }
+    const prompt = texts.join('\n');
+    // Like `prompt` on /images and /videos: a generation needs something to generate from.
+    if (prompt === '' && images.length === 0) {
+      throw new HttpError(400, `Invalid 'messages.${m}.content': received an empty prompt; the last user message needs text or an image_url.`, {
+        type: 'invalid_request_error',
+        param: `messages.${m}.content`,
+        code: 'invalid_value',
+      });
+    }
+    return { prompt, images };
   }
   throw new HttpError(400, "Invalid 'messages': no user message with text or images; the last user message is the prompt.", {
     type: 'invalid_request_error',
@@ -77,13 +88,12 @@ async function* imageEvents(
   ctx: RequestContext,
   body: ChatRequest,
   prompt: string,
+  resolved: { spec: ImageSpec; n: number },
   inputs: InputImage[],
   analysis: PromptAnalysisResult | undefined,
   scenario: ScenarioName | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<ChatEvent> {
-  const resolved = resolveImageRequest({ size: body.size, n: body.n, analysis, firstInputImage: inputs[0]?.dims });
-  if (!resolved.ok) throw new HttpError(400, resolved.error.message, { param: resolved.error.param, code: resolved.error.code });
   yield { type: 'text', text: analysisBlock(analysis) };
   yield { type: 'text', text: `Generating ${resolved.n} image${resolved.n > 1 ? 's' : ''} (${resolved.spec.size})…\n\n` };
   if (scenario === 'slow' || scenario === 'fail_midway' || scenario === 'stall') {
@@ -152,18 +162,18 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
   const scenario = chooseScenario(ctx, prompt, body.model);
   rejectByScenario(scenario);
   const inputs: InputImage[] = [];
-  for (const image of images) inputs.push(await imageFromUrl(image.url, image.param, ctx.options));
+  for (const image of images) inputs.push(await imageFromUrl(image.url, image.param, ctx.options, ctx.request.signal));
   const analysis = await analyse(ctx, prompt);
 
   // Work continues while the client listens: the stream's cancel (or the request's abort) stops it.
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  ctx.request.signal.addEventListener('abort', onAbort, { once: true });
-
   const headers: Record<string, string> = {};
   let events: AsyncGenerator<ChatEvent>;
   if (model.base === 'sora_image') {
-    events = imageEvents(ctx, body, prompt, inputs, analysis, scenario, stop.signal);
+    // Resolved before the stream starts: once a 200 is on its way, a bad parameter can no longer be a 400.
+    const resolved = resolveImageRequest({ size: body.size, n: body.n, analysis, firstInputImage: inputs[0]?.dims });
+    if (!resolved.ok) throw ruleError(resolved.error);
+    events = imageEvents(ctx, body, prompt, resolved, inputs, analysis, scenario, stop.signal);
   } else {
     const { job, ignored } = startVideoJob(ctx, {
       prompt,
@@ -181,6 +191,10 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
       yield* videoEvents(ctx, job, stop.signal);
     })();
   }
+  // Listen only once nothing before the answer can throw, so a rejected request leaves no listener.
+  const onAbort = () => stop.abort();
+  ctx.request.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.request.signal.aborted) stop.abort();
 
   const id = ctx.ids.next('chatcmpl-');
   const created = Math.floor(ctx.now() / 1000);
@@ -231,6 +245,19 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       let text = '';
+      // After a cancel the controller refuses everything; the client is gone and nothing is owed.
+      const end = () => {
+        try {
+          controller.close();
+        } catch {
+          // already closed by the reader's cancel
+        }
+      };
+      const fail = (message: string, code: string) => {
+        controller.enqueue(data(errorEnvelope(message, { type: 'server_error', param: null, code })));
+        controller.enqueue(data('[DONE]'));
+        controller.close();
+      };
       try {
         controller.enqueue(data(chunk({ role: 'assistant', content: '' }, null)));
         for await (const event of events) {
@@ -240,13 +267,12 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
             text += event.text;
             controller.enqueue(data(chunk({ content: event.text }, null)));
           } else {
-            controller.enqueue(data(errorEnvelope(event.message, { type: 'server_error', param: null, code: event.code })));
-            controller.enqueue(data('[DONE]'));
-            controller.close();
+            fail(event.message, event.code);
             return;
           }
         }
-        if (stop.signal.aborted) return;
+        // The request was aborted while the reader still listens (in-process clients): end like a dropped connection.
+        if (stop.signal.aborted) return end();
         controller.enqueue(data(chunk({}, 'stop')));
         if (includeUsage) {
           controller.enqueue(
@@ -256,8 +282,13 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
         controller.enqueue(data('[DONE]'));
         controller.close();
       } catch (error) {
-        // Only a cancelled stream (client gone) lands here; there is nobody left to tell.
-        if (!stop.signal.aborted) controller.error(error);
+        if (stop.signal.aborted) return end();
+        // A failure after the 200 went out can only be told in-band, like a failed render; the mock keeps serving.
+        try {
+          fail(`Internal error in sora-kit's mock while streaming: ${(error as Error)?.message ?? String(error)}`, 'mock_internal_error');
+        } catch {
+          controller.error(error);
+        }
       } finally {
         ctx.request.signal.removeEventListener('abort', onAbort);
       }

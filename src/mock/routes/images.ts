@@ -1,5 +1,5 @@
 /** `POST /images/generations` (JSON or multipart) and `POST /images/edits` (multipart with `image[]` / `image`). */
-import { imageRecipe, inputDigestOf, generateImage } from '../../media/index.js';
+import { imageRecipe, inputDigestOf } from '../../media/index.js';
 import { resolveImageRequest, type Dimensions } from '../../spec/rules.js';
 import {
   ImageEditRequest,
@@ -37,7 +37,7 @@ async function answer(ctx: RequestContext, job: ImageJob, model: string): Promis
     const recipe = imageRecipe({ prompt: job.prompt, spec: resolved.spec, index, seed: ctx.options.seed, inputDigest: job.inputDigest });
     data.push(
       job.responseFormat === 'b64_json'
-        ? { b64_json: toBase64(generateImage(recipe)) }
+        ? { b64_json: toBase64((await ctx.media.get(recipe, 'image')).bytes) }
         : { url: mediaUrl(ctx, recipe, 'image') },
     );
   }

@@ -24,7 +24,7 @@ import { analyse, chooseScenario, type RequestContext } from '../context.js';
 import { HttpError, json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { FAIL_MIDWAY_AT, jobState, renderTimeMs, videoResource } from '../jobs.js';
-import { rejectByScenario } from '../outcomes.js';
+import { rejectByScenario, rejectReadByScenario } from '../outcomes.js';
 import type { ScenarioName, VideoJob } from '../types.js';
 import { ruleError, validate } from '../validate.js';
 import { inputDigestOf } from '../../media/index.js';
@@ -140,6 +140,7 @@ export async function createVideo(ctx: RequestContext): Promise<Response> {
 
 export function listVideos(ctx: RequestContext): Response {
   authorize(ctx.request, ctx.options.licenses, 'videos');
+  rejectReadByScenario(ctx);
   const query = validate(VideoListQuery, videoListQueryFromParams(ctx.url.searchParams));
   const ordered = ctx.jobs.all();
   if (query.order === 'desc') ordered.reverse();
@@ -169,11 +170,13 @@ export function listVideos(ctx: RequestContext): Response {
 
 export function retrieveVideo(ctx: RequestContext, params: Record<string, string>): Response {
   authorize(ctx.request, ctx.options.licenses, 'videos');
+  rejectReadByScenario(ctx);
   return json(videoResource(findJob(ctx, params.video_id), ctx.now(), ctx.options.retentionSeconds));
 }
 
 export function deleteVideo(ctx: RequestContext, params: Record<string, string>): Response {
   authorize(ctx.request, ctx.options.licenses, 'videos');
+  rejectReadByScenario(ctx);
   const job = ctx.jobs.delete(params.video_id);
   if (!job) throw notFound(params.video_id);
   ctx.emitJob({ type: 'deleted', job });
@@ -204,6 +207,7 @@ export async function remixVideo(ctx: RequestContext, params: Record<string, str
 
 export async function videoContent(ctx: RequestContext, params: Record<string, string>): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'videos');
+  rejectReadByScenario(ctx);
   const job = findJob(ctx, params.video_id);
   const query = validate(VideoContentQuery, videoContentQueryFromParams(ctx.url.searchParams));
   const now = ctx.now();
