@@ -12,6 +12,25 @@ import { createSoraMock } from '../mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { isSoraMock } from './common.js';
 
+/** The mock's own types, for code that configures or inspects it through this adapter. */
+export type {
+  Feature,
+  JobEvent,
+  JobMediaPaths,
+  JournalEntry,
+  LicenseConfig,
+  MediaLink,
+  MockClock,
+  ResolvedSoraMockOptions,
+  ScenarioName,
+  ScenarioRule,
+  SoraMock,
+  SoraMockEvents,
+  SoraMockOptions,
+  VideoJob,
+  VideoView,
+} from '../mock/types.js';
+
 export interface SoraHandlerOptions {
   /**
    * Origin the handlers answer on (`https://sora.test`). A URL whose path is the base path

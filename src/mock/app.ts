@@ -7,7 +7,7 @@
 import { createMediaStore } from '../media/index.js';
 import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
-import { FILES_SEGMENT } from './context.js';
+import { FILES_SEGMENT, mediaPath } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { JobStore, videoResource } from './jobs.js';
@@ -18,7 +18,7 @@ import { chatCompletions } from './routes/chat.js';
 import { imageEdits, imageGenerations } from './routes/images.js';
 import { filesRoute } from './routes/media.js';
 import { listModels } from './routes/models.js';
-import { createVideo, deleteVideo, listVideos, remixVideo, retrieveVideo, videoContent } from './routes/videos.js';
+import { createVideo, deleteVideo, listVideos, recipeOfJob, remixVideo, retrieveVideo, videoContent } from './routes/videos.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
@@ -195,6 +195,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         ...(ctx.scenario ? { scenario: ctx.scenario } : {}),
         ...(key && options.licenses.some((l) => l.key === key) ? { license: key } : {}),
+        ...(ctx.links ? { media: ctx.links } : {}),
       };
       journal.push(entry);
       if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT);
@@ -210,6 +211,16 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     },
     requests() {
       return [...journal];
+    },
+    jobMedia(videoId) {
+      const job = jobs.get(videoId);
+      if (!job) return undefined;
+      const recipe = recipeOfJob(base, job);
+      return {
+        video: mediaPath(options, recipe, 'video'),
+        thumbnail: mediaPath(options, recipe, 'thumbnail'),
+        spritesheet: mediaPath(options, recipe, 'spritesheet'),
+      };
     },
     reset() {
       jobs.clear();

@@ -7,7 +7,7 @@ import { encodeRecipe, type MediaStore, type MediaVariant, type Recipe } from '.
 import type { IdSource } from './ids.js';
 import type { JobStore } from './jobs.js';
 import { scenarioFromHeader } from './scenarios.js';
-import type { JobEvent, ResolvedSoraMockOptions, ScenarioName } from './types.js';
+import type { JobEvent, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
 
 export interface MockContext {
   options: ResolvedSoraMockOptions;
@@ -25,6 +25,8 @@ export interface RequestContext extends MockContext {
   url: URL;
   /** Set by routes once they know it, for the journal. */
   scenario?: ScenarioName;
+  /** Media URLs the response links to, in order, for the journal (and the inspector's thumbnails). */
+  links?: MediaLink[];
 }
 
 /** Header first, then config rules; records the choice for the journal. */
@@ -47,7 +49,15 @@ export const VARIANT_OF_EXTENSION: Record<string, MediaVariant> = { png: 'image'
 /** Files live under `<basePath>/files/`; the name is the encoded recipe, so any instance can serve it. */
 export const FILES_SEGMENT = 'files';
 
+/** `<basePath>/files/<recipe>.<ext>`: where any instance serves this recipe's media. */
+export function mediaPath(options: Pick<ResolvedSoraMockOptions, 'basePath'>, recipe: Recipe, variant: MediaVariant): string {
+  return `${options.basePath}/${FILES_SEGMENT}/${encodeRecipe(recipe)}.${EXTENSION[variant]}`;
+}
+
+/** The absolute URL a response links to; recorded on the request for the journal. */
 export function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): string {
   const origin = ctx.options.publicUrl ?? ctx.url.origin;
-  return `${origin.replace(/\/$/, '')}${ctx.options.basePath}/${FILES_SEGMENT}/${encodeRecipe(recipe)}.${EXTENSION[variant]}`;
+  const url = `${origin.replace(/\/$/, '')}${mediaPath(ctx.options, recipe, variant)}`;
+  (ctx.links ??= []).push({ variant, url });
+  return url;
 }

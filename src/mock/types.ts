@@ -124,6 +124,21 @@ export interface JournalEntry {
   scenario?: ScenarioName;
   /** The licence key used, when one was recognised. */
   license?: string;
+  /** Media URLs the response linked to (image URLs, a chat completion's video link). */
+  media?: MediaLink[];
+}
+
+/** A link to generated media in a response. */
+export interface MediaLink {
+  variant: 'image' | 'video' | 'thumbnail' | 'spritesheet';
+  url: string;
+}
+
+/** Where a video job's media is served, as paths under the base path (stateless `files` URLs). */
+export interface JobMediaPaths {
+  video: string;
+  thumbnail: string;
+  spritesheet: string;
 }
 
 export interface JobEvent {
@@ -144,6 +159,11 @@ export interface SoraMock {
   jobs(): VideoView[];
   /** The request journal, oldest first (bounded). */
   requests(): JournalEntry[];
+  /**
+   * Paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
+   * Undefined for an unknown id. The paths exist before the job completes; the content route does not.
+   */
+  jobMedia(videoId: string): JobMediaPaths | undefined;
   /** Forget jobs, journal and id counters, and the clock offset. */
   reset(): void;
   /** Move the mock's clock forward. */

@@ -84,7 +84,7 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
   return { job, ignored };
 }
 
-export function recipeOfJob(ctx: RequestContext, job: VideoJob): VideoRecipe {
+export function recipeOfJob(ctx: Pick<RequestContext, 'options'>, job: VideoJob): VideoRecipe {
   return videoRecipe({
     prompt: job.prompt,
     spec: job.spec,
