@@ -9,10 +9,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { createInspector, type Inspector } from '../inspector/index.js';
 import { createSoraMock } from '../mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
 import { isSoraMock } from './common.js';
+
+/** The mock's own types, for code that configures or inspects it through this adapter. */
+export type {
+  Feature,
+  JobEvent,
+  JobMediaPaths,
+  JournalEntry,
+  LicenseConfig,
+  MediaLink,
+  MockClock,
+  ResolvedSoraMockOptions,
+  ScenarioName,
+  ScenarioRule,
+  SoraMock,
+  SoraMockEvents,
+  SoraMockOptions,
+  VideoJob,
+  VideoView,
+} from '../mock/types.js';
 
 /** One line of the access log, reported when the response is finished or the client went away. */
 export interface AccessLogEntry {
@@ -41,6 +61,12 @@ export interface SoraServerOptions {
    * it changes globals for the whole process, so it is for processes that only serve (the CLI).
    */
   overrideGlobalObjects?: boolean;
+  /**
+   * Serve the inspector page at `/` (data under `/__sora/inspector/`): requests, jobs with live
+   * progress, media, licences (masked), scenarios and snippets. Off by default; `sora-kit serve` turns
+   * it on. Its own requests do not enter the mock's journal.
+   */
+  inspector?: boolean;
 }
 
 export interface ListenOptions {
@@ -58,6 +84,14 @@ export interface SoraServer {
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
   /** Stop accepting, end in-flight streams, resolve when every connection is closed. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The path of an absolute URL without parsing it (this runs before every API request). */
+function pathnameOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const end = url.search(/[?#]/);
+  return end === -1 || end < start ? url.slice(start) : url.slice(start, end);
 }
 
 /** The adapter's own errors (before the mock sees a request) use the mock's envelope. */
@@ -81,7 +115,12 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let closing: Promise<void> | undefined;
   let url: string | undefined;
 
-  const bridge = getRequestListener((request: Request) => mock.fetch(request), {
+  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock) : undefined;
+  const handle = inspector
+    ? (request: Request) => (inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request) : mock.fetch(request))
+    : (request: Request) => mock.fetch(request);
+
+  const bridge = getRequestListener(handle, {
     overrideGlobalObjects: settings.overrideGlobalObjects ?? false,
     errorHandler: (error) =>
       error instanceof RequestError
@@ -147,6 +186,8 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       });
     },
     close() {
+      // Inspector streams never end by themselves: end them first, like any started stream below.
+      inspector?.close();
       closing ??= new Promise<void>((resolve) => {
         if (!server.listening) {
           resolve();

@@ -117,7 +117,7 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
   const analysis = options.promptAnalysis as { openai?: { apiKey?: string } } | undefined;
   if (analysis?.openai?.apiKey) analysis.openai.apiKey = '***';
   return {
-    server: { host: config.host, port: config.port, log: config.log, quiet: config.quiet },
+    server: { host: config.host, port: config.port, log: config.log, quiet: config.quiet, inspector: config.inspector },
     mock: options,
     sources: config.sources,
     ...(config.configFile ? { configFile: config.configFile } : {}),
@@ -148,6 +148,7 @@ export async function startServe(
 ): Promise<SoraServer | undefined> {
   const server = createSoraServer(config.mock, {
     overrideGlobalObjects,
+    inspector: config.inspector,
     onResponse: config.quiet ? undefined : (entry) => io.out(formatLog(config.log, entry)),
   });
   if (printOnly) {
@@ -174,10 +175,19 @@ export async function startServe(
   const { basePath, admin } = server.mock.options;
   const licences = describeLicences(server.mock, config);
   if (config.log === 'json') {
-    io.out(JSON.stringify({ event: 'listening', url: `${url}${basePath}`, licenses: licences, admin: admin ? `${url}/__sora/` : false }));
+    io.out(
+      JSON.stringify({
+        event: 'listening',
+        url: `${url}${basePath}`,
+        licenses: licences,
+        admin: admin ? `${url}/__sora/` : false,
+        inspector: config.inspector ? `${url}/` : false,
+      }),
+    );
   } else {
     io.out(`sora-kit mock listening on ${url}${basePath}`);
     io.out(`  licences: ${licences.join('\n            ')}`);
+    io.out(`  inspector: ${config.inspector ? `${url}/ (open in a browser)` : 'off (--no-inspector)'}`);
     io.out(`  admin:    ${admin ? `on at ${url}/__sora/` : 'off (enable with --admin)'}`);
     io.out(`  try:      curl -H 'Authorization: ${server.mock.options.licenses[0]?.key ?? ''}' ${url}${basePath}/models`);
   }

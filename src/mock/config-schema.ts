@@ -140,6 +140,7 @@ export const serveConfigSchema = z
     mediaCacheBytes: z.number().int().positive(),
     log: z.enum(LOG_FORMATS),
     quiet: z.boolean(),
+    inspector: z.boolean(),
   })
   .partial();
 
@@ -154,6 +155,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   admin: BOOLEAN_WORDS,
   cors: BOOLEAN_WORDS,
   quiet: BOOLEAN_WORDS,
+  inspector: BOOLEAN_WORDS,
   analysis: ANALYSIS_MODES.join(' | '),
   log: LOG_FORMATS.join(' | '),
   maxBodyBytes: 'a positive integer number of bytes',
@@ -235,6 +237,7 @@ export const SETTINGS: Record<SettingKey, Setting> = {
   retentionSeconds: { flag: '--retention-seconds', arg: 'seconds', fromString: asNumber, help: 'seconds a finished video stays downloadable (default 3600)' },
   log: { flag: '--log', arg: 'format', fromString: asString, help: `log format: ${LOG_FORMATS.join(' | ')} (default pretty)` },
   quiet: { flag: '--quiet', arity: 'switch', fromString: asBoolean, help: 'no request log' },
+  inspector: { flag: '--no-inspector', arity: 'switch', fromString: asBoolean, help: 'do not serve the inspector page at / (default: served)' },
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];

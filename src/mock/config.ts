@@ -203,6 +203,8 @@ export interface ServeConfig {
   port: number;
   log: LogFormat;
   quiet: boolean;
+  /** Serve the inspector page at `/`. */
+  inspector: boolean;
   /** Options for createSoraMock; unset keys take the mock's own defaults. */
   mock: SoraMockOptions;
   /** Where each explicitly given setting came from (for --print-config). */
@@ -259,6 +261,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     port: merged.port ?? DEFAULT_PORT,
     log: merged.log ?? 'pretty',
     quiet: merged.quiet ?? false,
+    inspector: merged.inspector ?? true,
     mock,
     sources,
   };

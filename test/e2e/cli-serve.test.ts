@@ -51,6 +51,11 @@ describe('sora-kit serve', () => {
     expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sora\/v1$/);
     expect(running.stdout()).toContain('sk-sora-mock (chat, images, videos)');
     expect(running.stdout()).toMatch(/admin:\s+off/);
+    const origin = new URL(api).origin;
+    expect(running.stdout()).toContain(`inspector: ${origin}/ (open in a browser)`);
+    const page = await fetch(`${origin}/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('sora-kit inspector');
 
     const response = await fetch(`${api}/models`, { headers: { authorization: LICENCE } });
     expect(response.status).toBe(200);
@@ -109,19 +114,19 @@ describe('sora-kit serve', () => {
   });
 
   it('prints the effective configuration with its sources', async () => {
-    const running = sora(['serve', '--print-config', '--seed', 'from-flag', '--no-cors'], {
+    const running = sora(['serve', '--print-config', '--seed', 'from-flag', '--no-cors', '--no-inspector'], {
       SORA_MOCK_SEED: 'from-env',
       SORA_MOCK_RETENTION_SECONDS: '60',
     });
     expect(await running.exited).toBe(0);
     const printed = JSON.parse(running.stdout()) as {
-      server: { port: number };
+      server: { port: number; inspector: boolean };
       mock: { seed: string; cors: boolean; retentionSeconds: number; licenses: { key: string }[] };
       sources: Record<string, string>;
     };
-    expect(printed.server.port).toBe(4010);
+    expect(printed.server).toMatchObject({ port: 4010, inspector: false });
     expect(printed.mock).toMatchObject({ seed: 'from-flag', cors: false, retentionSeconds: 60 });
     expect(printed.mock.licenses.map((l) => l.key)).toEqual(['sk-sora-mock']);
-    expect(printed.sources).toEqual({ seed: 'flag', cors: 'flag', retentionSeconds: 'env' });
+    expect(printed.sources).toEqual({ seed: 'flag', cors: 'flag', inspector: 'flag', retentionSeconds: 'env' });
   });
 });
