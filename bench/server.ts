@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   await plain.close();
   await close(middlewareServer);
 
-  const cli = createSoraServer({ instant: true }, { overrideGlobalObjects: true });
+  const cli = createSoraServer({ instant: true }, { overrideGlobalObjects: true, inspector: true });
   const cliOrigin = (await cli.listen()).url;
   const cliVideo = await createVideo(`${cliOrigin}/sora/v1`);
   const cliRps = await measure('sora-kit server (as `serve`)  GET', { url: `${cliOrigin}/sora/v1/videos/${cliVideo.id}` });
