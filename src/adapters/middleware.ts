@@ -15,23 +15,7 @@ import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { createSoraHandlers } from './msw.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
-export type {
-  Feature,
-  JobEvent,
-  JobMediaPaths,
-  JournalEntry,
-  LicenseConfig,
-  MediaLink,
-  MockClock,
-  ResolvedSoraMockOptions,
-  ScenarioName,
-  ScenarioRule,
-  SoraMock,
-  SoraMockEvents,
-  SoraMockOptions,
-  VideoJob,
-  VideoView,
-} from '../mock/types.js';
+export type * from './mock-types.js';
 
 export type SoraMiddleware = ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) & {
   readonly mock: SoraMock;

@@ -13,23 +13,7 @@ import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { isSoraMock } from './common.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
-export type {
-  Feature,
-  JobEvent,
-  JobMediaPaths,
-  JournalEntry,
-  LicenseConfig,
-  MediaLink,
-  MockClock,
-  ResolvedSoraMockOptions,
-  ScenarioName,
-  ScenarioRule,
-  SoraMock,
-  SoraMockEvents,
-  SoraMockOptions,
-  VideoJob,
-  VideoView,
-} from '../mock/types.js';
+export type * from './mock-types.js';
 
 export interface SoraHandlerOptions {
   /**

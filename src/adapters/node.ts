@@ -16,23 +16,7 @@ import { errorEnvelope } from '../spec/schemas/index.js';
 import { isSoraMock } from './common.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
-export type {
-  Feature,
-  JobEvent,
-  JobMediaPaths,
-  JournalEntry,
-  LicenseConfig,
-  MediaLink,
-  MockClock,
-  ResolvedSoraMockOptions,
-  ScenarioName,
-  ScenarioRule,
-  SoraMock,
-  SoraMockEvents,
-  SoraMockOptions,
-  VideoJob,
-  VideoView,
-} from '../mock/types.js';
+export type * from './mock-types.js';
 
 /** One line of the access log, reported when the response is finished or the client went away. */
 export interface AccessLogEntry {

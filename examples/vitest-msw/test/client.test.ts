@@ -1,10 +1,12 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSoraHandlers } from 'sora-kit/msw';
+import { createSoraHandlers, type SoraMockOptions } from 'sora-kit/msw';
 import { inspectMedia } from 'sora-kit/media';
 import { SoraClient } from '../src/client.js';
 
-const handlers = createSoraHandlers({ baseUrl: 'https://sora.test', instant: true });
+// The mock's option types come with the adapter, for settings kept apart from the call.
+const options: SoraMockOptions = { instant: true };
+const handlers = createSoraHandlers({ baseUrl: 'https://sora.test', ...options });
 const server = setupServer(...handlers);
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => handlers.mock.reset());
