@@ -8,7 +8,7 @@
  * Why SSE and not WebSocket: updates flow one way, EventSource reconnects by itself, and the stream is
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
-import { SCENARIO_NAMES, DEV_LICENSE, type JournalEntry, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
+import { SCENARIO_NAMES, DEV_LICENSE, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
 import { INSPECTOR_PAGE } from './page.js';
 
 /** The page; the rest of the inspector lives under INSPECTOR_PREFIX, beside the admin endpoints. */
@@ -44,17 +44,9 @@ export function maskKey(key: string): string {
   return `${key.slice(0, Math.min(6, key.length - 4))}…${key.slice(-2)}`;
 }
 
-export interface InspectorRequest {
-  id: number;
-  method: string;
-  path: string;
-  status: number;
-  startedAt: number;
-  durationMs: number;
-  scenario?: ScenarioName;
-  license?: string;
-  /** Media the response linked to, as paths on this instance. */
-  media: { variant: string; path: string }[];
+/** A journal entry as the page sees it: the licence masked, media as paths on this instance. */
+export interface InspectorRequest extends Omit<JournalEntry, 'media'> {
+  media: { variant: MediaLink['variant']; path: string }[];
 }
 
 export interface InspectorJob extends VideoView {
@@ -95,16 +87,11 @@ function pathOf(url: string): string {
 }
 
 function requestView(entry: JournalEntry): InspectorRequest {
+  const { license, media = [], ...rest } = entry;
   return {
-    id: entry.id,
-    method: entry.method,
-    path: entry.path,
-    status: entry.status,
-    startedAt: entry.startedAt,
-    durationMs: entry.durationMs,
-    ...(entry.scenario ? { scenario: entry.scenario } : {}),
-    ...(entry.license ? { license: maskKey(entry.license) } : {}),
-    media: (entry.media ?? []).map((m) => ({ variant: m.variant, path: ownMedia(pathOf(m.url)) })),
+    ...rest,
+    ...(license ? { license: maskKey(license) } : {}),
+    media: media.map((m) => ({ variant: m.variant, path: ownMedia(pathOf(m.url)) })),
   };
 }
 
