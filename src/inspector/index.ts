@@ -26,6 +26,8 @@ const isOwnMedia = (entry: JournalEntry) => entry.path.endsWith(`?${INSPECTOR_ME
 export const INSPECTOR_REQUEST_LIMIT = 200;
 /** While a job is queued or rendering, its progress is pushed this often. */
 const JOBS_INTERVAL_MS = 400;
+/** Job lists caused by requests are sent at most this often. */
+const JOBS_COALESCE_MS = 50;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
 
@@ -112,6 +114,7 @@ export function createInspector(mock: SoraMock): Inspector {
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const encoder = new TextEncoder();
   let jobsTimer: ReturnType<typeof setInterval> | undefined;
+  let jobsSoon: ReturnType<typeof setTimeout> | undefined;
   let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void)[] = [];
 
@@ -173,9 +176,13 @@ export function createInspector(mock: SoraMock): Inspector {
       mock.on('request', (entry) => {
         if (isOwnMedia(entry)) return;
         broadcast('request', requestView(entry));
-        // A request may have created, deleted or finished a job (or moved the clock): refresh them.
-        broadcast('jobs', { now: mock.now(), jobs: jobViews() });
-        scheduleJobs();
+        // A request may have created, deleted or finished a job (or moved the clock): refresh them,
+        // once per burst (a load test must not make every request pay for a list of every job).
+        jobsSoon ??= setTimeout(() => {
+          jobsSoon = undefined;
+          broadcast('jobs', { now: mock.now(), jobs: jobViews() });
+          scheduleJobs();
+        }, JOBS_COALESCE_MS);
       }),
       mock.on('job', () => scheduleJobs()),
     ];
@@ -190,7 +197,8 @@ export function createInspector(mock: SoraMock): Inspector {
     unsubscribe = [];
     clearInterval(keepAliveTimer);
     clearInterval(jobsTimer);
-    keepAliveTimer = jobsTimer = undefined;
+    clearTimeout(jobsSoon);
+    keepAliveTimer = jobsTimer = jobsSoon = undefined;
   };
 
   const events = (request: Request, apiUrl: string): Response => {
