@@ -1,19 +1,16 @@
 /**
  * Shared pieces of the end-to-end tests: the served mock, the official OpenAI schemas (ajv), and the
- * paths of ../shared beside the repository (CI clones the repo with shared/ next to it).
+ * project's fixtures.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
 import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
+import { officialErrors } from '../spec/schemas/official.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED = resolve(REPO_ROOT, '../shared');
-export const SEED_DOC = resolve(SHARED, 'seed/sora-platform.md');
+export const SEED_CURL_EXAMPLES = resolve(REPO_ROOT, 'fixtures/seed/curl-examples.json');
 export const FIXTURE_JPEG = resolve(REPO_ROOT, 'fixtures/media/image-96x64.jpg');
 export const FIXTURE_PNG = resolve(REPO_ROOT, 'fixtures/media/image-64x48.png');
 
@@ -36,25 +33,9 @@ export async function serve(options: SoraMockOptions = {}, serverOptions: SoraSe
 // ---------------------------------------------------------------------------------------------------
 // The official shapes
 
-type OpenApiDoc = { components: { schemas: Record<string, unknown> } };
-
-let ajv: Ajv2020 | undefined;
-function validator(): Ajv2020 {
-  if (ajv) return ajv;
-  const doc = JSON.parse(readFileSync(resolve(SHARED, 'reference/openai-excerpt.json'), 'utf8')) as OpenApiDoc;
-  ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv);
-  ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
-  ajv.addSchema(doc, 'openai');
-  return ajv;
-}
-
-/** Assert `value` matches `components.schemas[name]` of the official OpenAI excerpt. */
+/** Assert `value` matches `components.schemas[name]` of the official OpenAI schemas (fixtures/openai). */
 export function expectOpenAiShape(name: string, value: unknown): void {
-  const validate = validator().getSchema(`openai#/components/schemas/${name}`);
-  if (!validate) throw new Error(`no schema ${name} in the OpenAI excerpt`);
-  const ok = validate(value);
-  expect(ok ? [] : validate.errors, `${name}: ${JSON.stringify(value).slice(0, 400)}`).toEqual([]);
+  expect(officialErrors(name, value), `${name}: ${JSON.stringify(value).slice(0, 400)}`).toEqual([]);
 }
 
 /** Assert an OpenAI-style error envelope whose message names what it should. */

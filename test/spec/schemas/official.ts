@@ -1,6 +1,6 @@
 /**
- * The official OpenAI excerpt (../shared/reference beside the repository, as CI lays it out) compiled
- * with ajv, for checking our shapes against it.
+ * The official OpenAI component schemas the project keeps as a fixture (fixtures/openai/schemas.json,
+ * refreshed by scripts/openai-fixture.ts), compiled with ajv, for checking our shapes against them.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -9,14 +9,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const OPENAI_EXCERPT = resolve(REPO_ROOT, '../shared/reference/openai-excerpt.json');
+export const OPENAI_SCHEMAS = resolve(REPO_ROOT, 'fixtures/openai/schemas.json');
 
 export interface OfficialSchema {
   required?: string[];
   properties?: Record<string, unknown>;
 }
 
-export const officialDocument = JSON.parse(readFileSync(OPENAI_EXCERPT, 'utf8')) as {
+export const officialDocument = JSON.parse(readFileSync(OPENAI_SCHEMAS, 'utf8')) as {
   components: { schemas: Record<string, OfficialSchema> };
 };
 
@@ -26,9 +26,9 @@ addFormats.default(ajv);
 ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
 ajv.addSchema(officialDocument, 'openai');
 
-/** The ajv errors of `value` against `components.schemas[name]` of the excerpt ([] when valid). */
+/** The ajv errors of `value` against `components.schemas[name]` of the fixture ([] when valid). */
 export function officialErrors(name: string, value: unknown): unknown[] {
   const validate = ajv.getSchema(`openai#/components/schemas/${name}`);
-  if (!validate) throw new Error(`no schema ${name} in the OpenAI excerpt`);
+  if (!validate) throw new Error(`no schema ${name} in fixtures/openai/schemas.json (add it to ROOTS in scripts/openai-fixture.ts)`);
   return validate(value) ? [] : [...(validate.errors ?? [])];
 }
