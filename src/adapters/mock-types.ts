@@ -1,9 +1,15 @@
 /** The mock's types that every adapter entry point re-exports (`sora-kit/msw`, `/server`, `/middleware`). */
 export type {
+  Fault,
+  FaultHandle,
+  FaultInput,
   Feature,
   JobEvent,
   JobMediaPaths,
+  JournalBody,
   JournalEntry,
+  JournalField,
+  JournalQuery,
   LicenseConfig,
   MediaLink,
   MockClock,
@@ -12,6 +18,7 @@ export type {
   ScenarioRule,
   SoraMock,
   SoraMockEvents,
+  SoraMockFaults,
   SoraMockOptions,
   VideoJob,
   VideoView,

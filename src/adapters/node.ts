@@ -30,6 +30,11 @@ export interface AccessLogEntry {
   bytes?: number;
   /** True when the connection closed before the response was complete. */
   aborted: boolean;
+  /** For error answers: the envelope's code. */
+  code?: string;
+  /** The scenario that shaped the answer, and the run-time fault that chose it. */
+  scenario?: string;
+  fault?: string;
 }
 
 export interface SoraServerOptions {
@@ -100,9 +105,17 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let url: string | undefined;
 
   const inspector: Inspector | undefined = settings.inspector ? createInspector(mock) : undefined;
-  const handle = inspector
-    ? (request: Request) => (inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request) : mock.fetch(request))
+  // The Request each response answered, for the access log's journal facts (code, scenario, fault).
+  const requestOf = new WeakMap<object, Request>();
+  const api = settings.onResponse
+    ? (request: Request, env: { outgoing: object }) => {
+        requestOf.set(env.outgoing, request);
+        return mock.fetch(request);
+      }
     : (request: Request) => mock.fetch(request);
+  const handle = inspector
+    ? (request: Request, env: { outgoing: object }) => (inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request) : api(request, env))
+    : api;
 
   const bridge = getRequestListener(handle, {
     overrideGlobalObjects: settings.overrideGlobalObjects ?? false,
@@ -118,13 +131,19 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     if (closing) outgoing.setHeader('connection', 'close');
     outgoing.once('close', () => {
       inFlight.delete(outgoing);
-      settings.onResponse?.({
+      if (!settings.onResponse) return;
+      const request = requestOf.get(outgoing);
+      const entry = request ? mock.entryOf(request) : undefined;
+      settings.onResponse({
         method: incoming.method ?? 'GET',
         url: incoming.url ?? '/',
         status: outgoing.statusCode,
         durationMs: performance.now() - started,
         bytes: outgoing.hasHeader('content-length') ? Number(outgoing.getHeader('content-length')) : undefined,
         aborted: !outgoing.writableFinished,
+        ...(entry?.error?.code ? { code: entry.error.code } : {}),
+        ...(entry?.scenario ? { scenario: entry.scenario } : {}),
+        ...(entry?.fault ? { fault: entry.fault.id } : {}),
       });
     });
     void bridge(incoming, outgoing);

@@ -135,7 +135,9 @@ function formatLog(format: 'pretty' | 'json', entry: AccessLogEntry): string {
   if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
   const time = new Date().toISOString().slice(11, 23);
   const size = entry.bytes === undefined ? '' : ` ${entry.bytes}B`;
-  return `${time} ${entry.method} ${entry.url} ${entry.status}${entry.aborted ? ' (client closed)' : ''} ${entry.durationMs.toFixed(1)}ms${size}`;
+  const code = entry.code ? ` ${entry.code}` : '';
+  const scenario = entry.scenario ? ` scenario=${entry.scenario}${entry.fault ? ` (${entry.fault})` : ''}` : '';
+  return `${time} ${entry.method} ${entry.url} ${entry.status}${code}${entry.aborted ? ' (client closed)' : ''} ${entry.durationMs.toFixed(1)}ms${size}${scenario}`;
 }
 
 /**

@@ -8,7 +8,8 @@
  * Why SSE and not WebSocket: updates flow one way, EventSource reconnects by itself, and the stream is
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
-import { SCENARIO_NAMES, DEV_LICENSE, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
+import { maskSecret } from '../mock/mask.js';
+import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
 import { INSPECTOR_PAGE } from './page.js';
 
 /** The page; the rest of the inspector lives under INSPECTOR_PREFIX, beside the admin endpoints. */
@@ -40,12 +41,6 @@ const SCENARIO_EFFECTS: Record<ScenarioName, string> = {
   fail_midway: 'video jobs fail at 50 %; streams end with an in-band error',
 };
 
-/** Licence keys are secrets: show enough to tell them apart, never the whole key. */
-export function maskKey(key: string): string {
-  if (key.length <= 6) return `${key.slice(0, 1)}…`;
-  return `${key.slice(0, Math.min(6, key.length - 4))}…${key.slice(-2)}`;
-}
-
 /** A journal entry as the page sees it: the licence masked, media as paths on this instance. */
 export interface InspectorRequest extends Omit<JournalEntry, 'media'> {
   media: { variant: MediaLink['variant']; path: string }[];
@@ -67,6 +62,8 @@ export interface InspectorSnapshot {
   devLicence: string | null;
   scenarios: { name: ScenarioName; effect: string }[];
   scenarioRules: { prompt?: string; model?: string; scenario: ScenarioName }[];
+  /** Run-time faults in force, oldest first. */
+  faults: Fault[];
   requests: InspectorRequest[];
   jobs: InspectorJob[];
 }
@@ -92,7 +89,7 @@ function requestView(entry: JournalEntry): InspectorRequest {
   const { license, media = [], ...rest } = entry;
   return {
     ...rest,
-    ...(license ? { license: maskKey(license) } : {}),
+    ...(license ? { license: maskSecret(license) } : {}),
     media: media.map((m) => ({ variant: m.variant, path: ownMedia(pathOf(m.url)) })),
   };
 }
@@ -132,10 +129,11 @@ export function createInspector(mock: SoraMock): Inspector {
       now: mock.now(),
       startedAt,
       options: { seed: options.seed, speed: options.speed, instant: options.instant, admin: options.admin, cors: options.cors },
-      licences: options.licenses.map((l) => ({ key: maskKey(l.key), features: [...l.features] })),
+      licences: options.licenses.map((l) => ({ key: maskSecret(l.key), features: [...l.features] })),
       devLicence: dev ? dev.key : null,
       scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: SCENARIO_EFFECTS[name] })),
       scenarioRules: options.scenarios.map((r) => ({ ...(r.prompt ? { prompt: r.prompt } : {}), ...(r.model ? { model: r.model } : {}), scenario: r.scenario })),
+      faults: mock.faults.list(),
       requests: mock
         .requests()
         .filter((entry) => !isOwnMedia(entry))
@@ -184,6 +182,11 @@ export function createInspector(mock: SoraMock): Inspector {
           scheduleJobs();
         }, JOBS_COALESCE_MS);
       }),
+      // A streamed answer linked more media: the page replaces the row it has.
+      mock.on('requestUpdated', (entry) => {
+        if (!isOwnMedia(entry)) broadcast('request', requestView(entry));
+      }),
+      mock.on('faults', (faults) => broadcast('faults', { faults })),
       mock.on('job', () => scheduleJobs()),
     ];
     const keepAlive = encoder.encode(': keep-alive\n\n');

@@ -46,6 +46,11 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
   .snippet pre { background: #f3f3f6; padding: 0.6rem 0.7rem; border-radius: 6px; overflow-x: auto; margin: 0; white-space: pre; }
   .snippet button { position: absolute; top: 1.6rem; right: 0.4rem; font: inherit; font-size: 12px; padding: 0.1rem 0.5rem; cursor: pointer; }
   .tag { display: inline-block; padding: 0 0.4rem; border-radius: 4px; background: #eef; font-size: 12px; }
+  tr.request { cursor: pointer; }
+  tr.request:hover { background: #f5f5fa; }
+  tr.detail td { background: #f7f7fa; }
+  tr.detail pre { margin: 0.2rem 0 0.5rem; white-space: pre-wrap; word-break: break-all; max-height: 24rem; overflow: auto; }
+  tr.detail h4 { margin: 0.3rem 0 0; font-size: 12px; color: var(--muted); font-weight: 500; }
   @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -85,6 +90,10 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     <p>Send <code>Prefer: scenario=&lt;name&gt;</code> with a request, or configure rules.</p>
     <ul class="plain" id="scenarios"></ul>
     <ul class="plain" id="scenario-rules"></ul>
+    <h2 style="margin-top:1rem">Run-time faults</h2>
+    <p>Added by tests with <code>mock.faults.add()</code> or <code>POST /__sora/faults</code>; newest first, after the <code>Prefer</code> header and before the rules.</p>
+    <ul class="plain" id="faults"></ul>
+    <p class="empty" id="faults-empty">No run-time faults.</p>
   </section>
   <section id="snippets-section" class="wide">
     <h2>Try it against this instance</h2>
@@ -95,7 +104,9 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
 "use strict";
 (function () {
   var MAX_REQUESTS = 200;
-  var state = { requests: [], jobs: [], images: [], now: 0, startedAt: 0 };
+  var state = { requests: [], jobs: [], images: [], faults: [], now: 0, startedAt: 0 };
+  // Rows a person opened stay open across re-renders.
+  var open = {};
   var byId = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, children) {
@@ -112,22 +123,60 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
   function time(ms) { return new Date(ms).toISOString().slice(11, 23); }
 
   function requestRow(r) {
-    var row = el("tr", { "data-request-id": String(r.id) }, [
+    var status = String(r.status) + (r.error && r.error.code ? " " + r.error.code : "");
+    var row = el("tr", { className: "request", "data-request-id": String(r.id), title: "show request and response" }, [
       el("td", { text: time(r.startedAt) }),
       el("td", { text: r.method }),
       el("td", { className: "path", text: r.path }),
-      el("td", { className: "status-" + String(r.status).charAt(0), text: String(r.status) }),
+      el("td", { className: "status-" + String(r.status).charAt(0), text: status }),
       el("td", { text: r.durationMs.toFixed(1) }),
-      el("td", { text: r.scenario || "" }),
+      el("td", { text: (r.scenario || "") + (r.fault ? " (" + r.fault.id + ")" : "") }),
       el("td", { text: r.license || "" }),
     ]);
+    row.addEventListener("click", function () {
+      if (open[r.id]) delete open[r.id]; else open[r.id] = true;
+      renderRequests();
+    });
     return row;
+  }
+
+  function pretty(value) { return typeof value === "string" ? value : JSON.stringify(value, null, 2); }
+
+  function detailRow(r) {
+    var body = r.request && r.request.body;
+    var bodyText = !body ? "(no body)" : body.kind === "json" ? pretty(body.value) : body.kind === "form"
+      ? body.fields.map(function (f) { return f.file ? f.name + " = file " + f.file.filename + " (" + f.file.type + ", " + f.file.size + " bytes, sha256 " + f.file.sha256.slice(0, 16) + "…)" : f.name + " = " + f.value; }).join("\\n")
+      : body.text;
+    if (body && body.truncated) bodyText += "\\n… (cut)";
+    var headers = r.request ? Object.keys(r.request.headers).map(function (k) { return k + ": " + r.request.headers[k]; }).join("\\n") : "";
+    var outcome = ["status " + r.status];
+    if (r.error) outcome.push("error " + [r.error.type, r.error.code, r.error.param ? "param " + r.error.param : ""].filter(Boolean).join(" · "));
+    if (r.scenario) outcome.push("scenario " + r.scenario + (r.fault ? " (fault " + r.fault.id + ")" : ""));
+    r.media.forEach(function (m) { outcome.push(m.variant + " " + m.path.replace(/[?&]via=inspector$/, "")); });
+    return el("tr", { className: "detail", "data-detail-for": String(r.id) }, [el("td", { colspan: "7" }, [
+      el("h4", { text: "request headers" }), el("pre", { className: "request-headers", text: headers }),
+      el("h4", { text: "request body" + (body ? " (" + body.kind + ")" : "") }), el("pre", { className: "request-body", text: bodyText }),
+      el("h4", { text: "response" }), el("pre", { className: "response", text: outcome.join("\\n") }),
+    ])]);
   }
 
   function renderRequests() {
     var body = byId("requests");
-    body.replaceChildren.apply(body, state.requests.map(requestRow));
+    var rows = [];
+    state.requests.forEach(function (r) { rows.push(requestRow(r)); if (open[r.id]) rows.push(detailRow(r)); });
+    body.replaceChildren.apply(body, rows);
     byId("requests-empty").hidden = state.requests.length > 0;
+  }
+
+  function renderFaults() {
+    var list = byId("faults");
+    list.replaceChildren.apply(list, state.faults.slice().reverse().map(function (f) {
+      var where = [f.route || "every route", f.model ? "model " + f.model : ""].filter(Boolean).join(", ");
+      var left = f.remaining === null ? "until removed" : f.remaining + " left";
+      return el("li", { "data-fault-id": f.id }, [el("code", { text: f.id }), document.createTextNode(" "), el("span", { className: "tag", text: f.scenario }),
+        document.createTextNode(" on " + where + " · " + left + " · fired " + f.hits + "×")]);
+    }));
+    byId("faults-empty").hidden = state.faults.length > 0;
   }
 
   function addImages(r) {
@@ -241,9 +290,11 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     state.jobs = s.jobs;
     state.now = s.now;
     state.startedAt = s.startedAt;
+    state.faults = s.faults;
     state.images = [];
     state.requests.slice().reverse().forEach(addImages);
     renderConfig(s);
+    renderFaults();
     renderSnippets(s);
     renderRequests();
     renderImages();
@@ -257,9 +308,16 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     source.addEventListener("open", function () { connection.dataset.state = "live"; connection.textContent = "live"; });
     source.addEventListener("error", function () { connection.dataset.state = "offline"; connection.textContent = "reconnecting…"; });
     source.addEventListener("snapshot", function (e) { onSnapshot(JSON.parse(e.data)); });
+    source.addEventListener("faults", function (e) {
+      state.faults = JSON.parse(e.data).faults;
+      renderFaults();
+    });
     source.addEventListener("request", function (e) {
       var r = JSON.parse(e.data);
-      state.requests.unshift(r);
+      // A streamed answer's entry is sent again as its media arrive: replace it in place.
+      var at = state.requests.findIndex(function (x) { return x.id === r.id; });
+      if (at >= 0) state.requests[at] = r;
+      else state.requests.unshift(r);
       state.requests.length = Math.min(state.requests.length, MAX_REQUESTS);
       addImages(r);
       renderRequests();

@@ -13,7 +13,19 @@ import { createIdSource } from './ids.js';
 import { JobStore, videoResource } from './jobs.js';
 import { licenceKeyOf } from './auth.js';
 import { Router } from './router.js';
-import { ADMIN_PREFIX, adminAdvance, adminRequests, adminReset, adminState } from './routes/admin.js';
+import { createFaultRegistry } from './faults.js';
+import { createJournal, recordBody, recordHeaders } from './journal.js';
+import {
+  ADMIN_PREFIX,
+  adminAddFault,
+  adminAdvance,
+  adminClearFaults,
+  adminDeleteFault,
+  adminListFaults,
+  adminRequests,
+  adminReset,
+  adminState,
+} from './routes/admin.js';
 import { chatCompletions } from './routes/chat.js';
 import { imageEdits, imageGenerations } from './routes/images.js';
 import { filesRoute } from './routes/media.js';
@@ -30,7 +42,6 @@ import {
 } from './types.js';
 
 export const DEFAULT_BASE_PATH = '/sora/v1';
-const JOURNAL_LIMIT = 1000;
 
 const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
@@ -74,11 +85,14 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const now = () => clock.now() + offset;
   const jobs = new JobStore();
   const ids = createIdSource(options.seed);
-  const journal: JournalEntry[] = [];
-  let journalId = 0;
+  const journal = createJournal();
+  // For adapters that log a request after it ends (the Node server's access log).
+  const entries = new WeakMap<Request, JournalEntry>();
   const listeners: { [E in keyof SoraMockEvents]: Set<(payload: SoraMockEvents[E]) => void> } = {
     request: new Set(),
+    requestUpdated: new Set(),
     job: new Set(),
+    faults: new Set(),
   };
   const emit = <E extends keyof SoraMockEvents>(event: E, payload: SoraMockEvents[E]) => {
     for (const listener of listeners[event]) {
@@ -97,6 +111,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     ids,
     media: createMediaStore({ maxBytes: options.mediaCacheBytes }),
     ruleScenario: compileScenarioRules(options.scenarios),
+    faults: createFaultRegistry((list) => emit('faults', list)),
     emitJob: (event) => emit('job', event),
   };
 
@@ -124,7 +139,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       .on('GET', `${ADMIN_PREFIX}/state`, (ctx) => adminState(ctx, mock))
       .on('GET', `${ADMIN_PREFIX}/requests`, (ctx) => adminRequests(ctx, mock))
       .on('POST', `${ADMIN_PREFIX}/reset`, (ctx) => adminReset(ctx, mock))
-      .on('POST', `${ADMIN_PREFIX}/advance`, (ctx) => adminAdvance(ctx, mock));
+      .on('POST', `${ADMIN_PREFIX}/advance`, (ctx) => adminAdvance(ctx, mock))
+      .on('POST', `${ADMIN_PREFIX}/faults`, (ctx) => adminAddFault(ctx, mock))
+      .on('GET', `${ADMIN_PREFIX}/faults`, (ctx) => adminListFaults(ctx, mock))
+      .on('DELETE', `${ADMIN_PREFIX}/faults`, (ctx) => adminClearFaults(ctx, mock))
+      .on('DELETE', `${ADMIN_PREFIX}/faults/:fault_id`, (ctx, params) => adminDeleteFault(ctx, mock, params.fault_id));
   }
 
   async function route(ctx: RequestContext): Promise<Response> {
@@ -133,31 +152,43 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     if (request.method === 'OPTIONS' && match.kind !== 'not_found') {
       return new Response(null, { status: 204, headers: { allow: 'GET, HEAD, POST, DELETE, OPTIONS' } });
     }
+    // Every error answer goes through here, so the journal knows its type, code and param.
+    const fail = (error: HttpError): Response => {
+      const { type = 'invalid_request_error', code = null, param = null } = error.options;
+      ctx.error = { type, code, param };
+      return error.toResponse();
+    };
     if (match.kind === 'method_not_allowed') {
-      return errorResponse(
-        405,
-        `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(', ')}.`,
-        { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
-        { allow: match.allow.join(', ') },
+      return fail(
+        new HttpError(
+          405,
+          `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(', ')}.`,
+          { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
+          { allow: match.allow.join(', ') },
+        ),
       );
     }
     if (match.kind === 'not_found') {
-      return errorResponse(404, `Unknown route ${request.method} ${url.pathname}; the API is under ${p}/ (see GET ${p}/models).`, {
-        type: 'invalid_request_error',
-        param: null,
-        code: 'unknown_route',
-      });
+      return fail(
+        new HttpError(404, `Unknown route ${request.method} ${url.pathname}; the API is under ${p}/ (see GET ${p}/models).`, {
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_route',
+        }),
+      );
     }
     try {
       return await match.handler(ctx, match.params);
     } catch (error) {
-      if (error instanceof HttpError) return error.toResponse();
+      if (error instanceof HttpError) return fail(error);
       // Anything else is a bug in the mock, never the client's fault: say so, keep serving.
-      return errorResponse(500, `Internal error in sora-kit's mock: ${(error as Error)?.message ?? String(error)}`, {
-        type: 'server_error',
-        param: null,
-        code: 'mock_internal_error',
-      });
+      return fail(
+        new HttpError(500, `Internal error in sora-kit's mock: ${(error as Error)?.message ?? String(error)}`, {
+          type: 'server_error',
+          param: null,
+          code: 'mock_internal_error',
+        }),
+      );
     }
   }
 
@@ -172,7 +203,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       } catch {
         return errorResponse(400, `Invalid request URL '${String(request.url).slice(0, 80)}'.`, { code: 'invalid_url' });
       }
-      const ctx: RequestContext = { ...base, request, url };
+      const ctx: RequestContext = { ...base, request, url, links: [] };
       let response = await route(ctx);
       // HEAD is answered by the GET route; its headers stay (Content-Length included), its body must not
       // reach the client, whatever the adapter (msw hands the Response to the page as it is).
@@ -186,19 +217,28 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
       }
       const key = licenceKeyOf(request);
+      const body = await recordBody(ctx.body, ctx.raw);
       const entry: JournalEntry = {
-        id: ++journalId,
+        id: journal.nextId(),
         method: request.method,
         path: url.pathname + url.search,
         status: response.status,
         startedAt,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         ...(ctx.scenario ? { scenario: ctx.scenario } : {}),
+        ...(ctx.fault ? { fault: { id: ctx.fault.id, scenario: ctx.fault.scenario } } : {}),
         ...(key && options.licenses.some((l) => l.key === key) ? { license: key } : {}),
-        ...(ctx.links ? { media: ctx.links } : {}),
+        request: { headers: recordHeaders(request.headers), ...(body ? { body } : {}) },
+        ...(ctx.error ? { error: ctx.error } : {}),
+        // The same array the context fills: a stream's later links land in the entry too.
+        media: ctx.links,
       };
-      journal.push(entry);
-      if (journal.length > JOURNAL_LIMIT) journal.splice(0, journal.length - JOURNAL_LIMIT);
+      ctx.onLink = () => {
+        journal.grew(entry, 256);
+        emit('requestUpdated', entry);
+      };
+      journal.add(entry);
+      entries.set(request, entry);
       emit('request', entry);
       return response;
     },
@@ -209,8 +249,15 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         .reverse()
         .map((job) => videoResource(job, t, options.retentionSeconds));
     },
-    requests() {
-      return [...journal];
+    requests(query) {
+      return journal.list(query);
+    },
+    entryOf: (request) => entries.get(request),
+    faults: {
+      add: (fault) => base.faults.add(fault),
+      remove: (id) => base.faults.remove(id),
+      clear: () => base.faults.clear(),
+      list: () => base.faults.list(),
     },
     jobMedia(videoId) {
       const job = jobs.get(videoId);
@@ -225,8 +272,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     reset() {
       jobs.clear();
       ids.reset();
-      journal.length = 0;
-      journalId = 0;
+      journal.clear();
+      base.faults.reset();
       offset = 0;
     },
     advance(ms) {

@@ -3,6 +3,7 @@
  * Chat is always included in a licence; images and videos are paid add-ons (seed: 需要额外付费开通).
  */
 import { HttpError } from './http.js';
+import { maskSecret } from './mask.js';
 import type { Feature, LicenseConfig } from './types.js';
 
 export function licenceKeyOf(request: Request): string | undefined {
@@ -26,7 +27,7 @@ export function authorize(request: Request, licenses: readonly LicenseConfig[], 
   }
   const licence = licenses.find((l) => l.key === key);
   if (!licence) {
-    const shown = key.length > 8 ? `${key.slice(0, 4)}…${key.slice(-2)}` : key;
+    const shown = maskSecret(key);
     throw new HttpError(
       401,
       `Unknown licence '${shown}': it is not one of this server's licences.`,

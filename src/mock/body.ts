@@ -10,6 +10,8 @@ export interface BodyOptions {
   maxBytes: number;
   /** Which encodings the endpoint accepts. */
   accept: ReadonlyArray<'json' | 'form'>;
+  /** Sees the bytes once they are read within the limit, before parsing (the journal keeps a preview). */
+  onBytes?: (bytes: Uint8Array) => void;
 }
 
 function tooLarge(maxBytes: number, seen: string): HttpError {
@@ -95,6 +97,7 @@ function mediaTypeOf(request: Request): string {
 export async function readBody(request: Request, options: BodyOptions): Promise<ParsedBody> {
   const type = mediaTypeOf(request);
   const bytes = await readBytes(request, options.maxBytes);
+  options.onBytes?.(bytes);
   // `curl -d '{...}'` without `-H 'Content-Type: application/json'` labels JSON as a urlencoded form;
   // a form body can never start with '{' or '[' in practice, so such a body is read as the JSON it is.
   const jsonInDisguise = type === 'application/x-www-form-urlencoded' && options.accept.includes('json') && looksLikeJson(bytes);

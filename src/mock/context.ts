@@ -4,6 +4,8 @@
  */
 import { analyzePrompt, type PromptAnalysisResult } from '../spec/analysis.js';
 import { encodeRecipe, type MediaStore, type MediaVariant, type Recipe } from '../media/index.js';
+import { readBody, type BodyOptions, type ParsedBody } from './body.js';
+import type { Fault, FaultRegistry } from './faults.js';
 import type { IdSource } from './ids.js';
 import type { JobStore } from './jobs.js';
 import { scenarioFromHeader } from './scenarios.js';
@@ -16,6 +18,7 @@ export interface MockContext {
   ids: IdSource;
   media: MediaStore;
   ruleScenario(prompt: string, model: string): ScenarioName | undefined;
+  faults: FaultRegistry;
   emitJob(event: JobEvent): void;
 }
 
@@ -25,15 +28,68 @@ export interface RequestContext extends MockContext {
   url: URL;
   /** Set by routes once they know it, for the journal. */
   scenario?: ScenarioName;
-  /** Media URLs the response links to, in order, for the journal (and the inspector's thumbnails). */
-  links?: MediaLink[];
+  /** The run-time fault that chose the scenario, if one did. */
+  fault?: Fault;
+  /** Set by the app for an error answer: what the envelope said. */
+  error?: { type: string | null; code: string | null; param: string | null };
+  /**
+   * Media URLs the response links to, in order, for the journal (and the inspector's thumbnails). The
+   * journal entry holds this very array, so links a stream adds later still reach it.
+   */
+  links: MediaLink[];
+  /** Called after a link is added; the app sets it once the entry is written (streamed answers). */
+  onLink?: (link: MediaLink) => void;
+  /** The body as parsed, and the first bytes as read, for the journal. */
+  body?: ParsedBody;
+  raw?: { bytes: Uint8Array; size: number };
 }
 
-/** Header first, then config rules; records the choice for the journal. */
+const RAW_PREVIEW_BYTES = 8 * 1024;
+
+/** Read the request body (readBody) and keep what the journal records of it. */
+export async function readRequestBody(ctx: RequestContext, options: Omit<BodyOptions, 'onBytes'>): Promise<ParsedBody> {
+  const parsed = await readBody(ctx.request, {
+    ...options,
+    onBytes: (bytes) => {
+      ctx.raw = { bytes: bytes.subarray(0, RAW_PREVIEW_BYTES), size: bytes.byteLength };
+    },
+  });
+  ctx.body = parsed;
+  return parsed;
+}
+
+/** The request's path under the base path (`/videos/video_1`), which faults' routes are written in. */
+function apiPath(ctx: RequestContext): string {
+  return ctx.url.pathname.slice(ctx.options.basePath.length) || '/';
+}
+
+/**
+ * The scenario of a generation: the `Prefer` header, else the newest run-time fault that matches
+ * (it counts a time), else the config rules. Records the choice (and the fault) for the journal.
+ */
 export function chooseScenario(ctx: RequestContext, prompt: string, model: string): ScenarioName | undefined {
-  const scenario = scenarioFromHeader(ctx.request) ?? ctx.ruleScenario(prompt, model);
-  if (scenario) ctx.scenario = scenario;
-  return scenario;
+  const header = scenarioFromHeader(ctx.request);
+  if (header) return (ctx.scenario = header);
+  const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model, generation: true });
+  if (fault) {
+    ctx.fault = fault;
+    return (ctx.scenario = fault.scenario);
+  }
+  const rule = ctx.ruleScenario(prompt, model);
+  if (rule) ctx.scenario = rule;
+  return rule;
+}
+
+/**
+ * The scenario of a read (no prompt, no model): the header, else a matching run-time fault whose
+ * scenario means something on a read. Config rules match prompts and models, so they never apply here.
+ */
+export function chooseReadScenario(ctx: RequestContext): ScenarioName | undefined {
+  const header = scenarioFromHeader(ctx.request);
+  if (header) return header;
+  const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), generation: false });
+  if (fault) ctx.fault = fault;
+  return fault?.scenario;
 }
 
 /** The platform's "analyse prompt" setting; undefined when it is off. Never rejects (openai falls back). */
@@ -58,6 +114,8 @@ export function mediaPath(options: Pick<ResolvedSoraMockOptions, 'basePath'>, re
 export function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): string {
   const origin = ctx.options.publicUrl ?? ctx.url.origin;
   const url = `${origin.replace(/\/$/, '')}${mediaPath(ctx.options, recipe, variant)}`;
-  (ctx.links ??= []).push({ variant, url });
+  const link = { variant, url };
+  ctx.links.push(link);
+  ctx.onLink?.(link);
   return url;
 }

@@ -2,9 +2,9 @@
  * What the request-level scenarios do to a synchronous answer (images, chat before streaming, job
  * creation). Job-level behaviour (`slow`, `stall`, `fail_midway` on videos) lives in jobs.ts.
  */
-import type { RequestContext } from './context.js';
+import { chooseReadScenario, type RequestContext } from './context.js';
+import { READ_SCENARIOS } from './faults.js';
 import { HttpError, sleep } from './http.js';
-import { scenarioFromHeader } from './scenarios.js';
 import type { ScenarioName } from './types.js';
 
 /** How long `slow` delays a synchronous answer, at speed 1. */
@@ -43,8 +43,8 @@ export function rejectByScenario(scenario: ScenarioName | undefined): void {
  * like any other call. The others are accepted and have no effect; an unknown name is still a 400.
  */
 export function rejectReadByScenario(ctx: RequestContext): void {
-  const scenario = scenarioFromHeader(ctx.request);
-  if (scenario === 'rate_limited' || scenario === 'server_error') {
+  const scenario = chooseReadScenario(ctx);
+  if (scenario && READ_SCENARIOS.includes(scenario)) {
     ctx.scenario = scenario;
     rejectByScenario(scenario);
   }

@@ -5,6 +5,9 @@
 import type { PromptAnalysisMode } from '../spec/analysis.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
+import type { Fault, FaultHandle, FaultInput } from './faults.js';
+
+export type { Fault, FaultHandle, FaultInput } from './faults.js';
 
 /** The platform's paid add-ons: chat is always included; images and videos are extras. */
 export type Feature = 'chat' | 'images' | 'videos';
@@ -122,10 +125,41 @@ export interface JournalEntry {
   /** Wall time until the response (headers) was ready. */
   durationMs: number;
   scenario?: ScenarioName;
+  /** The run-time fault that chose the scenario (`mock.faults.add`), as it stood when it fired. */
+  fault?: { id: string; scenario: ScenarioName };
   /** The licence key used, when one was recognised. */
   license?: string;
-  /** Media URLs the response linked to (image URLs, a chat completion's video link). */
+  /** What the client sent: headers (secrets masked) and the body as parsed, cut to a preview. */
+  request: { headers: Record<string, string>; body?: JournalBody };
+  /** For error answers: the envelope's type, code and param. */
+  error?: { type: string | null; code: string | null; param: string | null };
+  /**
+   * Media URLs the response linked to (image URLs, a chat completion's video link). A streamed answer
+   * adds its links as it streams them (the `requestUpdated` event tells listeners).
+   */
   media?: MediaLink[];
+}
+
+/** A request body as the journal keeps it (bounded: long strings and deep structures are cut). */
+export type JournalBody =
+  | { kind: 'json'; value: unknown; truncated?: true }
+  | { kind: 'form'; fields: JournalField[]; truncated?: true }
+  /** A body that could not be parsed (invalid JSON, a refused content type): its first bytes as text. */
+  | { kind: 'text'; text: string; size: number; truncated?: true };
+
+export type JournalField =
+  | { name: string; value: string }
+  | { name: string; file: { filename: string; type: string; size: number; sha256: string } };
+
+/** Filters of `mock.requests()` and `GET /__sora/requests`; every given one must match. */
+export interface JournalQuery {
+  method?: string;
+  /** The path without its query, exactly (`/sora/v1/videos`) or with `:name` segments (`/sora/v1/videos/:id`). */
+  path?: string;
+  /** A status (429) or a class (`'4xx'`). */
+  status?: number | string;
+  /** Only requests that started at or after this mock-clock time (milliseconds since the epoch). */
+  since?: number;
 }
 
 /** A link to generated media in a response. */
@@ -148,7 +182,23 @@ export interface JobEvent {
 
 export interface SoraMockEvents {
   request: JournalEntry;
+  /** An entry already announced changed: a streamed answer linked more media. */
+  requestUpdated: JournalEntry;
   job: JobEvent;
+  /** The run-time faults changed (added, fired, retired, removed). */
+  faults: Fault[];
+}
+
+/** Run-time faults (see faults.ts): a test steers the mock without changing the client under test. */
+export interface SoraMockFaults {
+  /** The next matching requests get `scenario`; `times` bounds how many; returns a handle to remove it. */
+  add(fault: FaultInput): FaultHandle;
+  /** Remove one by id; false if there is none. */
+  remove(id: string): boolean;
+  /** Remove them all; answers how many there were. */
+  clear(): number;
+  /** The faults in force, oldest first. */
+  list(): Fault[];
 }
 
 export interface SoraMock {
@@ -157,14 +207,18 @@ export interface SoraMock {
   readonly options: Readonly<ResolvedSoraMockOptions>;
   /** Video jobs, newest first, as the API would show them now. */
   jobs(): VideoView[];
-  /** The request journal, oldest first (bounded). */
-  requests(): JournalEntry[];
+  /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
+  requests(query?: JournalQuery): JournalEntry[];
+  /** The journal entry of a request this mock answered (what an adapter's access log adds). */
+  entryOf(request: Request): JournalEntry | undefined;
+  /** Run-time faults; `reset()` clears them. */
+  readonly faults: SoraMockFaults;
   /**
    * Paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
    * Undefined for an unknown id. The paths exist before the job completes; the content route does not.
    */
   jobMedia(videoId: string): JobMediaPaths | undefined;
-  /** Forget jobs, journal and id counters, and the clock offset. */
+  /** Forget jobs, journal, faults and id counters, and the clock offset. */
   reset(): void;
   /** Move the mock's clock forward. */
   advance(ms: number): void;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
+import { maskSecret } from '../../src/mock/mask.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
-import { maskKey } from '../../src/inspector/index.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import { launchChromium, screenshot, watchedPage } from '../helpers/chromium.js';
 
@@ -50,7 +50,7 @@ describe('the inspector in Chromium', () => {
 
       // What is in force: the licence masked, the scenarios, snippets for this very instance.
       const body = await page.textContent('body');
-      expect(body).toContain(maskKey(SECRET));
+      expect(body).toContain(maskSecret(SECRET));
       expect(body).not.toContain(SECRET);
       expect(await page.locator('#scenarios li').count()).toBe(6);
       expect(await page.textContent('#api-url')).toBe(`${url}/sora/v1`);
@@ -64,7 +64,7 @@ describe('the inspector in Chromium', () => {
       const row = page.locator('#requests tr', { hasText: '/sora/v1/images/generations' });
       await row.waitFor({ timeout: 15_000 });
       expect(await row.locator('td').nth(3).textContent()).toBe('200');
-      expect(await row.locator('td').nth(6).textContent()).toBe(maskKey(SECRET));
+      expect(await row.locator('td').nth(6).textContent()).toBe(maskSecret(SECRET));
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('#images img');
         return img !== null && img.complete && img.naturalWidth > 0;

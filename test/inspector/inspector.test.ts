@@ -3,9 +3,10 @@
  * follows jobs on the mock's clock, and how it ends on shutdown.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { maskSecret } from '../../src/mock/mask.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
-import { maskKey, type InspectorJob, type InspectorRequest, type InspectorSnapshot } from '../../src/inspector/index.js';
+import type { InspectorJob, InspectorRequest, InspectorSnapshot } from '../../src/inspector/index.js';
 import { loadServeConfig } from '../../src/mock/config.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
@@ -126,11 +127,11 @@ describe('the inspector state and events', () => {
     const page = await (await fetch(`${url}/`)).text();
     stream.close();
     for (const text of [state, page, ...stream.received.map((e) => e.data)]) expect(text).not.toContain(SECRET);
-    expect((JSON.parse(event.data) as InspectorRequest).license).toBe(maskKey(SECRET));
+    expect((JSON.parse(event.data) as InspectorRequest).license).toBe(maskSecret(SECRET));
     const snapshot = JSON.parse(state) as InspectorSnapshot;
-    expect(snapshot.licences).toEqual([{ key: maskKey(SECRET), features: ['chat', 'images', 'videos'] }]);
+    expect(snapshot.licences).toEqual([{ key: maskSecret(SECRET), features: ['chat', 'images', 'videos'] }]);
     expect(snapshot.devLicence).toBeNull();
-    expect(maskKey(SECRET)).not.toContain(SECRET.slice(6, -2));
+    expect(maskSecret(SECRET)).not.toContain(SECRET.slice(6, -2));
   });
 
   it('names the dev licence only when it is the one in force, and lists scenarios and rules', async () => {

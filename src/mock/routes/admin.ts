@@ -1,31 +1,54 @@
 /**
- * `/__sora/*` admin endpoints (only with `admin: true`): state, request journal, reset, clock advance.
- * They sit outside the base path so they can never collide with the platform's API.
+ * `/__sora/*` admin endpoints (only with `admin: true`): state, request journal, reset, clock advance,
+ * and run-time faults. They sit outside the base path so they can never collide with the platform's API.
  */
-import type { RequestContext } from '../context.js';
-import { json } from '../http.js';
-import { readBody } from '../body.js';
-import { badRequest } from '../http.js';
-import type { SoraMock } from '../types.js';
+import { z } from 'zod';
+import { readRequestBody, type RequestContext } from '../context.js';
+import { FaultInput } from '../faults.js';
+import { HttpError, badRequest, json } from '../http.js';
+import { maskSecret } from '../mask.js';
+import type { JournalQuery, SoraMock } from '../types.js';
+import { validate } from '../validate.js';
 
 export const ADMIN_PREFIX = '/__sora';
+
+const ADMIN_BODY_BYTES = 4096;
 
 /** Licence keys are secrets; the admin view shows which exist, not what they are. */
 export function redactedOptions(mock: SoraMock) {
   const { licenses, promptAnalysis, ...rest } = mock.options;
   return {
     ...rest,
-    licenses: licenses.map((l) => ({ key: `${l.key.slice(0, 6)}…`, features: l.features })),
+    licenses: licenses.map((l) => ({ key: maskSecret(l.key), features: l.features })),
     promptAnalysis: { mode: promptAnalysis.mode, ...(promptAnalysis.openai ? { openai: { baseUrl: promptAnalysis.openai.baseUrl, model: promptAnalysis.openai.model } } : {}) },
   };
 }
 
 export function adminState(_ctx: RequestContext, mock: SoraMock): Response {
-  return json({ now: mock.now(), options: redactedOptions(mock), jobs: mock.jobs(), requests: mock.requests().length });
+  return json({ now: mock.now(), options: redactedOptions(mock), jobs: mock.jobs(), faults: mock.faults.list(), requests: mock.requests().length });
 }
 
-export function adminRequests(_ctx: RequestContext, mock: SoraMock): Response {
-  return json({ object: 'list', data: mock.requests() });
+/** `GET /__sora/requests?method=&path=&status=&since=`: the journal, filtered like `mock.requests()`. */
+const RequestsQuery = z
+  .object({
+    method: z.string().regex(/^[A-Za-z]{1,16}$/, 'expected an HTTP method such as POST').optional(),
+    path: z.string().max(512).optional(),
+    status: z
+      .string()
+      .regex(/^([1-5]\d\d|[1-5]xx)$/i, "expected a status such as 429 or a class such as '4xx'")
+      .transform((s) => (/^\d+$/.test(s) ? Number(s) : s.toLowerCase()))
+      .optional(),
+    since: z
+      .string()
+      .regex(/^\d{1,16}$/, 'expected a mock-clock time in milliseconds since the epoch')
+      .transform(Number)
+      .optional(),
+  })
+  .strict();
+
+export function adminRequests(ctx: RequestContext, mock: SoraMock): Response {
+  const query: JournalQuery = validate(RequestsQuery, Object.fromEntries(ctx.url.searchParams));
+  return json({ object: 'list', data: mock.requests(query) });
 }
 
 export function adminReset(_ctx: RequestContext, mock: SoraMock): Response {
@@ -33,12 +56,41 @@ export function adminReset(_ctx: RequestContext, mock: SoraMock): Response {
   return json({ reset: true });
 }
 
+async function jsonBody(ctx: RequestContext): Promise<unknown> {
+  const parsed = await readRequestBody(ctx, { maxBytes: ADMIN_BODY_BYTES, accept: ['json'] });
+  return parsed.kind === 'json' ? parsed.value : undefined;
+}
+
 export async function adminAdvance(ctx: RequestContext, mock: SoraMock): Promise<Response> {
-  const parsed = await readBody(ctx.request, { maxBytes: 4096, accept: ['json'] });
-  const ms = parsed.kind === 'json' && parsed.value && typeof parsed.value === 'object' ? (parsed.value as { ms?: unknown }).ms : undefined;
+  const body = await jsonBody(ctx);
+  const ms = body && typeof body === 'object' ? (body as { ms?: unknown }).ms : undefined;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw badRequest(`Invalid 'ms' ${JSON.stringify(ms) ?? 'undefined'}: expected a non-negative number of milliseconds.`, 'ms');
+    throw badRequest(`Invalid 'ms' ${String(JSON.stringify(ms)).slice(0, 40)}: expected a non-negative number of milliseconds.`, 'ms');
   }
   mock.advance(ms);
   return json({ now: mock.now() });
+}
+
+export async function adminAddFault(ctx: RequestContext, mock: SoraMock): Promise<Response> {
+  const handle = mock.faults.add(validate(FaultInput, await jsonBody(ctx)));
+  return json({ object: 'fault', ...handle.fault }, 201);
+}
+
+export function adminListFaults(_ctx: RequestContext, mock: SoraMock): Response {
+  return json({ object: 'list', data: mock.faults.list().map((f) => ({ object: 'fault', ...f })) });
+}
+
+export function adminDeleteFault(_ctx: RequestContext, mock: SoraMock, id: string): Response {
+  if (!mock.faults.remove(id)) {
+    throw new HttpError(404, `No fault with id '${id.slice(0, 80)}': it never existed, retired after its last time, or was removed.`, {
+      type: 'invalid_request_error',
+      param: 'fault_id',
+      code: 'fault_not_found',
+    });
+  }
+  return json({ object: 'fault', id, deleted: true });
+}
+
+export function adminClearFaults(_ctx: RequestContext, mock: SoraMock): Response {
+  return json({ object: 'list', deleted: mock.faults.clear() });
 }

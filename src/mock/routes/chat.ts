@@ -21,8 +21,7 @@ import {
   type CompletionUsage,
 } from '../../spec/schemas/index.js';
 import { authorize } from '../auth.js';
-import { readBody } from '../body.js';
-import { analyse, chooseScenario, mediaUrl, type RequestContext } from '../context.js';
+import { analyse, chooseScenario, mediaUrl, type RequestContext, readRequestBody } from '../context.js';
 import { HttpError, json, sleep } from '../http.js';
 import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
@@ -153,7 +152,7 @@ function estimateTokens(text: string): number {
 
 export async function chatCompletions(ctx: RequestContext): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'chat');
-  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['json'] });
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json'] });
   const body = validate(ChatCompletionRequest, parsed.kind === 'json' ? parsed.value : undefined);
   const modelResult = parseModelName(body.model);
   if (!modelResult.ok) throw new HttpError(400, modelResult.error.message, { param: 'model', code: 'invalid_model' });

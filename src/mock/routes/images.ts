@@ -9,8 +9,7 @@ import {
   type ImagesResponse,
 } from '../../spec/schemas/index.js';
 import { authorize } from '../auth.js';
-import { readBody } from '../body.js';
-import { analyse, chooseScenario, mediaUrl, type RequestContext } from '../context.js';
+import { analyse, chooseScenario, mediaUrl, type RequestContext, readRequestBody } from '../context.js';
 import { json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { delayByScenario, rejectByScenario } from '../outcomes.js';
@@ -47,14 +46,14 @@ async function answer(ctx: RequestContext, job: ImageJob, model: string): Promis
 
 export async function imageGenerations(ctx: RequestContext): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'images');
-  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
   const body = validate(ImageGenerationRequest, parsed.kind === 'json' ? parsed.value : imageGenerationFromForm(parsed.form));
   return answer(ctx, { prompt: body.prompt, size: body.size, n: body.n, responseFormat: body.response_format }, body.model);
 }
 
 export async function imageEdits(ctx: RequestContext): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'images');
-  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['form'] });
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['form'] });
   const body = validate(ImageEditRequest, parsed.kind === 'form' ? imageEditFromForm(parsed.form) : parsed.value);
   const images = [];
   for (const [i, file] of body.image.entries()) images.push(await imageFromFile(file, body.image.length > 1 ? `image[${i}]` : 'image'));

@@ -6,7 +6,7 @@
 import { decodeRecipe, digestHex, type MediaVariant, type Recipe } from '../../media/index.js';
 import type { RequestContext } from '../context.js';
 import { VARIANT_OF_EXTENSION } from '../context.js';
-import { HttpError, errorResponse } from '../http.js';
+import { HttpError } from '../http.js';
 
 export interface ServeOptions {
   cacheControl: string;
@@ -42,7 +42,7 @@ export async function serveMedia(ctx: RequestContext, recipe: Recipe, variant: M
   const ifRange = ctx.request.headers.get('if-range');
   const range = rangeHeader && (!ifRange || ifRange === etag) ? parseRange(rangeHeader, size) : undefined;
   if (range === 'unsatisfiable') {
-    return errorResponse(
+    throw new HttpError(
       416,
       `Range '${rangeHeader}' is not satisfiable: the file has ${size} bytes (valid offsets 0-${size - 1}).`,
       { type: 'invalid_request_error', param: 'Range', code: 'range_not_satisfiable' },

@@ -19,8 +19,7 @@ import {
   type VideoListResource,
 } from '../../spec/schemas/index.js';
 import { authorize } from '../auth.js';
-import { readBody } from '../body.js';
-import { analyse, chooseScenario, type RequestContext } from '../context.js';
+import { analyse, chooseScenario, type RequestContext, readRequestBody } from '../context.js';
 import { HttpError, json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { FAIL_MIDWAY_AT, jobState, renderTimeMs, videoResource } from '../jobs.js';
@@ -115,7 +114,7 @@ function findJob(ctx: RequestContext, id: string): VideoJob {
 
 export async function createVideo(ctx: RequestContext): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'videos');
-  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
   const body = validate(VideoCreateRequest, parsed.kind === 'json' ? parsed.value : videoCreateFromForm(parsed.form));
   const parsedModel = parseModelName(body.model);
   // The schema already checked the grammar; this narrows the type.
@@ -187,7 +186,7 @@ export function deleteVideo(ctx: RequestContext, params: Record<string, string>)
 export async function remixVideo(ctx: RequestContext, params: Record<string, string>): Promise<Response> {
   authorize(ctx.request, ctx.options.licenses, 'videos');
   const source = findJob(ctx, params.video_id);
-  const parsed = await readBody(ctx.request, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
   const body = validate(VideoRemixRequest, parsed.kind === 'json' ? parsed.value : videoRemixFromForm(parsed.form));
   const state = jobState(source, ctx.now());
   if (state.status !== 'completed') {

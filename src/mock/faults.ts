@@ -1,0 +1,160 @@
+/**
+ * Run-time faults: what `server.use()` gives msw users and WireMock's stubs give its users, a test
+ * steering the mock while it runs without changing the client under test. A fault names a scenario
+ * and, optionally, the route (`"POST /videos"`, `":id"` segments allowed) and the model it applies to,
+ * and how many matching requests it fires for before it retires.
+ *
+ * Precedence (specs/mock.md): a request's `Prefer: scenario=` header, then run-time faults (newest
+ * first), then the config's rules. A fault fires, and counts a time, only where its scenario means
+ * something: reads (list, retrieve, delete, content, models) only take `rate_limited` and
+ * `server_error`, so a `slow` fault waits for the next generation instead of being spent on a poll.
+ */
+import { z } from 'zod';
+import { SCENARIO_NAMES, type ScenarioName } from './types.js';
+
+export const FAULT_ROUTE_METHODS = ['GET', 'POST', 'DELETE'] as const;
+
+/** `METHOD /path` under the base path, or a bare `/path` for every method; `:name` matches one segment. */
+const ROUTE_PATTERN = /^(?:(GET|POST|DELETE|HEAD)\s+)?(\/[^\s?#]*)$/;
+
+export const FaultInput = z
+  .object({
+    scenario: z.enum(SCENARIO_NAMES),
+    times: z.number().int().min(1).max(1_000_000).optional(),
+    route: z
+      .string()
+      .max(200)
+      .regex(ROUTE_PATTERN, "expected 'METHOD /path' under the base path, such as 'POST /videos' or 'GET /videos/:id'")
+      .optional(),
+    model: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type FaultInput = z.infer<typeof FaultInput>;
+
+/** A fault as the mock, the admin endpoint and the inspector show it. */
+export interface Fault extends FaultInput {
+  id: string;
+  /** Requests it has fired for so far. */
+  hits: number;
+  /** Firings left before it retires; null when it has no `times`. */
+  remaining: number | null;
+}
+
+export interface FaultHandle {
+  readonly id: string;
+  /** The fault as it stands now (hits, remaining). */
+  readonly fault: Fault;
+  /** Take the fault away; false when it had already retired or been removed. */
+  remove(): boolean;
+}
+
+/** What a request looks like to a fault: its route under the base path and, for generations, its model. */
+export interface FaultTarget {
+  method: string;
+  /** The path under the base path, e.g. `/videos/video_1/remix`. */
+  path: string;
+  /** The model named by the body; undefined on reads. */
+  model?: string;
+  /** Whether the request starts work (a generation); reads only take the scenarios that answer first. */
+  generation: boolean;
+}
+
+export const READ_SCENARIOS: readonly ScenarioName[] = ['rate_limited', 'server_error'];
+
+interface CompiledFault {
+  fault: Fault;
+  method?: string;
+  segments?: string[];
+}
+
+export interface FaultRegistry {
+  add(input: FaultInput): FaultHandle;
+  remove(id: string): boolean;
+  /** Remove every fault; answers how many there were. */
+  clear(): number;
+  /** Remove every fault and restart the ids (the mock's `reset()`). */
+  reset(): void;
+  list(): Fault[];
+  /** The newest fault that matches `target`; it counts a time (and retires after its last). */
+  fire(target: FaultTarget): Fault | undefined;
+}
+
+function matchesRoute(compiled: CompiledFault, target: FaultTarget): boolean {
+  if (compiled.method) {
+    const method = target.method === 'HEAD' ? 'GET' : target.method;
+    if (compiled.method !== method && compiled.method !== target.method) return false;
+  }
+  if (!compiled.segments) return true;
+  const segments = target.path.split('/').filter(Boolean);
+  return (
+    segments.length === compiled.segments.length &&
+    compiled.segments.every((s, i) => s.startsWith(':') || s === segments[i])
+  );
+}
+
+export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => undefined): FaultRegistry {
+  // Newest last; matching walks from the end.
+  let faults: CompiledFault[] = [];
+  let counter = 0;
+  const snapshot = () => faults.map((c) => ({ ...c.fault }));
+
+  const removeWhere = (test: (c: CompiledFault) => boolean): boolean => {
+    const before = faults.length;
+    faults = faults.filter((c) => !test(c));
+    if (faults.length === before) return false;
+    onChange(snapshot());
+    return true;
+  };
+  const clear = (): number => {
+    const n = faults.length;
+    faults = [];
+    if (n > 0) onChange([]);
+    return n;
+  };
+
+  return {
+    add(input) {
+      const parsed = FaultInput.parse(input);
+      const route = parsed.route ? ROUTE_PATTERN.exec(parsed.route) : null;
+      const fault: Fault = { id: `fault_${++counter}`, ...parsed, hits: 0, remaining: parsed.times ?? null };
+      const compiled: CompiledFault = {
+        fault,
+        ...(route?.[1] ? { method: route[1] } : {}),
+        ...(route ? { segments: route[2].split('/').filter(Boolean) } : {}),
+      };
+      faults.push(compiled);
+      onChange(snapshot());
+      return {
+        id: fault.id,
+        get fault() {
+          return { ...fault };
+        },
+        // By identity, not id: ids restart at reset(), and an old handle must not remove a new fault.
+        remove: () => removeWhere((c) => c === compiled),
+      };
+    },
+    remove: (id) => removeWhere((c) => c.fault.id === id),
+    clear,
+    reset() {
+      clear();
+      counter = 0;
+    },
+    list: snapshot,
+    fire(target) {
+      for (let i = faults.length - 1; i >= 0; i--) {
+        const compiled = faults[i];
+        const { fault } = compiled;
+        if (!target.generation && !READ_SCENARIOS.includes(fault.scenario)) continue;
+        if (fault.model !== undefined && fault.model !== target.model) continue;
+        if (!matchesRoute(compiled, target)) continue;
+        fault.hits++;
+        if (fault.remaining !== null) fault.remaining--;
+        const fired = { ...fault };
+        if (fault.remaining === 0) faults.splice(i, 1);
+        onChange(snapshot());
+        return fired;
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The request journal: what each request sent and what it got, for request verification in tests
+ * (`mock.requests({ method, path, status, since })`, `GET /__sora/requests`) and for the inspector.
+ *
+ * Bounded twice: in count and in bytes. Each entry keeps at most BODY_PREVIEW_BYTES of its body (long
+ * strings cut, deep structures cut, files reduced to name, type, size and digest), so the journal
+ * never holds what a client uploaded, only what a test needs to assert on.
+ */
+import type { ParsedBody } from './body.js';
+import { maskSecret } from './mask.js';
+import type { JournalBody, JournalEntry, JournalField, JournalQuery } from './types.js';
+
+export const JOURNAL_LIMIT = 1000;
+export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024;
+export const BODY_PREVIEW_BYTES = 8 * 1024;
+const STRING_PREVIEW = 1024;
+const DEPTH_LIMIT = 16;
+const HEADER_VALUE_LIMIT = 512;
+const HEADER_COUNT_LIMIT = 64;
+
+/** Headers whose values are secrets: masked like licences, never stored whole. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'openai-api-key']);
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s);
+
+/** Request headers as recorded: names lower-cased, secrets masked, values and count bounded. */
+export function recordHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [name, value] of headers) {
+    if (++n > HEADER_COUNT_LIMIT) break;
+    if (SECRET_HEADERS.has(name)) {
+      const bearer = /^(bearer|basic)\s+/i.exec(value)?.[0] ?? '';
+      out[name] = `${bearer}${maskSecret(value.slice(bearer.length).trim())}`;
+    } else out[name] = cut(value, HEADER_VALUE_LIMIT);
+  }
+  return out;
+}
+
+/**
+ * A JSON value cut to a preview: strings past STRING_PREVIEW characters, structures past DEPTH_LIMIT
+ * levels, and the whole past `budget` characters of output. Iterative bounds keep hostile bodies (a
+ * 40 MB prompt, arrays nested thousands deep) from costing more than the preview itself.
+ */
+function preview(value: unknown, budget: { left: number }, depth = 0): unknown {
+  if (budget.left <= 0) return '…';
+  if (typeof value === 'string') {
+    const s = cut(value, Math.min(STRING_PREVIEW, Math.max(16, budget.left)));
+    budget.left -= s.length + 2;
+    return s;
+  }
+  if (value === null || typeof value !== 'object') {
+    budget.left -= 8;
+    return value;
+  }
+  if (depth >= DEPTH_LIMIT) {
+    budget.left -= 3;
+    return '…';
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      if (budget.left <= 0) {
+        out.push(`…(${value.length - out.length} more items)`);
+        break;
+      }
+      out.push(preview(item, budget, depth + 1));
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (budget.left <= 0) {
+      out['…'] = 'cut';
+      break;
+    }
+    budget.left -= k.length + 4;
+    out[cut(k, 64)] = preview(v, budget, depth + 1);
+  }
+  return out;
+}
+
+async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** The body as the journal keeps it: parsed JSON or the multipart field list, else the raw text start. */
+export async function recordBody(parsed: ParsedBody | undefined, raw: { bytes: Uint8Array; size: number } | undefined): Promise<JournalBody | undefined> {
+  const budget = { left: BODY_PREVIEW_BYTES };
+  if (parsed?.kind === 'json') {
+    const value = preview(parsed.value, budget);
+    return { kind: 'json', value, ...(budget.left <= 0 ? { truncated: true } : {}) };
+  }
+  if (parsed?.kind === 'form') {
+    const fields: JournalField[] = [];
+    let truncated = false;
+    for (const [name, value] of parsed.form) {
+      if (budget.left <= 0) {
+        truncated = true;
+        break;
+      }
+      budget.left -= name.length + 16;
+      if (typeof value === 'string') {
+        const v = cut(value, Math.min(STRING_PREVIEW, Math.max(16, budget.left)));
+        budget.left -= v.length;
+        fields.push({ name: cut(name, 64), value: v });
+      } else {
+        budget.left -= 128;
+        fields.push({
+          name: cut(name, 64),
+          file: { filename: cut(value.name, 128), type: value.type, size: value.size, sha256: await sha256Hex(await value.arrayBuffer()) },
+        });
+      }
+    }
+    return { kind: 'form', fields, ...(truncated ? { truncated: true } : {}) };
+  }
+  if (raw && raw.size > 0) {
+    const text = new TextDecoder().decode(raw.bytes.subarray(0, BODY_PREVIEW_BYTES));
+    return { kind: 'text', text, size: raw.size, ...(raw.size > BODY_PREVIEW_BYTES ? { truncated: true } : {}) };
+  }
+  return undefined;
+}
+
+/** A cheap upper estimate of an entry's size, for the byte bound (what JSON of it would weigh). */
+export function entryBytes(entry: JournalEntry): number {
+  let n = 256 + entry.path.length;
+  for (const [k, v] of Object.entries(entry.request?.headers ?? {})) n += k.length + v.length + 6;
+  // Previews are bounded (BODY_PREVIEW_BYTES and the cuts above), so measuring them is cheap.
+  if (entry.request?.body) n += JSON.stringify(entry.request.body).length;
+  for (const m of entry.media ?? []) n += m.url.length + 32;
+  return n;
+}
+
+function statusMatches(status: number, wanted: JournalQuery['status']): boolean {
+  if (wanted === undefined) return true;
+  if (typeof wanted === 'number') return status === wanted;
+  const m = /^([1-5])xx$/i.exec(wanted);
+  return m ? Math.floor(status / 100) === Number(m[1]) : String(status) === wanted;
+}
+
+/** `path` matches the path without its query, exactly or as a pattern with `:name` segments. */
+function pathMatches(path: string, wanted: string | undefined): boolean {
+  if (wanted === undefined) return true;
+  const bare = path.split('?', 1)[0];
+  if (!wanted.includes('/:')) return bare === wanted;
+  const a = bare.split('/');
+  const b = wanted.split('/');
+  return a.length === b.length && b.every((s, i) => s.startsWith(':') || s === a[i]);
+}
+
+export function matchesQuery(entry: JournalEntry, query: JournalQuery): boolean {
+  return (
+    (query.method === undefined || entry.method === query.method.toUpperCase()) &&
+    pathMatches(entry.path, query.path) &&
+    statusMatches(entry.status, query.status) &&
+    (query.since === undefined || entry.startedAt >= query.since)
+  );
+}
+
+export interface Journal {
+  add(entry: JournalEntry): void;
+  /** An entry grew after it was written (a stream's media links): account for it. */
+  grew(entry: JournalEntry, bytes: number): void;
+  list(query?: JournalQuery): JournalEntry[];
+  clear(): void;
+  nextId(): number;
+}
+
+export function createJournal(limits: { count?: number; bytes?: number } = {}): Journal {
+  const maxCount = limits.count ?? JOURNAL_LIMIT;
+  const maxBytes = limits.bytes ?? JOURNAL_MAX_BYTES;
+  const entries: JournalEntry[] = [];
+  const sizes = new WeakMap<JournalEntry, number>();
+  let bytes = 0;
+  let id = 0;
+  const evict = () => {
+    while (entries.length > 0 && (entries.length > maxCount || bytes > maxBytes)) {
+      const old = entries.shift() as JournalEntry;
+      bytes -= sizes.get(old) ?? 0;
+      sizes.delete(old);
+    }
+  };
+  return {
+    add(entry) {
+      const size = entryBytes(entry);
+      sizes.set(entry, size);
+      bytes += size;
+      entries.push(entry);
+      evict();
+    },
+    grew(entry, more) {
+      if (!sizes.has(entry)) return;
+      sizes.set(entry, (sizes.get(entry) ?? 0) + more);
+      bytes += more;
+      evict();
+    },
+    list(query) {
+      return query ? entries.filter((e) => matchesQuery(e, query)) : [...entries];
+    },
+    clear() {
+      entries.length = 0;
+      bytes = 0;
+      id = 0;
+    },
+    nextId: () => ++id,
+  };
+}
