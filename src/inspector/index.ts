@@ -86,10 +86,10 @@ function pathOf(url: string): string {
 }
 
 function requestView(entry: JournalEntry): InspectorRequest {
-  const { license, media = [], ...rest } = entry;
+  // The journal already masks licences and secret headers.
+  const { media = [], ...rest } = entry;
   return {
     ...rest,
-    ...(license ? { license: maskSecret(license) } : {}),
     media: media.map((m) => ({ variant: m.variant, path: ownMedia(pathOf(m.url)) })),
   };
 }

@@ -14,6 +14,7 @@ import { JobStore, videoResource } from './jobs.js';
 import { licenceKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
+import { maskSecret } from './mask.js';
 import { createJournal, recordBody, recordHeaders } from './journal.js';
 import {
   ADMIN_PREFIX,
@@ -227,7 +228,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         ...(ctx.scenario ? { scenario: ctx.scenario } : {}),
         ...(ctx.fault ? { fault: { id: ctx.fault.id, scenario: ctx.fault.scenario } } : {}),
-        ...(key && options.licenses.some((l) => l.key === key) ? { license: key } : {}),
+        // Masked: the journal is readable through /__sora/requests and the inspector.
+        ...(key && options.licenses.some((l) => l.key === key) ? { license: maskSecret(key) } : {}),
         request: { headers: recordHeaders(request.headers), ...(body ? { body } : {}) },
         ...(ctx.error ? { error: ctx.error } : {}),
         // The same array the context fills: a stream's later links land in the entry too.

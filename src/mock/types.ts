@@ -127,7 +127,7 @@ export interface JournalEntry {
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario (`mock.faults.add`), as it stood when it fired. */
   fault?: { id: string; scenario: ScenarioName };
-  /** The licence key used, when one was recognised. */
+  /** The licence key used, when one was recognised, masked (maskSecret). */
   license?: string;
   /** What the client sent: headers (secrets masked) and the body as parsed, cut to a preview. */
   request: { headers: Record<string, string>; body?: JournalBody };

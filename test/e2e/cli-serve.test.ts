@@ -61,6 +61,13 @@ describe('sora-kit serve', () => {
     expect(response.status).toBe(200);
     await expect.poll(() => running.stdout()).toMatch(/GET \/sora\/v1\/models 200/);
 
+    // An error line names the envelope's code, and the scenario that shaped the answer.
+    const limited = await fetch(`${api}/models`, { headers: { authorization: LICENCE, prefer: 'scenario=rate_limited' } });
+    expect(limited.status).toBe(429);
+    await expect.poll(() => running.stdout()).toMatch(/GET \/sora\/v1\/models 429 rate_limit_exceeded .*scenario=rate_limited/);
+    await fetch(`${api}/videos/video_nope`, { headers: { authorization: LICENCE } });
+    await expect.poll(() => running.stdout()).toMatch(/GET \/sora\/v1\/videos\/video_nope 404 video_not_found /);
+
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   });
@@ -85,7 +92,21 @@ describe('sora-kit serve', () => {
     expect(denied.status).toBe(403);
     await expect.poll(() => running.stdout().split('\n').length).toBeGreaterThan(2);
     const line = JSON.parse(running.stdout().split('\n')[1]) as Record<string, unknown>;
-    expect(line).toMatchObject({ method: 'POST', url: '/sora/v1/images/generations', status: 403 });
+    expect(line).toMatchObject({ method: 'POST', url: '/sora/v1/images/generations', status: 403, code: 'feature_not_enabled' });
+
+    // A run-time fault added over HTTP: the JSON line names it.
+    const admin = new URL(banner.admin as string);
+    const fault = (await (
+      await fetch(new URL('faults', admin), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'server_error', times: 1, route: 'GET /videos' }) })
+    ).json()) as { id: string };
+    expect((await fetch(`${banner.url}/videos`, { headers: { authorization: 'team-key' } })).status).toBe(500);
+    await expect.poll(() => running.stdout()).toContain('"status":500');
+    const faulted = running
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('"status":500'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(faulted).toEqual([expect.objectContaining({ url: '/sora/v1/videos', code: 'internal_error', scenario: 'server_error', fault: fault.id })]);
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(0);
   });

@@ -71,6 +71,28 @@ describe('the inspector in Chromium', () => {
       }, undefined, { timeout: 15_000 });
       expect(await page.$eval('#images img', (img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([1536, 1024]);
 
+      // A row opens on a click to show what was sent (licence masked) and what came back.
+      await row.click();
+      const detail = page.locator('#requests tr.detail');
+      await detail.waitFor({ timeout: 15_000 });
+      expect(JSON.parse((await detail.locator('pre.request-body').textContent()) ?? '')).toEqual({ model: 'sora_image', prompt: 'a lighthouse', size: '1536x1024' });
+      const sentHeaders = (await detail.locator('pre.request-headers').textContent()) ?? '';
+      expect(sentHeaders).toContain(`authorization: ${maskSecret(SECRET)}`);
+      expect(sentHeaders).not.toContain(SECRET);
+      expect(await detail.locator('pre.response').textContent()).toMatch(/^status 200\nimage \/sora\/v1\/files\/.+\.png$/);
+      await row.click();
+      await detail.waitFor({ state: 'detached', timeout: 15_000 });
+
+      // A run-time fault shows in the list while in force, and on the row it shaped.
+      const fault = server.mock.faults.add({ scenario: 'rate_limited', times: 1, route: 'GET /models' });
+      await page.locator(`#faults li[data-fault-id="${fault.id}"]`, { hasText: 'rate_limited on GET /models · 1 left' }).waitFor({ timeout: 15_000 });
+      expect((await fetch(`${url}/sora/v1/models`, { headers: { authorization: SECRET } })).status).toBe(429);
+      const faulted = page.locator('#requests tr.request', { hasText: '/sora/v1/models' });
+      await faulted.waitFor({ timeout: 15_000 });
+      expect(await faulted.locator('td').nth(3).textContent()).toBe('429 rate_limit_exceeded');
+      expect(await faulted.locator('td').nth(5).textContent()).toBe(`rate_limited (${fault.id})`);
+      await page.locator('#faults-empty').waitFor({ state: 'visible', timeout: 15_000 });
+
       // A video job: its progress bar follows the mock's clock, then its player appears.
       const created = await call('/videos', { model: 'sora_video2-landscape', prompt: 'a paper boat' });
       const { id } = (await created.json()) as { id: string };

@@ -165,6 +165,40 @@ describe('the inspector state and events', () => {
     }
   });
 
+  it('shows the run-time faults in force, live, and which fault shaped a request', async () => {
+    const { server, url } = await start();
+    const stream = events(url);
+    await stream.next((e) => e.event === 'snapshot');
+    const handle = server.mock.faults.add({ scenario: 'rate_limited', times: 1, route: 'GET /models' });
+    const added = JSON.parse((await stream.next((e) => e.event === 'faults')).data) as { faults: { id: string; remaining: number }[] };
+    expect(added.faults).toEqual([expect.objectContaining({ id: handle.id, scenario: 'rate_limited', route: 'GET /models', remaining: 1 })]);
+    expect(((await (await fetch(`${url}/__sora/inspector/state`)).json()) as InspectorSnapshot).faults).toEqual(added.faults);
+
+    expect((await api(url, '/models')).status).toBe(429);
+    const request = JSON.parse((await stream.next((e) => e.event === 'request' && JSON.parse(e.data).status === 429)).data) as InspectorRequest;
+    expect(request).toMatchObject({ scenario: 'rate_limited', fault: { id: handle.id, scenario: 'rate_limited' }, error: { code: 'rate_limit_exceeded' } });
+    await stream.next((e) => e.event === 'faults' && (JSON.parse(e.data) as { faults: unknown[] }).faults.length === 0);
+    stream.close();
+  });
+
+  it('sends a streamed answer again once its media links arrived', async () => {
+    const { url } = await start({ speed: 100 });
+    const stream = events(url);
+    await stream.next((e) => e.event === 'snapshot');
+    const r = await fetch(`${url}/sora/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json', prefer: 'scenario=slow' },
+      body: JSON.stringify({ model: 'sora_image', stream: true, messages: [{ role: 'user', content: 'a heron' }] }),
+    });
+    await r.text();
+    const withMedia = await stream.next((e) => e.event === 'request' && (JSON.parse(e.data) as InspectorRequest).media.length > 0);
+    stream.close();
+    const entry = JSON.parse(withMedia.data) as InspectorRequest;
+    expect(entry).toMatchObject({ method: 'POST', path: '/sora/v1/chat/completions', status: 200 });
+    expect(entry.media.map((m) => m.variant)).toEqual(['image']);
+    expect(entry.request.body).toMatchObject({ kind: 'json', value: { model: 'sora_image' } });
+  });
+
   it('pushes job progress as the mock clock moves, and the media once completed', async () => {
     let clock = Date.UTC(2026, 10, 24);
     const { server, url } = await start({ clock: { now: () => clock } });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createSoraMock } from '../../src/mock/app.js';
+import { maskSecret } from '../../src/mock/mask.js';
 import { inspectMedia } from '../../src/media/index.js';
 import type { JobEvent, JournalEntry } from '../../src/mock/types.js';
 import { ImagesResponse, VideoResource } from '../../src/spec/schemas/index.js';
@@ -86,7 +87,8 @@ describe('the handle', () => {
       ['POST', '/sora/v1/videos', 200],
       ['DELETE', `/sora/v1/videos/${id}`, 200],
     ]);
-    expect(requests[0].license).toBe(LICENCE);
+    // The journal keeps licences masked (it is readable over HTTP and in the inspector).
+    expect(requests[0].license).toBe(maskSecret(LICENCE));
     offRequest();
     await call(mock, 'GET', '/models');
     expect(requests).toHaveLength(2);
