@@ -23,6 +23,7 @@ const SIBLING = ['..', 'shared'].join('/');
 export function outsidePaths(file: string, text: string): string[] {
   const hits: string[] = [];
   if (text.includes(SIBLING)) hits.push(SIBLING);
+  for (const m of text.matchAll(new RegExp(`(?:^|[\\s'"\`(])(${'shared'}/(?:seed|reference)/[^\\s'"\`)]*)`, 'g'))) hits.push(m[1]);
   for (const m of text.matchAll(/['"`](\/work\/[^'"`\s]*)/g)) hits.push(m[1]);
   for (const m of text.matchAll(/(?:ROOT|root)\s*,\s*['"`](\.\.(?:\/[^'"`]*)?)['"`]/g)) hits.push(m[1]);
   for (const m of text.matchAll(/['"`]((?:\.\.\/)+\.\.|(?:\.\.\/)+[^'"`\s]*)['"`]/g)) {
@@ -56,6 +57,7 @@ describe('a fresh clone stands alone', () => {
     expect(outsidePaths('test/e2e/x.ts', `resolve(REPO_ROOT, '${SIBLING}/reference/a.json')`)).not.toEqual([]);
     expect(outsidePaths('test/e2e/x.ts', `readFileSync('${'/wo'}rk/shared/seed/doc.md')`)).not.toEqual([]);
     expect(outsidePaths('test/x.ts', `resolve(ROOT, '..', 'other')`)).not.toEqual([]);
+    expect(outsidePaths('specs/x.md', 'The document (`' + 'shared' + '/seed/sora-platform.md`) says')).not.toEqual([]);
     expect(outsidePaths('test/x.ts', `readFileSync('../../../elsewhere/file.json')`)).not.toEqual([]);
     // What stays inside is fine.
     expect(outsidePaths('test/media/h264/a.test.ts', `import { x } from '../../../src/media/h264/nal.js';`)).toEqual([]);
