@@ -27,11 +27,13 @@ import {
   adminReset,
   adminState,
 } from './routes/admin.js';
+import { mountOperations, type OperationHandlers } from './pipeline.js';
 import { chatCompletions } from './routes/chat.js';
 import { imageEdits, imageGenerations } from './routes/images.js';
 import { filesRoute } from './routes/media.js';
 import { listModels } from './routes/models.js';
-import { createVideo, deleteVideo, listVideos, recipeOfJob, remixVideo, retrieveVideo, videoContent } from './routes/videos.js';
+import { createVideo, deleteVideo, listVideos, remixVideo, retrieveVideo, videoContent } from './routes/videos.js';
+import { recipeOfJob } from './start-job.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
@@ -43,6 +45,20 @@ import {
 } from './types.js';
 
 export const DEFAULT_BASE_PATH = '/sora/v1';
+
+/** Each operation of the table (spec/operations.ts) and the handler that ends its pipeline. */
+const HANDLERS: OperationHandlers = {
+  createChatCompletion: chatCompletions,
+  createImage: imageGenerations,
+  createImageEdit: imageEdits,
+  createVideo,
+  listVideos,
+  retrieveVideo,
+  deleteVideo,
+  remixVideo,
+  retrieveVideoContent: videoContent,
+  listModels,
+};
 
 const CORS_HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
@@ -118,18 +134,9 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
 
   const api = new Router<RequestContext>();
   const p = options.basePath;
-  api
-    .on('POST', `${p}/chat/completions`, chatCompletions)
-    .on('POST', `${p}/images/generations`, imageGenerations)
-    .on('POST', `${p}/images/edits`, imageEdits)
-    .on('POST', `${p}/videos`, createVideo)
-    .on('GET', `${p}/videos`, listVideos)
-    .on('GET', `${p}/videos/:video_id`, retrieveVideo)
-    .on('DELETE', `${p}/videos/:video_id`, deleteVideo)
-    .on('POST', `${p}/videos/:video_id/remix`, remixVideo)
-    .on('GET', `${p}/videos/:video_id/content`, videoContent)
-    .on('GET', `${p}/models`, listModels)
-    .on('GET', `${p}/${FILES_SEGMENT}/:name`, filesRoute);
+  mountOperations(api, p, HANDLERS);
+  // The mock's own routes, outside the platform's operations: stateless media links need no licence.
+  api.on('GET', `${p}/${FILES_SEGMENT}/:name`, filesRoute);
   // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
   const startedAt = now();
   api.on('GET', `${ADMIN_PREFIX}/health`, () =>
@@ -149,10 +156,12 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
 
   async function route(ctx: RequestContext): Promise<Response> {
     const { request, url } = ctx;
-    const match = api.match(request.method, url.pathname);
-    if (request.method === 'OPTIONS' && match.kind !== 'not_found') {
-      return new Response(null, { status: 204, headers: { allow: 'GET, HEAD, POST, DELETE, OPTIONS' } });
+    if (request.method === 'OPTIONS') {
+      const allow = api.allow(url.pathname);
+      if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
     }
+    const match = api.match(request.method, url.pathname);
+    if (match.kind === 'found' && match.operation) ctx.operation = match.operation;
     // Every error answer goes through here, so the journal knows its type, code and param.
     const fail = (error: HttpError): Response => {
       const { type = 'invalid_request_error', code = null, param = null } = error.options;
@@ -221,6 +230,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       const body = await recordBody(ctx.body, ctx.raw);
       const entry: JournalEntry = {
         id: journal.nextId(),
+        ...(ctx.operation ? { operation: ctx.operation } : {}),
         method: request.method,
         path: url.pathname + url.search,
         status: response.status,

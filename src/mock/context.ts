@@ -26,6 +26,8 @@ export interface MockContext {
 export interface RequestContext extends MockContext {
   request: Request;
   url: URL;
+  /** The operation of the table (spec/operations.ts) the request was routed to, if any. */
+  operation?: string;
   /** Set by routes once they know it, for the journal. */
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario, if one did. */

@@ -2,8 +2,7 @@
  * What the request-level scenarios do to a synchronous answer (images, chat before streaming, job
  * creation). Job-level behaviour (`slow`, `stall`, `fail_midway` on videos) lives in jobs.ts.
  */
-import { chooseReadScenario, type RequestContext } from './context.js';
-import { READ_SCENARIOS } from './faults.js';
+import type { RequestContext } from './context.js';
 import { HttpError, sleep } from './http.js';
 import type { ScenarioName } from './types.js';
 
@@ -34,19 +33,6 @@ export function rejectByScenario(scenario: ScenarioName | undefined): void {
         code: 'internal_error',
       });
     default:
-  }
-}
-
-/**
- * Reads (list, retrieve, delete, content, models) start no work, so only the scenarios that answer
- * before any work mean something there: a client that polls can meet `rate_limited` and `server_error`
- * like any other call. The others are accepted and have no effect; an unknown name is still a 400.
- */
-export function rejectReadByScenario(ctx: RequestContext): void {
-  const scenario = chooseReadScenario(ctx);
-  if (scenario && READ_SCENARIOS.includes(scenario)) {
-    ctx.scenario = scenario;
-    rejectByScenario(scenario);
   }
 }
 

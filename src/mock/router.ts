@@ -11,10 +11,12 @@ interface Route<C> {
   pattern: RegExp;
   keys: string[];
   handler: Handler<C>;
+  /** The operation of the table it serves (spec/operations.ts), for the journal. */
+  operation?: string;
 }
 
 export type RouteMatch<C> =
-  | { kind: 'found'; handler: Handler<C>; params: Params }
+  | { kind: 'found'; handler: Handler<C>; params: Params; operation?: string }
   | { kind: 'method_not_allowed'; allow: string[] }
   | { kind: 'not_found' };
 
@@ -22,7 +24,7 @@ export class Router<C> {
   private readonly routes: Route<C>[] = [];
 
   /** `path` segments like `:video_id` capture one segment (URL-decoded). */
-  on(method: string, path: string, handler: Handler<C>): this {
+  on(method: string, path: string, handler: Handler<C>, operation?: string): this {
     const keys: string[] = [];
     const source = path
       .split('/')
@@ -34,30 +36,38 @@ export class Router<C> {
         return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       })
       .join('/');
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler });
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, ...(operation ? { operation } : {}) });
     return this;
   }
 
   match(method: string, path: string): RouteMatch<C> {
-    const allow = new Set<string>();
     for (const route of this.routes) {
+      if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
-      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        const params: Params = {};
-        route.keys.forEach((key, i) => {
-          params[key] = safeDecode(m[i + 1]);
-        });
-        return { kind: 'found', handler: route.handler, params };
-      }
+      const params: Params = {};
+      route.keys.forEach((key, i) => {
+        params[key] = safeDecode(m[i + 1]);
+      });
+      return { kind: 'found', handler: route.handler, params, ...(route.operation ? { operation: route.operation } : {}) };
+    }
+    const allow = this.allow(path);
+    return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
+  }
+
+  /** Every method `path` answers (HEAD with GET, and OPTIONS), for `Allow`; [] when no route has it. */
+  allow(path: string): string[] {
+    const allow = new Set<string>();
+    for (const route of this.routes) {
+      if (!route.pattern.test(path)) continue;
       allow.add(route.method);
       if (route.method === 'GET') allow.add('HEAD');
     }
-    return allow.size > 0 ? { kind: 'method_not_allowed', allow: [...allow, 'OPTIONS'] } : { kind: 'not_found' };
+    return allow.size > 0 ? [...allow, 'OPTIONS'] : [];
   }
 }
 
-function safeDecode(s: string): string {
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -9,8 +9,10 @@ import type { Fault, FaultHandle, FaultInput } from './faults.js';
 
 export type { Fault, FaultHandle, FaultInput } from './faults.js';
 
+import type { Feature } from '../spec/operations.js';
+
+export type { Feature } from '../spec/operations.js';
 /** The platform's paid add-ons: chat is always included; images and videos are extras. */
-export type Feature = 'chat' | 'images' | 'videos';
 export const FEATURES: readonly Feature[] = ['chat', 'images', 'videos'];
 
 export interface LicenseConfig {
@@ -108,8 +110,6 @@ export interface VideoJob {
   renderMs: number;
   /** Set for `fail_midway`: the job fails at this fraction of its render time. */
   failAt?: number;
-  /** Created through chat completions rather than `POST /videos`. */
-  viaChat: boolean;
 }
 
 /** What `GET /videos/{id}` shows for a job at one instant. */
@@ -117,6 +117,8 @@ export type VideoView = VideoResource;
 
 export interface JournalEntry {
   id: number;
+  /** The platform operation it was routed to (`createVideo`, ...: spec/operations.ts). */
+  operation?: string;
   method: string;
   path: string;
   status: number;

@@ -13,22 +13,21 @@ import type { PromptAnalysisResult } from '../../spec/analysis.js';
 import { parseModelName, type ModelName } from '../../spec/model.js';
 import { resolveImageRequest, IGNORED_PARAMS_HEADER, formatIgnoredHeader, type ImageSpec } from '../../spec/rules.js';
 import {
-  ChatCompletionRequest,
   errorEnvelope,
   type ChatCompletion,
   type ChatCompletionChunk,
   type ChatCompletionRequest as ChatRequest,
   type CompletionUsage,
 } from '../../spec/schemas/index.js';
-import { authorize } from '../auth.js';
-import { analyse, chooseScenario, mediaUrl, type RequestContext, readRequestBody } from '../context.js';
+import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { HttpError, json, sleep } from '../http.js';
 import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
-import { SLOW_DELAY_MS, rejectByScenario } from '../outcomes.js';
+import { SLOW_DELAY_MS } from '../outcomes.js';
+import type { OperationHandler } from '../pipeline.js';
+import { startVideoJob } from '../start-job.js';
 import type { ScenarioName, VideoJob } from '../types.js';
-import { ruleError, validate } from '../validate.js';
-import { startVideoJob } from './videos.js';
+import { ruleError } from '../validate.js';
 
 /** A comment line keeps proxies and clients from timing out while a video renders. */
 export const KEEPALIVE_INTERVAL_MS = 2_000;
@@ -150,16 +149,16 @@ function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-export async function chatCompletions(ctx: RequestContext): Promise<Response> {
-  authorize(ctx.request, ctx.options.licenses, 'chat');
-  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json'] });
-  const body = validate(ChatCompletionRequest, parsed.kind === 'json' ? parsed.value : undefined);
+export const chatCompletions: OperationHandler<'createChatCompletion'> = {
+  subject: (_ctx, { body }) => ({ prompt: userInput(body).prompt, model: body.model }),
+  handle: (ctx, { body, scenario }) => complete(ctx, body, scenario),
+};
+
+async function complete(ctx: RequestContext, body: ChatRequest, scenario: ScenarioName | undefined): Promise<Response> {
   const modelResult = parseModelName(body.model);
   if (!modelResult.ok) throw new HttpError(400, modelResult.error.message, { param: 'model', code: 'invalid_model' });
   const model: ModelName = modelResult.model;
   const { prompt, images } = userInput(body);
-  const scenario = chooseScenario(ctx, prompt, body.model);
-  rejectByScenario(scenario);
   const inputs: InputImage[] = [];
   for (const image of images) inputs.push(await imageFromUrl(image.url, image.param, ctx.options, ctx.request.signal));
   const analysis = await analyse(ctx, prompt);
@@ -182,7 +181,6 @@ export async function chatCompletions(ctx: RequestContext): Promise<Response> {
       analysis,
       inputDigest: inputs.length > 0 ? inputDigestOf(inputs.map((i) => i.bytes)) : undefined,
       scenario,
-      viaChat: true,
     });
     if (ignored.length > 0) headers[IGNORED_PARAMS_HEADER] = formatIgnoredHeader(ignored);
     events = (async function* () {

@@ -1,19 +1,14 @@
 /** `POST /images/generations` (JSON or multipart) and `POST /images/edits` (multipart with `image[]` / `image`). */
 import { imageRecipe, inputDigestOf } from '../../media/index.js';
 import { resolveImageRequest, type Dimensions } from '../../spec/rules.js';
-import {
-  ImageEditRequest,
-  ImageGenerationRequest,
-  imageEditFromForm,
-  imageGenerationFromForm,
-  type ImagesResponse,
-} from '../../spec/schemas/index.js';
-import { authorize } from '../auth.js';
-import { analyse, chooseScenario, mediaUrl, type RequestContext, readRequestBody } from '../context.js';
+import type { ImagesResponse } from '../../spec/schemas/index.js';
+import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
-import { delayByScenario, rejectByScenario } from '../outcomes.js';
-import { ruleError, validate } from '../validate.js';
+import { delayByScenario } from '../outcomes.js';
+import type { OperationHandler } from '../pipeline.js';
+import type { ScenarioName } from '../types.js';
+import { ruleError } from '../validate.js';
 
 interface ImageJob {
   prompt: string;
@@ -24,9 +19,7 @@ interface ImageJob {
   inputDigest?: string;
 }
 
-async function answer(ctx: RequestContext, job: ImageJob, model: string): Promise<Response> {
-  const scenario = chooseScenario(ctx, job.prompt, model);
-  rejectByScenario(scenario);
+async function answer(ctx: RequestContext, job: ImageJob, scenario: ScenarioName | undefined): Promise<Response> {
   const analysis = await analyse(ctx, job.prompt);
   const resolved = resolveImageRequest({ size: job.size, n: job.n, analysis, firstInputImage: job.firstInputImage });
   if (!resolved.ok) throw ruleError(resolved.error);
@@ -44,32 +37,31 @@ async function answer(ctx: RequestContext, job: ImageJob, model: string): Promis
   return json(body);
 }
 
-export async function imageGenerations(ctx: RequestContext): Promise<Response> {
-  authorize(ctx.request, ctx.options.licenses, 'images');
-  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['json', 'form'] });
-  const body = validate(ImageGenerationRequest, parsed.kind === 'json' ? parsed.value : imageGenerationFromForm(parsed.form));
-  return answer(ctx, { prompt: body.prompt, size: body.size, n: body.n, responseFormat: body.response_format }, body.model);
-}
+export const imageGenerations: OperationHandler<'createImage'> = {
+  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model }),
+  handle: (ctx, { body, scenario }) =>
+    answer(ctx, { prompt: body.prompt, size: body.size, n: body.n, responseFormat: body.response_format }, scenario),
+};
 
-export async function imageEdits(ctx: RequestContext): Promise<Response> {
-  authorize(ctx.request, ctx.options.licenses, 'images');
-  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept: ['form'] });
-  const body = validate(ImageEditRequest, parsed.kind === 'form' ? imageEditFromForm(parsed.form) : parsed.value);
-  const images = [];
-  for (const [i, file] of body.image.entries()) images.push(await imageFromFile(file, body.image.length > 1 ? `image[${i}]` : 'image'));
-  return answer(
-    ctx,
-    {
-      prompt: body.prompt,
-      size: body.size,
-      n: body.n,
-      responseFormat: body.response_format,
-      firstInputImage: images[0].dims,
-      inputDigest: inputDigestOf(images.map((img) => img.bytes)),
-    },
-    body.model,
-  );
-}
+export const imageEdits: OperationHandler<'createImageEdit'> = {
+  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model }),
+  async handle(ctx, { body, scenario }) {
+    const images = [];
+    for (const [i, file] of body.image.entries()) images.push(await imageFromFile(file, body.image.length > 1 ? `image[${i}]` : 'image'));
+    return answer(
+      ctx,
+      {
+        prompt: body.prompt,
+        size: body.size,
+        n: body.n,
+        responseFormat: body.response_format,
+        firstInputImage: images[0].dims,
+        inputDigest: inputDigestOf(images.map((img) => img.bytes)),
+      },
+      scenario,
+    );
+  },
+};
 
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';

@@ -1,0 +1,76 @@
+/**
+ * The request pipeline, composed once for every operation of the table (spec/operations.ts), in one
+ * order: route -> licence (401/403) -> input (path, query, body: read within the limit, parsed,
+ * validated by zod into domain values) -> scenario (header, run-time faults, rules) -> the handler,
+ * which gets the parsed input and never reads or validates anything itself. Prism runs the same
+ * steps once in `packages/core/src/factory.ts`; here a handler is the last step, not the whole.
+ */
+import type { z } from 'zod';
+import { OPERATIONS, routePath, type OperationDef, type OperationId } from '../spec/operations.js';
+import { authorize } from './auth.js';
+import { chooseReadScenario, chooseScenario, readRequestBody, type RequestContext } from './context.js';
+import { READ_SCENARIOS } from './faults.js';
+import { rejectByScenario } from './outcomes.js';
+import type { Handler, Router } from './router.js';
+import type { ScenarioName } from './types.js';
+import { validate } from './validate.js';
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Def<K extends OperationId> = (typeof OPERATIONS)[K];
+
+/** What the pipeline hands an operation's handler: its input, parsed and validated. */
+export interface OperationInput<K extends OperationId> {
+  params: Def<K> extends { params: infer P } ? Out<P> : Record<string, never>;
+  query: Def<K> extends { query: infer Q } ? Out<Q> : undefined;
+  body: Def<K> extends { body: { json: infer J } } ? Out<J> : Def<K> extends { body: { form: infer F } } ? Out<F> : undefined;
+  /** The scenario chosen for this request (already answered when it ends the request before any work). */
+  scenario: ScenarioName | undefined;
+}
+
+export interface OperationHandler<K extends OperationId> {
+  /** For generations: what scenario rules and faults match against (the prompt, the model name). */
+  subject?: (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>) => { prompt: string; model: string };
+  handle: (ctx: RequestContext, input: OperationInput<K>) => Promise<Response> | Response;
+}
+
+export type OperationHandlers = { [K in OperationId]: OperationHandler<K> };
+
+async function bodyOf(ctx: RequestContext, body: NonNullable<OperationDef['body']>): Promise<unknown> {
+  const accept = [...(body.json ? (['json'] as const) : []), ...(body.form ? (['form'] as const) : [])];
+  const parsed = await readRequestBody(ctx, { maxBytes: ctx.options.maxBodyBytes, accept });
+  if (parsed.kind === 'json') return validate(body.json as z.ZodType, parsed.value);
+  return validate(body.form as z.ZodType, body.fromForm ? body.fromForm(parsed.form) : Object.fromEntries(parsed.form));
+}
+
+function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handler<RequestContext> {
+  const op: OperationDef = OPERATIONS[id];
+  return async (ctx, rawParams) => {
+    authorize(ctx.request, ctx.options.licenses, op.feature);
+    const params = op.params ? validate(op.params, rawParams) : {};
+    const query = op.query ? validate(op.query, (op.queryFromParams ?? ((p) => Object.fromEntries(p)))(ctx.url.searchParams)) : undefined;
+    const body = op.body ? await bodyOf(ctx, op.body) : undefined;
+    const input = { params, query, body } as Omit<OperationInput<K>, 'scenario'>;
+    let scenario: ScenarioName | undefined;
+    if (op.work === 'generation') {
+      const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
+      scenario = chooseScenario(ctx, subject.prompt, subject.model);
+      rejectByScenario(scenario);
+    } else {
+      // Reads start no work: only the scenarios that answer before any work mean something there.
+      scenario = chooseReadScenario(ctx);
+      if (scenario && READ_SCENARIOS.includes(scenario)) {
+        ctx.scenario = scenario;
+        rejectByScenario(scenario);
+      }
+    }
+    return handler.handle(ctx, { ...input, scenario } as OperationInput<K>);
+  };
+}
+
+/** Every operation of the table on `router`, under `basePath`, through the pipeline. */
+export function mountOperations(router: Router<RequestContext>, basePath: string, handlers: OperationHandlers): void {
+  for (const id of Object.keys(OPERATIONS) as OperationId[]) {
+    const op = OPERATIONS[id];
+    router.on(op.method, `${basePath}${routePath(op.path)}`, step(id, handlers[id] as OperationHandler<typeof id>), id);
+  }
+}

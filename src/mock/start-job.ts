@@ -1,0 +1,77 @@
+/**
+ * Starting a video job, shared by `POST /videos`, remix and chat completions with a video model: the
+ * spec is resolved by the rules, the job stored and announced. Routes do not import each other; what
+ * two of them share lives here.
+ */
+import { videoRecipe, type VideoRecipe } from '../media/index.js';
+import type { PromptAnalysis } from '../spec/analysis.js';
+import type { ModelName } from '../spec/model.js';
+import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
+import type { RequestContext } from './context.js';
+import { FAIL_MIDWAY_AT, renderTimeMs } from './jobs.js';
+import type { ScenarioName, VideoJob } from './types.js';
+import { ruleError } from './validate.js';
+
+export interface NewJobInput {
+  prompt: string;
+  model: ModelName;
+  size?: unknown;
+  seconds?: unknown;
+  watermark?: unknown;
+  analysis?: PromptAnalysis;
+  inputDigest?: string;
+  remixedFrom?: VideoJob;
+  scenario?: ScenarioName;
+}
+
+/** Resolve the spec by the rules, store the job, announce it. Shared by `POST /videos`, remix and chat. */
+export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: VideoJob; ignored: IgnoredParam[] } {
+  let spec;
+  let watermark: boolean;
+  let ignored: IgnoredParam[] = [];
+  if (input.remixedFrom) {
+    // A remix keeps its source's size and duration (and so its orientation and quality).
+    spec = input.remixedFrom.spec;
+    watermark = input.remixedFrom.watermark;
+  } else {
+    const resolved = resolveVideoRequest({
+      model: input.model,
+      size: input.size,
+      seconds: input.seconds,
+      watermark: input.watermark,
+      analysis: input.analysis,
+    });
+    if (!resolved.ok) throw ruleError(resolved.error);
+    spec = resolved.spec;
+    watermark = resolved.watermark;
+    ignored = resolved.ignored;
+  }
+  const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
+  const job: VideoJob = {
+    id: ctx.ids.next('video_'),
+    prompt: input.prompt,
+    spec,
+    watermark,
+    remixedFrom: input.remixedFrom?.id ?? null,
+    createdAtMs: ctx.now(),
+    renderMs,
+    ...(input.inputDigest ? { inputDigest: input.inputDigest } : {}),
+    ...(input.scenario ? { scenario: input.scenario } : {}),
+    ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
+  };
+  ctx.jobs.add(job);
+  ctx.emitJob({ type: 'created', job });
+  return { job, ignored };
+}
+
+export function recipeOfJob(ctx: Pick<RequestContext, 'options'>, job: VideoJob): VideoRecipe {
+  return videoRecipe({
+    prompt: job.prompt,
+    spec: job.spec,
+    seed: ctx.options.seed,
+    watermark: job.watermark,
+    // A remix depends on its source: the source id stands in for the source's pixels.
+    inputDigest: job.inputDigest ?? (job.remixedFrom ? job.remixedFrom : undefined),
+  });
+}
+
