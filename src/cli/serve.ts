@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { createSoraServer, type AccessLogEntry, type SoraServer } from '../adapters/node.js';
-import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from '../mock/config.js';
+import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from './config.js';
 import type { SoraMock } from '../mock/types.js';
 
 export interface ServeIo {

@@ -7,7 +7,7 @@ import { maskSecret } from '../../src/mock/mask.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
 import type { InspectorJob, InspectorRequest, InspectorSnapshot } from '../../src/inspector/index.js';
-import { loadServeConfig } from '../../src/mock/config.js';
+import { loadServeConfig } from '../../src/cli/config.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
 

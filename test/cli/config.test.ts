@@ -6,11 +6,10 @@ import {
   ConfigError,
   envName,
   loadServeConfig,
-  parseLicenseList,
   settingsFromEnv,
   settingsFromFile,
   settingsFromFlags,
-} from '../../src/mock/config.js';
+} from '../../src/cli/config.js';
 
 function configFile(data: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'sora-config-'));
@@ -29,32 +28,24 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
 }
 
 describe('licence grammar', () => {
+  const licenses = (text: string) => settingsFromEnv({ SORA_MOCK_LICENSES: text }).licenses;
+
   it('reads KEY and KEY=features separated by ";" or whitespace; chat is always granted', () => {
-    const parsed = parseLicenseList('alpha; beta=videos  gamma=images,chat\tdelta=chat');
-    expect(parsed).toEqual({
-      ok: true,
-      value: [
-        { key: 'alpha', features: ['chat', 'images', 'videos'] },
-        { key: 'beta', features: ['chat', 'videos'] },
-        { key: 'gamma', features: ['chat', 'images'] },
-        { key: 'delta', features: ['chat'] },
-      ],
-    });
+    expect(licenses('alpha; beta=videos  gamma=images,chat\tdelta=chat')).toEqual([
+      { key: 'alpha', features: ['chat', 'images', 'videos'] },
+      { key: 'beta', features: ['chat', 'videos'] },
+      { key: 'gamma', features: ['chat', 'images'] },
+      { key: 'delta', features: ['chat'] },
+    ]);
   });
 
   it('rejects unknown features naming the entry, the feature and what is accepted', () => {
-    const parsed = parseLicenseList('good;bad=chat,movies');
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) {
-      expect(parsed.message).toContain("'bad=chat,movies'");
-      expect(parsed.message).toContain("'movies'");
-      expect(parsed.message).toContain('chat, images, videos');
-    }
+    expect(() => licenses('good;bad=chat,movies')).toThrow(/'bad=chat,movies'.*'movies'.*chat, images, videos/);
   });
 
   it('rejects an empty key and an empty list', () => {
-    expect(parseLicenseList('=videos').ok).toBe(false);
-    expect(parseLicenseList(' ; ').ok).toBe(false);
+    expect(() => licenses('=videos')).toThrow(/SORA_MOCK_LICENSES/);
+    expect(() => licenses(' ; ')).toThrow(/SORA_MOCK_LICENSES/);
   });
 });
 

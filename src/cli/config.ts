@@ -35,7 +35,7 @@ import {
   type SettingKey,
   type Settings,
 } from './config-schema.js';
-import type { LicenseConfig, SoraMockOptions } from './types.js';
+import type { LicenseConfig, SoraMockOptions } from '../mock/types.js';
 
 export * from './config-schema.js';
 

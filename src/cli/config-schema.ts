@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
-import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from './types.js';
+import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -40,21 +40,6 @@ export function parseLicenseEntry(entry: string): ParseResult<LicenseConfig> {
     return { ok: false, message: `licence '${entry}' lists unknown feature ${bad}; accepted features: ${FEATURES.join(', ')}` };
   }
   return { ok: true, value: { key, features: normaliseFeatures(listed as Feature[]) } };
-}
-
-/** Parse a licence list (`a;b=images  c=chat,videos`): entries separated by ';' or whitespace. */
-export function parseLicenseList(text: string): ParseResult<LicenseConfig[]> {
-  const entries = splitLicenseList(text);
-  if (entries.length === 0) {
-    return { ok: false, message: `no licence in '${text}'; write KEY or KEY=chat,images,videos, separated by ';' or spaces` };
-  }
-  const out: LicenseConfig[] = [];
-  for (const entry of entries) {
-    const parsed = parseLicenseEntry(entry);
-    if (!parsed.ok) return parsed;
-    out.push(parsed.value);
-  }
-  return { ok: true, value: out };
 }
 
 function splitLicenseList(text: string): string[] {
@@ -165,8 +150,6 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   openaiModel: 'a non-empty model name',
 };
 
-/** What a config file may contain (the same keys as flags and env). */
-export type ServeConfigInput = z.input<typeof serveConfigSchema>;
 export type Settings = z.output<typeof serveConfigSchema>;
 export type SettingKey = keyof Settings;
 
