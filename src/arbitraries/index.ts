@@ -11,7 +11,15 @@
 import fc from 'fast-check';
 import { analyzePromptHeuristic, type PromptAnalysis, type PromptAspect } from '../spec/analysis.js';
 import {
+  BASE_MODELS,
+  EXCLUSIVE_GROUPS,
+  MODEL_OPTIONS,
+  OPTION_BASE,
+  OPTION_FIELDS,
   formatModelName,
+  modelFromOptions,
+  modelOptionsOf,
+  optionRow,
   parseModelName,
   type ModelName,
   type ModelNameErrorReason,
@@ -44,34 +52,18 @@ export interface GeneratedModelName {
   options: ModelOption[];
 }
 
-function optionsOf(model: ModelName): ModelOption[] {
-  const options: ModelOption[] = [];
-  if (model.orientation) options.push(model.orientation);
-  if (model.hd) options.push('hd');
-  if (model.seconds) options.push(`${model.seconds}s`);
-  if (model.pro) options.push('pro');
-  return options;
-}
-
-/** Every structured sora_video2 model: each option present or absent, exclusive ones at most once. */
+/**
+ * Every structured sora_video2 model: each field of the option table absent or set by one of its
+ * options (so the options of an exclusive group never come together).
+ */
 export function soraVideo2Model(): fc.Arbitrary<ModelName> {
   return fc
-    .record({
-      orientation: fc.constantFrom<Orientation | undefined>(undefined, 'portrait', 'landscape'),
-      hd: fc.boolean(),
-      seconds: fc.constantFrom<15 | 25 | undefined>(undefined, 15, 25),
-      pro: fc.boolean(),
-    })
-    .map(({ orientation, hd, seconds, pro }) => {
-      const model: ModelName = { base: 'sora_video2', hd, pro };
-      if (orientation) model.orientation = orientation;
-      if (seconds) model.seconds = seconds;
-      return model;
-    });
+    .tuple(...OPTION_FIELDS.map(({ rows }) => fc.constantFrom<ModelOption | undefined>(undefined, ...rows.map((r) => r.option))))
+    .map((picked) => modelFromOptions(OPTION_BASE, picked.filter((o): o is ModelOption => o !== undefined)));
 }
 
 function withShuffledOptions(model: ModelName): fc.Arbitrary<GeneratedModelName> {
-  const options = optionsOf(model);
+  const options = modelOptionsOf(model);
   return fc.shuffledSubarray(options, { minLength: options.length, maxLength: options.length }).map((order) => ({
     name: [model.base, ...order].join('-'),
     model,
@@ -84,7 +76,7 @@ function withShuffledOptions(model: ModelName): fc.Arbitrary<GeneratedModelName>
 export function videoModelName(): fc.Arbitrary<GeneratedModelName> {
   return fc
     .oneof(
-      { weight: 1, arbitrary: fc.constant<ModelName>({ base: 'sora_video', hd: false, pro: false }) },
+      { weight: 1, arbitrary: fc.constant<ModelName>(modelFromOptions('sora_video', [])) },
       { weight: 6, arbitrary: soraVideo2Model() },
     )
     .chain(withShuffledOptions);
@@ -93,7 +85,7 @@ export function videoModelName(): fc.Arbitrary<GeneratedModelName> {
 /** Any valid model name, image or video. */
 export function validModelName(): fc.Arbitrary<GeneratedModelName> {
   return fc.oneof(
-    { weight: 1, arbitrary: withShuffledOptions({ base: 'sora_image', hd: false, pro: false }) },
+    { weight: 1, arbitrary: withShuffledOptions(modelFromOptions('sora_image', [])) },
     { weight: 7, arbitrary: videoModelName() },
   );
 }
@@ -118,14 +110,17 @@ export interface InvalidModelName {
   suggestion?: string;
 }
 
-const OPTION_WORDS: readonly ModelOption[] = ['portrait', 'landscape', 'hd', '15s', '25s', 'pro'];
+const isOptionWord = (t: string) => (MODEL_OPTIONS as readonly string[]).includes(t);
 
-/** A lowercase token that is not an option (e.g. '1080p', 'uhd', '20s'). */
+/** A lowercase token that is not an option of the table (e.g. '1080p', 'uhd', '20s'). */
 function junkToken(): fc.Arbitrary<string> {
-  return fc
-    .stringMatching(/^[a-z0-9_]{1,10}$/)
-    .filter((t) => !(OPTION_WORDS as readonly string[]).includes(t));
+  return fc.stringMatching(/^[a-z0-9_]{1,10}$/).filter((t) => !isOptionWord(t));
 }
+
+/** Every ordered pair of options that exclude each other (from the table's exclusive groups). */
+export const CONFLICTING_OPTION_PAIRS: ReadonlyArray<readonly [ModelOption, ModelOption]> = EXCLUSIVE_GROUPS.flatMap((group) =>
+  group.flatMap((a) => group.filter((b) => b !== a).map((b) => [a, b] as const)),
+);
 
 /** Insert `item` into `list` at an arbitrary position, or at one after `after` when given. */
 function insertAnywhere<T>(list: readonly T[], item: T, after = -1): fc.Arbitrary<T[]> {
@@ -144,31 +139,35 @@ const unknownBase: fc.Arbitrary<InvalidModelName> = fc
     fc.constantFrom('sora', 'sora_vid', 'sora_video3', 'sora-video2', 'sora_images', 'dall-e-3', 'sora2', 'gpt-image-1'),
     fc.string({ minLength: 1, maxLength: 20 }),
   )
-  .filter((name) => !['sora_image', 'sora_video', 'sora_video2'].includes(name.split('-')[0]))
+  .filter((name) => !(BASE_MODELS as readonly string[]).includes(name.split('-')[0]))
   .map((name) => ({ name, reason: 'unknown_base', kind: 'unknown_base' }));
 
 const unknownOption: fc.Arbitrary<InvalidModelName> = fc
-  .tuple(video2Options(), fc.oneof(junkToken(), fc.constantFrom('HD', 'Pro', '10s', '5s', 'sd', '4k', 'square', 'landscap', 'portait')))
+  .tuple(
+    video2Options(),
+    fc.oneof(junkToken(), fc.constantFrom('HD', 'Pro', '10s', '5s', 'sd', '4k', 'square', 'landscap', 'portait').filter((t) => !isOptionWord(t))),
+  )
   .chain(([options, bad]) => insertAnywhere(options, bad))
-  .map((options) => ({ name: ['sora_video2', ...options].join('-'), reason: 'unknown_option', kind: 'unknown_option' }));
+  .map((options) => ({ name: [OPTION_BASE, ...options].join('-'), reason: 'unknown_option', kind: 'unknown_option' }));
 
-const duplicateOption: fc.Arbitrary<InvalidModelName> = video2Options((m) => optionsOf(m).length > 0)
+const duplicateOption: fc.Arbitrary<InvalidModelName> = video2Options((m) => modelOptionsOf(m).length > 0)
   .chain((options) => fc.nat({ max: options.length - 1 }).chain((i) => insertAnywhere(options, options[i], i)))
-  .map((options) => ({ name: ['sora_video2', ...options].join('-'), reason: 'duplicate_option', kind: 'duplicate_option' }));
+  .map((options) => ({ name: [OPTION_BASE, ...options].join('-'), reason: 'duplicate_option', kind: 'duplicate_option' }));
 
 const conflictingOptions: fc.Arbitrary<InvalidModelName> = fc
-  .constantFrom<[ModelOption, ModelOption]>(['portrait', 'landscape'], ['landscape', 'portrait'], ['15s', '25s'], ['25s', '15s'])
+  .constantFrom(...CONFLICTING_OPTION_PAIRS)
   .chain((pair) =>
-    video2Options((m) => (pair[0] === 'portrait' || pair[0] === 'landscape' ? !m.orientation : !m.seconds))
+    // The rest of the name leaves the pair's field unset, so the pair is the first defect.
+    video2Options((m) => m[optionRow(pair[0])!.field] === undefined)
       .chain((options) => insertAnywhere(options, pair[0]))
       .chain((options) => insertAnywhere(options, pair[1])),
   )
-  .map((options) => ({ name: ['sora_video2', ...options].join('-'), reason: 'conflicting_options', kind: 'conflicting_options' }));
+  .map((options) => ({ name: [OPTION_BASE, ...options].join('-'), reason: 'conflicting_options', kind: 'conflicting_options' }));
 
 const optionsNotSupported: fc.Arbitrary<InvalidModelName> = fc
   .tuple(
-    fc.constantFrom('sora_image', 'sora_video'),
-    fc.array(fc.oneof(fc.constantFrom(...OPTION_WORDS), junkToken(), fc.constant('')), { minLength: 1, maxLength: 4 }),
+    fc.constantFrom(...BASE_MODELS.filter((b) => b !== OPTION_BASE)),
+    fc.array(fc.oneof(fc.constantFrom(...MODEL_OPTIONS), junkToken(), fc.constant('')), { minLength: 1, maxLength: 4 }),
   )
   .map(([base, options]) => ({ name: [base, ...options].join('-'), reason: 'options_not_supported', kind: 'options_not_supported' }));
 
@@ -192,7 +191,7 @@ const caseMangled: fc.Arbitrary<InvalidModelName> = validModelName().chain((vali
 const separatorMangled: fc.Arbitrary<InvalidModelName> = fc
   .oneof(
     soraVideo2Model()
-      .filter((m) => optionsOf(m).length > 0)
+      .filter((m) => modelOptionsOf(m).length > 0)
       .chain(withShuffledOptions)
       .chain((valid) =>
         fc

@@ -14,7 +14,7 @@ import {
   videoRecipe,
   type MediaVariant,
 } from '../media/index.js';
-import { formatModelName, parseModelName, type ModelName, type Orientation } from '../spec/model.js';
+import { VIDEO_DEFAULTS, formatModelName, parseModelName, type ModelName, type Orientation } from '../spec/model.js';
 import {
   imageAspectOf,
   imageSpecFor,
@@ -74,7 +74,7 @@ export function resolveVideoSpec(model: ModelName, size?: Dimensions): VideoSpec
         'give a size of the same orientation or a model name without one.',
     );
   }
-  return videoSpecFor(model, model.orientation ?? fromSize ?? 'portrait');
+  return videoSpecFor(model, model.orientation ?? fromSize ?? VIDEO_DEFAULTS.orientation);
 }
 
 /** `cat.png` -> `cat-2.png` for variant index 1 of several; a single image keeps the name. */

@@ -4,7 +4,7 @@
  * memoised; when it cannot be made, every check using it fails with the same message.
  */
 import { encodePng } from '../media/png.js';
-import { parseModelName } from '../spec/model.js';
+import { VIDEO_DEFAULTS, parseModelName } from '../spec/model.js';
 import { videoSpecFor, type VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/videos.js';
 import type { ConformanceClient, Exchange } from './client.js';
@@ -37,7 +37,7 @@ export function dataUri(png: Uint8Array): string {
 export function specOfModel(name: string, orientation?: 'portrait' | 'landscape'): VideoSpec {
   const parsed = parseModelName(name);
   if (!parsed.ok || parsed.model.base === 'sora_image') throw new TypeError(`specOfModel: '${name}' is not a video model`);
-  return videoSpecFor(parsed.model, parsed.model.orientation ?? orientation ?? 'portrait');
+  return videoSpecFor(parsed.model, parsed.model.orientation ?? orientation ?? VIDEO_DEFAULTS.orientation);
 }
 
 export function videoLabel(spec: VideoSpec): string {

@@ -6,11 +6,17 @@
  */
 import { createMediaCache, type MediaCache } from './cache.js';
 import { encodePng } from './png.js';
-import { encodeRecipe, type Recipe } from './recipe.js';
+import { MEDIA_SPEC_READER } from '../spec/media-spec.js';
+import { decodeRecipeWith, encodeRecipe, type DecodeRecipeResult, type Recipe } from './recipe.js';
 import { SCENE_UNIT, buildScene, renderFrame, type RgbImage } from './scene.js';
 import { generateSpritesheet, generateThumbnail, generateVideo } from './video.js';
 
 export * from './recipe.js';
+
+/** Decode and validate an encoded recipe against the platform's model table and size rules. */
+export function decodeRecipe(text: unknown): DecodeRecipeResult {
+  return decodeRecipeWith(MEDIA_SPEC_READER, text);
+}
 export {
   INK,
   PLATE,

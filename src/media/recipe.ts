@@ -21,24 +21,16 @@
  *
  * Every field has exactly one spelling, and decodeRecipe rejects anything that would not re-encode to
  * the same string, so a recipe has exactly one encoding and its digest is a stable id.
+ *
+ * Dependencies: this codec imports spec TYPES only. What makes a model, size, seconds or fps field
+ * valid is the model table and the size rules, so that reading lives in spec/ (media-spec.ts) and
+ * comes in as a parameter of decodeRecipeWith; media/index.ts binds it as decodeRecipe.
  */
-import { formatModelName, parseModelName } from '../spec/model.js';
-import type { VideoSeconds } from '../spec/model.js';
-import {
-  IMAGE_SIZES,
-  VIDEO_SIZES,
-  imageAspectOf,
-  imageSpecFor,
-  videoOrientationOf,
-  videoSpecFor,
-  type ImageSpec,
-  type VideoQuality,
-  type VideoSpec,
-} from '../spec/rules.js';
+import type { ImageSpec, VideoSpec } from '../spec/rules.js';
+import type { MediaSpecReader } from '../spec/media-spec.js';
 
 export const DEFAULT_SEED = 'sora-kit';
 const VERSION = 'r1';
-const VIDEO_SECONDS: readonly VideoSeconds[] = [5, 10, 15, 25];
 /** Variants are `0..n-1` with n <= 4 on the platform; a little headroom costs nothing. */
 export const MAX_VARIANT_INDEX = 63;
 
@@ -163,13 +155,8 @@ function bad(message: string): DecodeRecipeResult {
   return { ok: false, message };
 }
 
-const IMAGE_SIZE_LIST = Object.values(IMAGE_SIZES).map((s) => s.size);
-const VIDEO_SIZE_LIST = (['sd', 'hd'] as VideoQuality[]).flatMap((q) =>
-  Object.values(VIDEO_SIZES[q]).map((s) => ({ quality: q, ...s })),
-);
-
-/** Decode and validate an encoded recipe; garbage gives a message naming the bad field. */
-export function decodeRecipe(text: unknown): DecodeRecipeResult {
+/** Decode and validate an encoded recipe, reading its spec fields with `specs`; garbage gives a message naming the bad field. */
+export function decodeRecipeWith(specs: MediaSpecReader, text: unknown): DecodeRecipeResult {
   if (typeof text !== 'string') return bad(`recipe must be a string, got ${typeof text}`);
   const fields = text.split('.');
   if (fields.length !== 11 || fields[0] !== VERSION) {
@@ -178,14 +165,8 @@ export function decodeRecipe(text: unknown): DecodeRecipeResult {
   const [, kind, model, size, secondsText, fpsText, indexText, watermarkText, seedText, inputDigest, promptText] =
     fields;
   if (kind !== 'i' && kind !== 'v') return bad(`recipe kind '${kind}' is not one of i (image), v (video)`);
-  const parsed = parseModelName(model);
-  if (!parsed.ok) return bad(`recipe model: ${parsed.error.message}`);
-  if (formatModelName(parsed.model) !== model) {
-    return bad(`recipe model '${model}' is not canonical; expected '${formatModelName(parsed.model)}'`);
-  }
-  if ((parsed.model.base === 'sora_image') !== (kind === 'i')) {
-    return bad(`recipe model '${model}' does not make ${kind === 'i' ? 'images' : 'videos'}`);
-  }
+  const parsed = specs.model(kind === 'i' ? 'image' : 'video', model);
+  if (!parsed.ok) return bad(`recipe ${parsed.message}`);
   if (!/^(0|[1-9][0-9]?)$/.test(indexText) || Number(indexText) > MAX_VARIANT_INDEX) {
     return bad(`recipe index '${indexText}' is not an integer 0..${MAX_VARIANT_INDEX}`);
   }
@@ -208,29 +189,13 @@ export function decodeRecipe(text: unknown): DecodeRecipeResult {
   let recipe: Recipe;
   if (kind === 'i') {
     if (secondsText !== '' || fpsText !== '') return bad('recipe of an image must leave seconds and fps empty');
-    const found = Object.values(IMAGE_SIZES).find((s) => s.size === size);
-    if (!found) return bad(`recipe image size '${size}' is not one of ${IMAGE_SIZE_LIST.join(', ')}`);
-    recipe = { kind: 'image', ...common, spec: imageSpecFor(imageAspectOf(found)) };
+    const spec = specs.imageSpec(size);
+    if (!spec.ok) return bad(`recipe ${spec.message}`);
+    recipe = { kind: 'image', ...common, spec: spec.value };
   } else {
-    const found = VIDEO_SIZE_LIST.find((s) => s.size === size);
-    if (!found) return bad(`recipe video size '${size}' is not one of ${VIDEO_SIZE_LIST.map((s) => s.size).join(', ')}`);
-    const seconds = Number(secondsText) as VideoSeconds;
-    if (!VIDEO_SECONDS.includes(seconds) || String(seconds) !== secondsText) {
-      return bad(`recipe seconds '${secondsText}' is not one of ${VIDEO_SECONDS.join(', ')}`);
-    }
-    const fps = Number(fpsText);
-    if (!/^[1-9][0-9]*$/.test(fpsText) || fps > 120) return bad(`recipe fps '${fpsText}' is not an integer 1..120`);
-    const base = videoSpecFor(parsed.model, videoOrientationOf(found));
-    const spec: VideoSpec = {
-      ...base,
-      quality: found.quality,
-      width: found.width,
-      height: found.height,
-      size: found.size,
-      seconds,
-      fps,
-    };
-    recipe = { kind: 'video', ...common, spec };
+    const spec = specs.videoSpec(parsed.value, size, secondsText, fpsText);
+    if (!spec.ok) return bad(`recipe ${spec.message}`);
+    recipe = { kind: 'video', ...common, spec: spec.value };
   }
   if (encodeRecipe(recipe) !== text) return bad('recipe is not in canonical form (base64url with padding or stray bits?)');
   return { ok: true, recipe };

@@ -8,6 +8,7 @@
  *   completed     at renderMs, progress 100, completed_at set, expires_at = completed_at + retention
  *   failed        `fail_midway` at half the render time, progress frozen, error set
  */
+import { renderCostOf } from '../spec/options.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
 import type { ScenarioName, VideoJob } from './types.js';
@@ -16,13 +17,14 @@ const QUEUED_FRACTION = 0.1;
 export const FAIL_MIDWAY_AT = 0.5;
 
 /**
- * Render time in mock milliseconds: 300 ms per second of video, x1.5 for hd, x2 for pro, so a default
- * 10 s sora_video2 finishes in 3 s and a 25 s hd pro one in 22.5 s; `slow` takes 10 times longer.
+ * Render time in mock milliseconds: 300 ms per second of video, times the render cost of the options
+ * (the option table: x1.5 for hd, x2 for pro), so a default 10 s sora_video2 finishes in 3 s and a
+ * 25 s hd pro one in 22.5 s; `slow` takes 10 times longer.
  */
 export function renderTimeMs(spec: VideoSpec, options: { speed: number; instant: boolean; scenario?: ScenarioName }): number {
   if (options.scenario === 'stall') return Infinity;
   if (options.instant && options.scenario !== 'slow' && options.scenario !== 'fail_midway') return 0;
-  let ms = spec.seconds * 300 * (spec.quality === 'hd' ? 1.5 : 1) * (spec.pro ? 2 : 1);
+  let ms = spec.seconds * 300 * renderCostOf(spec);
   if (options.scenario === 'slow') ms *= 10;
   // instant + fail_midway still needs a midpoint to fail at; keep it short.
   if (options.instant) ms = Math.min(ms, 200);

@@ -2,30 +2,46 @@
  * The model-name grammar of the Sora platform.
  *
  *   name    := base ( "-" option )*
- *   base    := "sora_image" | "sora_video" | "sora_video2"
- *   option  := "portrait" | "landscape" | "hd" | "15s" | "25s" | "pro"     (sora_video2 only)
+ *   base    := a row of BASE_MODEL_TABLE ("sora_image" | "sora_video" | "sora_video2")
+ *   option  := a row of MODEL_OPTION_TABLE ("portrait" | "landscape" | "hd" | "15s" | "25s" | "pro"),
+ *              on the one base that takes options (sora_video2)
  *
- * Options come in any order, each at most once; `portrait`/`landscape` exclude each other, and so do
- * `15s`/`25s`. One parser serves the mock and the conformance runner alike, so both agree on every name.
+ * Options come in any order, each at most once; options that set the same field exclude each other
+ * (`portrait`/`landscape`, `15s`/`25s`). One parser serves the mock and the conformance runner alike,
+ * so both agree on every name. Both tables live in options.ts; nothing here lists an option.
  */
+import {
+  BASE_MODELS,
+  EXCLUSIVE_GROUPS,
+  MODEL_OPTIONS,
+  MODEL_OPTION_TABLE,
+  OPTION_BASE,
+  OPTION_FIELDS,
+  baseRow,
+  optionRow,
+  type BaseModel,
+  type ModelOption,
+  type ModelOptionRow,
+  type OptionField,
+} from './options.js';
 
-export const BASE_MODELS = ['sora_image', 'sora_video', 'sora_video2'] as const;
-export type BaseModel = (typeof BASE_MODELS)[number];
+// The table's names are part of this module's API (sora-kit re-exports it whole).
+export * from './options.js';
 
-export const MODEL_OPTIONS = ['portrait', 'landscape', 'hd', '15s', '25s', 'pro'] as const;
-export type ModelOption = (typeof MODEL_OPTIONS)[number];
+type ValueOf<F extends OptionField> = Extract<ModelOptionRow, { field: F }>['value'];
 
-export type Orientation = 'portrait' | 'landscape';
-export type VideoSeconds = 5 | 10 | 15 | 25;
-
-/** The options of a model name, structured. Absent fields mean "not given" (defaults apply later). */
+/**
+ * The options of a model name, structured: one field per field of the option table (modelOptionsOf
+ * does not compile when the table names a field this lacks). Absent fields mean "not given"
+ * (defaults apply later).
+ */
 export interface ModelName {
   base: BaseModel;
   /** Orientation forced by the name, if any. */
-  orientation?: Orientation;
+  orientation?: ValueOf<'orientation'>;
   hd: boolean;
   /** Duration forced by the name (`15s` / `25s`), if any. */
-  seconds?: 15 | 25;
+  seconds?: ValueOf<'seconds'>;
   pro: boolean;
 }
 
@@ -51,11 +67,6 @@ export interface ModelNameError {
 
 export type ParseModelResult = { ok: true; model: ModelName } | { ok: false; error: ModelNameError };
 
-const EXCLUSIVE_GROUPS: ReadonlyArray<readonly ModelOption[]> = [
-  ['portrait', 'landscape'],
-  ['15s', '25s'],
-];
-
 const ACCEPTED_BASES = BASE_MODELS.join(', ');
 const ACCEPTED_OPTIONS = MODEL_OPTIONS.join(', ');
 
@@ -64,7 +75,7 @@ function isBase(s: string): s is BaseModel {
 }
 
 function isOption(s: string): s is ModelOption {
-  return (MODEL_OPTIONS as readonly string[]).includes(s);
+  return optionRow(s) !== undefined;
 }
 
 /** Case and separator folding used only to recognise near misses, never to accept them. */
@@ -140,16 +151,16 @@ function suggestOptionFix(name: string, optionTokens: readonly string[], bad: st
   const replacement = bad === '' ? undefined : nearest(bad, MODEL_OPTIONS);
   if (bad === '' || replacement) {
     const fixed = optionTokens.flatMap((t) => (t === bad ? (replacement ? [replacement] : []) : [t]));
-    const parsed = parseModelName(['sora_video2', ...fixed].join('-'));
+    const parsed = parseModelName([OPTION_BASE, ...fixed].join('-'));
     if (parsed.ok) return formatModelName(parsed.model);
   }
   return undefined;
 }
 
-/** Options on sora_video most likely mean sora_video2 (the only model with options); on sora_image, drop them. */
+/** Options on another video base most likely mean the one with options (sora_video2); on sora_image, drop them. */
 function suggestForOptionsOn(base: BaseModel, optionTokens: readonly string[]): string {
-  if (base === 'sora_video') {
-    const parsed = parseModelName(['sora_video2', ...optionTokens].join('-'));
+  if (baseRow(base).kind === baseRow(OPTION_BASE).kind) {
+    const parsed = parseModelName([OPTION_BASE, ...optionTokens].join('-'));
     if (parsed.ok) return formatModelName(parsed.model);
   }
   return base;
@@ -184,12 +195,12 @@ export function parseModelName(name: unknown): ParseModelResult {
       suggestion,
     );
   }
-  if (optionTokens.length > 0 && baseToken !== 'sora_video2') {
+  if (optionTokens.length > 0 && !baseRow(baseToken).takesOptions) {
     return fail(
       name,
       'options_not_supported',
       `Model '${baseToken}' takes no options, but '${name}' gives ${optionTokens.map((o) => `'${o}'`).join(', ')}; ` +
-        `only sora_video2 accepts ${ACCEPTED_OPTIONS}.`,
+        `only ${OPTION_BASE} accepts ${ACCEPTED_OPTIONS}.`,
       optionTokens[0],
       suggestForOptionsOn(baseToken, optionTokens),
     );
@@ -201,7 +212,7 @@ export function parseModelName(name: unknown): ParseModelResult {
       return fail(
         name,
         'unknown_option',
-        `${what}; accepted options of sora_video2: ${ACCEPTED_OPTIONS}.`,
+        `${what}; accepted options of ${OPTION_BASE}: ${ACCEPTED_OPTIONS}.`,
         token,
         suggestOptionFix(name, optionTokens, token),
       );
@@ -222,44 +233,56 @@ export function parseModelName(name: unknown): ParseModelResult {
     }
     seen.add(token);
   }
-  const model: ModelName = { base: baseToken, hd: seen.has('hd'), pro: seen.has('pro') };
-  if (seen.has('portrait')) model.orientation = 'portrait';
-  if (seen.has('landscape')) model.orientation = 'landscape';
-  if (seen.has('15s')) model.seconds = 15;
-  if (seen.has('25s')) model.seconds = 25;
-  return { ok: true, model };
+  return { ok: true, model: modelFromOptions(baseToken, [...seen]) };
 }
 
 /**
- * The canonical name of a parsed model: options in the fixed order orientation, hd, duration, pro
+ * The structured name of a base and a valid option set (no duplicates, no two of a group): each
+ * option sets its field to its value, and flags it does not give are `false`.
+ */
+export function modelFromOptions(base: BaseModel, options: readonly ModelOption[]): ModelName {
+  const model: Record<string, unknown> = { base };
+  for (const { field, flag } of OPTION_FIELDS) if (flag) model[field] = false;
+  for (const { field, rows } of OPTION_FIELDS) {
+    const row = rows.find((r) => options.includes(r.option));
+    if (row) model[field] = row.value;
+  }
+  return model as unknown as ModelName;
+}
+
+/** The options a structured name gives, in canonical order (the table's). */
+export function modelOptionsOf(model: ModelName): ModelOption[] {
+  if (!baseRow(model.base).takesOptions) return [];
+  return MODEL_OPTION_TABLE.filter((row) => model[row.field] === row.value).map((row) => row.option);
+}
+
+/**
+ * The canonical name of a parsed model: options in table order, orientation, hd, duration, pro
  * (the order the seed's own examples use: `sora_video2-landscape-hd`).
  */
 export function formatModelName(model: ModelName): string {
-  const parts: string[] = [model.base];
-  if (model.base === 'sora_video2') {
-    if (model.orientation) parts.push(model.orientation);
-    if (model.hd) parts.push('hd');
-    if (model.seconds) parts.push(`${model.seconds}s`);
-    if (model.pro) parts.push('pro');
-  }
-  return parts.join('-');
+  return [model.base, ...modelOptionsOf(model)].join('-');
 }
 
 export function isVideoModel(model: ModelName): boolean {
-  return model.base !== 'sora_image';
+  return baseRow(model.base).kind === 'video';
+}
+
+/**
+ * Every option set the grammar accepts, in the order of `GET /models`: each field absent or set by
+ * one of its options, the first field of the table varying slowest.
+ */
+export function allOptionSets(): ModelOption[][] {
+  let sets: ModelOption[][] = [[]];
+  for (const { rows } of OPTION_FIELDS) {
+    sets = sets.flatMap((set) => [set, ...rows.map((row) => [...set, row.option])]);
+  }
+  return sets;
 }
 
 /** Every name the platform accepts, in canonical spelling (for `GET /models`). */
 export function allCanonicalModelNames(): string[] {
-  const names = ['sora_image', 'sora_video'];
-  for (const orientation of [undefined, 'portrait', 'landscape'] as const) {
-    for (const hd of [false, true]) {
-      for (const seconds of [undefined, 15, 25] as const) {
-        for (const pro of [false, true]) {
-          names.push(formatModelName({ base: 'sora_video2', orientation, hd, seconds, pro }));
-        }
-      }
-    }
-  }
-  return names;
+  return BASE_MODELS.flatMap((base) =>
+    baseRow(base).takesOptions ? allOptionSets().map((options) => formatModelName(modelFromOptions(base, options))) : [base],
+  );
 }

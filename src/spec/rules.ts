@@ -4,7 +4,18 @@
  * what a deployment should have generated. One implementation, so the two can never disagree.
  */
 import type { ModelName, Orientation, VideoSeconds } from './model.js';
-import { formatModelName } from './model.js';
+import { formatModelName, modelOptionsOf } from './model.js';
+import {
+  BASE_MODEL_TABLE,
+  OPTION_BASE,
+  VIDEO_DEFAULTS,
+  baseRow,
+  optionRow,
+  secondsOfBase,
+  type OptionEffect,
+  type VideoBase,
+  type VideoQuality,
+} from './options.js';
 import { aspectDimensions, type PromptAnalysis } from './analysis.js';
 import type { IgnoredParam } from './ignored.js';
 
@@ -14,7 +25,7 @@ export * from './ignored.js';
 export type ImageAspect = '1:1' | '3:2' | '2:3';
 export type ImageSize = '1024x1024' | '1536x1024' | '1024x1536';
 export type VideoSize = '720x1280' | '1280x720' | '1024x1792' | '1792x1024';
-export type VideoQuality = 'sd' | 'hd';
+export type { VideoQuality };
 
 /** Frame rate of every video sora-kit generates (24 fps divides every duration into whole frames). */
 export const VIDEO_FPS = 24;
@@ -48,7 +59,7 @@ export interface ImageSpec {
 export interface VideoSpec {
   /** Canonical model name of the request (e.g. `sora_video2-landscape-hd`). */
   model: string;
-  base: 'sora_video' | 'sora_video2';
+  base: VideoBase;
   orientation: Orientation;
   quality: VideoQuality;
   width: number;
@@ -79,22 +90,35 @@ export function videoOrientationOf({ width, height }: Dimensions): Orientation {
 }
 
 /**
+ * What the options of a name fix, merged from their rows of the option table, and the duration a
+ * base fixes on its own (sora_video: 5 s).
+ */
+export function fixedByName(model: ModelName): OptionEffect {
+  const fixed: OptionEffect = {};
+  for (const option of modelOptionsOf(model)) Object.assign(fixed, optionRow(option)!.effect);
+  const base = baseRow(model.base);
+  if (base.kind === 'video' && base.fixesSeconds) fixed.seconds = base.seconds;
+  return fixed;
+}
+
+/**
  * Build the video spec of a model name once the orientation has been decided. `seconds` is the
  * duration chosen by the `seconds` parameter when the name does not fix one (see resolveVideoRequest);
  * a duration fixed by the name always wins. Throws only on programmer error (an image model).
  */
 export function videoSpecFor(model: ModelName, orientation: Orientation, seconds?: VideoSeconds): VideoSpec {
-  if (model.base === 'sora_image') throw new TypeError('videoSpecFor: sora_image is not a video model');
-  const quality: VideoQuality = model.base === 'sora_video2' && model.hd ? 'hd' : 'sd';
-  const duration: VideoSeconds = model.base === 'sora_video' ? 5 : (model.seconds ?? seconds ?? 10);
+  const base = baseRow(model.base);
+  if (base.kind !== 'video') throw new TypeError(`videoSpecFor: ${model.base} is not a video model`);
+  const fixed = fixedByName(model);
+  const quality = fixed.quality ?? VIDEO_DEFAULTS.quality;
   return {
     model: formatModelName(model),
-    base: model.base,
+    base: base.base,
     orientation,
     quality,
     ...VIDEO_SIZES[quality][orientation],
-    seconds: duration,
-    pro: model.base === 'sora_video2' && model.pro,
+    seconds: (fixed.seconds ?? seconds ?? base.seconds) as VideoSeconds,
+    pro: fixed.pro ?? VIDEO_DEFAULTS.pro,
     fps: VIDEO_FPS,
   };
 }
@@ -226,14 +250,14 @@ export function resolveImageRequest(input: ImageRequestInput): ImageResolution {
   return { ok: true, spec: imageSpecFor('1:1'), n, decidedBy: 'default' };
 }
 
-/** The durations each video base can produce (seed: sora_video 5 s; sora_video2 10 s default, 15s, 25s options). */
-export const VIDEO_SECONDS_BY_BASE: Readonly<Record<'sora_video' | 'sora_video2', readonly VideoSeconds[]>> = {
-  sora_video: [5],
-  sora_video2: [10, 15, 25],
-};
+/** The durations each video base can produce (seed: sora_video 5 s; sora_video2 10 s default, and its duration options). */
+export const VIDEO_SECONDS_BY_BASE = Object.fromEntries(
+  BASE_MODEL_TABLE.flatMap((row) => (row.kind === 'video' ? [[row.base, secondsOfBase(row.base)]] : [])),
+) as Readonly<Record<VideoBase, readonly VideoSeconds[]>>;
 
 export function acceptedSecondsFor(model: ModelName): readonly VideoSeconds[] {
-  return model.base === 'sora_video' ? VIDEO_SECONDS_BY_BASE.sora_video : VIDEO_SECONDS_BY_BASE.sora_video2;
+  const base = baseRow(model.base);
+  return VIDEO_SECONDS_BY_BASE[base.kind === 'video' ? base.base : OPTION_BASE];
 }
 
 /** Parse `seconds` (the SDK sends a string, JSON clients may send a number) against what the model can produce. */
@@ -299,7 +323,8 @@ export type VideoResolution =
  */
 export function resolveVideoRequest(input: VideoRequestInput): VideoResolution {
   const { model } = input;
-  if (model.base === 'sora_image') {
+  const base = baseRow(model.base);
+  if (base.kind !== 'video') {
     return {
       ok: false,
       error: { param: 'model', code: 'invalid_value', message: `Invalid 'model' 'sora_image': expected a video model (sora_video, sora_video2[-options]).` },
@@ -326,8 +351,9 @@ export function resolveVideoRequest(input: VideoRequestInput): VideoResolution {
   let orientation: Orientation;
   let orientationBy: VideoOrientationDecidedBy;
   const fromAnalysis = videoOrientationFromAnalysis(input.analysis);
-  if (model.orientation) {
-    orientation = model.orientation;
+  const fixed = fixedByName(model);
+  if (fixed.orientation) {
+    orientation = fixed.orientation;
     orientationBy = 'model';
     if (sizeDims && videoOrientationOf(sizeDims) !== orientation) {
       ignored.push({ param: 'size', value: formatSize(sizeDims), reason: `model ${name} fixes orientation ${orientation}` });
@@ -339,11 +365,11 @@ export function resolveVideoRequest(input: VideoRequestInput): VideoResolution {
     orientation = fromAnalysis;
     orientationBy = 'analysis';
   } else {
-    orientation = 'portrait';
+    orientation = VIDEO_DEFAULTS.orientation;
     orientationBy = 'default';
   }
 
-  const fixedSeconds: VideoSeconds | undefined = model.base === 'sora_video' ? 5 : model.seconds;
+  const fixedSeconds = fixed.seconds as VideoSeconds | undefined;
   let seconds: VideoSeconds;
   let secondsBy: VideoSecondsDecidedBy;
   if (fixedSeconds !== undefined) {
@@ -356,7 +382,7 @@ export function resolveVideoRequest(input: VideoRequestInput): VideoResolution {
     seconds = secondsParam;
     secondsBy = 'param';
   } else {
-    seconds = 10;
+    seconds = base.seconds;
     secondsBy = 'default';
   }
 

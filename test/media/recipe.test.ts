@@ -1,3 +1,6 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -132,5 +135,32 @@ describe('determinism', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('dependencies', () => {
+  const MEDIA = resolve(import.meta.dirname, '../../src/media');
+  /** Every import statement of a source, with whether it is type-only. */
+  const importsOf = (source: string) =>
+    [...source.matchAll(/^\s*import\s+(type\s+)?[^;]*?from\s*'([^']+)'/gms)].map((m) => ({ typeOnly: !!m[1], from: m[2] }));
+
+  it('the recipe codec takes only types from spec/ (the values come in as a parameter)', () => {
+    const imports = importsOf(readFileSync(join(MEDIA, 'recipe.ts'), 'utf8'));
+    expect(imports.some((i) => i.from.startsWith('../spec/'))).toBe(true);
+    expect(imports.filter((i) => i.from.startsWith('../spec/') && !i.typeOnly)).toEqual([]);
+    expect(importsOf("import type { A } from '../spec/a.js';\nimport {\n  b,\n} from '../spec/b.js';")).toEqual([
+      { typeOnly: true, from: '../spec/a.js' },
+      { typeOnly: false, from: '../spec/b.js' },
+    ]);
+  });
+
+  it('src/media imports nothing from node', () => {
+    const files = readdirSync(MEDIA, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    const nodeImports = files.flatMap((f) =>
+      importsOf(readFileSync(join(MEDIA, f), 'utf8')).filter((i) => isBuiltin(i.from)).map((i) => `${f}: ${i.from}`),
+    );
+    expect(nodeImports).toEqual([]);
+    expect(isBuiltin('node:fs') && isBuiltin('fs')).toBe(true);
   });
 });

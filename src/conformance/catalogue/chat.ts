@@ -1,4 +1,5 @@
 /** `POST /chat/completions`: sora_image (plain, streamed, image-to-image) and video models by stream. */
+import { MODEL_OPTIONS, OPTION_BASE, OPTION_FIELDS, modelFromOptions, modelOptionsOf, type ModelOption } from '../../spec/model.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import type { ConformanceClient } from '../client.js';
 import { expectJson, expectRejected, fail } from '../expect.js';
@@ -34,8 +35,28 @@ async function chatVideo(client: ConformanceClient, model: string): Promise<void
   expectVideoMatches(media, { orientation: spec.orientation, quality: spec.quality, seconds: spec.seconds }, `${what}: video link`);
 }
 
-/** Every option at least once, and one option set in two orders (the grammar takes any order). */
-export const OPTION_MODELS = ['sora_video2-landscape-hd-15s', 'sora_video2-15s-hd-landscape', 'sora_video2-pro-25s-portrait'] as const;
+/**
+ * The option matrix, from the option table: every option at least once in as few names as the
+ * exclusive groups allow (name i takes the i-th option of each group, and the flags take turns),
+ * each sent in reverse canonical order, and the first also canonically, so one option set is seen
+ * in two orders (the grammar takes any order).
+ */
+function optionMatrix(): string[] {
+  const width = Math.max(...OPTION_FIELDS.map((f) => f.rows.length));
+  const sets: ModelOption[][] = Array.from({ length: width }, () => []);
+  let turn = 0;
+  for (const { rows, flag } of OPTION_FIELDS) {
+    if (flag) sets[turn++ % width].push(rows[0].option);
+    else rows.forEach((row, i) => sets[i].push(row.option));
+  }
+  const canonical = sets.map((set) => modelOptionsOf(modelFromOptions(OPTION_BASE, set)));
+  return [
+    [OPTION_BASE, ...canonical[0]].join('-'),
+    ...canonical.map((options) => [OPTION_BASE, ...[...options].reverse()].join('-')),
+  ];
+}
+
+export const OPTION_MODELS: readonly string[] = optionMatrix();
 
 const videoGenerations = (models: readonly string[]) => (): Generation[] =>
   models.map((m) => ({ kind: 'video', label: `${videoLabel(specOfModel(m))} (chat ${m})`, count: 1 }));
@@ -173,7 +194,7 @@ export const chatChecks: Check[] = [
     group: 'chat',
     severity: 'must',
     purpose: 'Every sora_video2 option takes effect (orientation, hd, 15s/25s, pro), in any order.',
-    rule: 'seed: 模型参数 (portrait, landscape, hd, 15s, 25s, pro joined with -)',
+    rule: `seed: 模型参数 (${MODEL_OPTIONS.join(', ')} joined with -)`,
     generates: videoGenerations(OPTION_MODELS),
     async run({ client }) {
       for (const model of OPTION_MODELS) await chatVideo(client, model);

@@ -4,7 +4,7 @@
  * <phrase>.", so the wording of an accepted value lives next to the rule that enforces it.
  */
 import { z } from 'zod';
-import { BASE_MODELS, isVideoModel, parseModelName } from '../model.js';
+import { BASE_MODELS, BASE_MODEL_TABLE, OPTION_BASE, OPTION_FIELDS, isVideoModel, parseModelName } from '../model.js';
 import { IMAGE_COUNT_DEFAULT, IMAGE_COUNT_MAX, IMAGE_COUNT_MIN, MAX_DIMENSION, parseSize } from '../rules.js';
 
 /** Which model names an endpoint takes: chat takes any, images only `sora_image`, videos only video models. */
@@ -16,14 +16,18 @@ const MODEL_EXAMPLES: Record<ModelKind, string[]> = {
   video: ['sora_video2', 'sora_video2-landscape-hd-15s'],
 };
 
+/** The options as the table groups them: `portrait | landscape, hd, 15s | 25s, pro`. */
+const OPTION_GRAMMAR = OPTION_FIELDS.map((f) => f.rows.map((row) => row.option).join(' | ')).join(', ');
+const OPTIONS_RULE = `options joined with '-' in any order, each at most once: ${OPTION_GRAMMAR}.`;
+/** The other video bases, with their fixed duration: `sora_video (5 s, no options)`. */
+const FIXED_VIDEO_BASES = BASE_MODEL_TABLE.flatMap((row) =>
+  row.kind === 'video' && !row.takesOptions ? [`${row.base} (${row.seconds} s, no options)`] : [],
+).join(', ');
+
 const MODEL_DESCRIPTIONS: Record<ModelKind, string> = {
-  any:
-    `A platform model name: one of ${BASE_MODELS.join(', ')}; sora_video2 takes options joined with '-' ` +
-    `in any order, each at most once: portrait | landscape, hd, 15s | 25s, pro.`,
+  any: `A platform model name: one of ${BASE_MODELS.join(', ')}; ${OPTION_BASE} takes ${OPTIONS_RULE}`,
   image: 'The image model: sora_image (takes no options).',
-  video:
-    `A video model: sora_video (5 s, no options) or sora_video2 with options joined with '-' in any order, ` +
-    `each at most once: portrait | landscape, hd, 15s | 25s, pro.`,
+  video: `A video model: ${FIXED_VIDEO_BASES} or ${OPTION_BASE} with ${OPTIONS_RULE}`,
 };
 
 /**

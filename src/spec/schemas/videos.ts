@@ -5,18 +5,21 @@
  * durations: `seconds` is a string as in OpenAI's API.
  */
 import { z } from 'zod';
-import type { VideoSize } from '../rules.js';
+import { ALL_VIDEO_SECONDS, type VideoSeconds } from '../model.js';
+import { VIDEO_SIZES, type VideoSize } from '../rules.js';
 import { PromptParam, SizeParam, UnixSeconds, UploadedFile, WatermarkParam, modelField } from './common.js';
 
-/** Every duration the platform renders: sora_video 5 s; sora_video2 10 s (default), 15 s, 25 s. */
-export const VIDEO_SECONDS = ['5', '10', '15', '25'] as const;
+type NonEmpty<T> = readonly [T, ...T[]];
+
+/** Every duration the platform renders (the model table: sora_video 5 s; sora_video2 10 s default, 15 s, 25 s), as text. */
+export const VIDEO_SECONDS = ALL_VIDEO_SECONDS.map((s) => `${s}` as const) as unknown as NonEmpty<`${VideoSeconds}`>;
 
 /**
  * `seconds` in a request: a string as the official SDK sends it, or the same number as JSON clients
  * write it. Whether it agrees with the model is the rules' business (the model wins).
  */
 export const VideoSecondsParam = z
-  .union([z.enum(VIDEO_SECONDS), z.literal([5, 10, 15, 25])], { error: "one of '5', '10', '15', '25'" })
+  .union([z.enum(VIDEO_SECONDS), z.literal(ALL_VIDEO_SECONDS)], { error: `one of ${VIDEO_SECONDS.map((s) => `'${s}'`).join(', ')}` })
   .meta({ description: 'Clip duration in seconds. The model options decide when they say otherwise.', examples: ['10'] });
 
 export const VideoCreateRequest = z
@@ -73,9 +76,9 @@ export const VideoIdParams = z.object({
 
 export const VideoStatus = z.enum(['queued', 'in_progress', 'completed', 'failed']).meta({ id: 'VideoStatus' });
 
-/** The sizes the rules produce (VIDEO_SIZES in rules.ts; a test keeps the two equal). */
+/** The sizes the rules produce (VIDEO_SIZES in rules.ts). */
 export const VideoSizeEnum = z
-  .enum(['720x1280', '1280x720', '1024x1792', '1792x1024'] as const satisfies readonly VideoSize[])
+  .enum(Object.values(VIDEO_SIZES).flatMap((byOrientation) => Object.values(byOrientation).map((s) => s.size)) as unknown as NonEmpty<VideoSize>)
   .meta({ id: 'VideoSize' });
 
 export const VideoError = z
