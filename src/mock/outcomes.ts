@@ -37,13 +37,25 @@ export function rejectByScenario(scenario: ScenarioName | undefined): void {
 }
 
 /**
- * For synchronous generations (images): `slow` waits, `stall` waits until the client gives up,
- * `fail_midway` fails after half the slow delay. Other scenarios were handled by rejectByScenario.
+ * How a scenario delays a synchronous generation (an image answer, a chat image stream): `slow` waits
+ * the slow delay, `fail_midway` half of it and then fails, `stall` waits until the client gives up.
+ * Undefined for scenarios that do not delay. One table for both framings below.
  */
+export function scenarioDelay(scenario: ScenarioName | undefined, speed: number): { ms: number; fails: boolean } | undefined {
+  if (scenario === 'slow') return { ms: SLOW_DELAY_MS / speed, fails: false };
+  if (scenario === 'fail_midway') return { ms: SLOW_DELAY_MS / 2 / speed, fails: true };
+  if (scenario === 'stall') return { ms: Infinity, fails: false };
+  return undefined;
+}
+
+export const MIDWAY_FAILURE = { status: 500, message: 'Image generation failed midway (scenario fail_midway).', code: 'generation_failed' } as const;
+
+/** For a synchronous JSON answer (images): wait as `scenarioDelay` says, then fail or go on. */
 export async function delayByScenario(ctx: RequestContext, scenario: ScenarioName | undefined): Promise<void> {
+  const delay = scenarioDelay(scenario, ctx.options.speed);
+  if (!delay) return;
   const signal = ctx.request.signal;
-  if (scenario === 'slow') await sleep(SLOW_DELAY_MS / ctx.options.speed, signal);
-  if (scenario === 'stall') {
+  if (delay.ms === Infinity) {
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
@@ -54,12 +66,6 @@ export async function delayByScenario(ctx: RequestContext, scenario: ScenarioNam
       code: 'request_timeout',
     });
   }
-  if (scenario === 'fail_midway') {
-    await sleep(SLOW_DELAY_MS / 2 / ctx.options.speed, signal);
-    throw new HttpError(500, 'Image generation failed midway (scenario fail_midway).', {
-      type: 'server_error',
-      param: null,
-      code: 'generation_failed',
-    });
-  }
+  await sleep(delay.ms, signal);
+  if (delay.fails) throw new HttpError(MIDWAY_FAILURE.status, MIDWAY_FAILURE.message, { type: 'server_error', param: null, code: MIDWAY_FAILURE.code });
 }

@@ -12,23 +12,26 @@ import { FAIL_MIDWAY_AT, renderTimeMs } from './jobs.js';
 import type { ScenarioName, VideoJob } from './types.js';
 import { ruleError } from './validate.js';
 
-export interface NewJobInput {
-  prompt: string;
-  model: ModelName;
-  size?: unknown;
-  seconds?: unknown;
-  watermark?: unknown;
-  analysis?: PromptAnalysis;
-  inputDigest?: string;
-  remixedFrom?: VideoJob;
-  scenario?: ScenarioName;
-}
+/** A new job from a model and its parameters, or a remix of a finished one (its spec is the source's). */
+export type NewJobInput = { prompt: string; scenario?: ScenarioName } & (
+  | {
+      model: ModelName;
+      size?: unknown;
+      seconds?: unknown;
+      watermark?: unknown;
+      analysis?: PromptAnalysis;
+      inputDigest?: string;
+      remixedFrom?: undefined;
+    }
+  | { remixedFrom: VideoJob }
+);
 
 /** Resolve the spec by the rules, store the job, announce it. Shared by `POST /videos`, remix and chat. */
 export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: VideoJob; ignored: IgnoredParam[] } {
   let spec;
   let watermark: boolean;
   let ignored: IgnoredParam[] = [];
+  let inputDigest: string | undefined;
   if (input.remixedFrom) {
     // A remix keeps its source's size and duration (and so its orientation and quality).
     spec = input.remixedFrom.spec;
@@ -45,6 +48,7 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
     spec = resolved.spec;
     watermark = resolved.watermark;
     ignored = resolved.ignored;
+    inputDigest = input.inputDigest;
   }
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
   const job: VideoJob = {
@@ -55,7 +59,7 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
     remixedFrom: input.remixedFrom?.id ?? null,
     createdAtMs: ctx.now(),
     renderMs,
-    ...(input.inputDigest ? { inputDigest: input.inputDigest } : {}),
+    ...(inputDigest ? { inputDigest } : {}),
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
   };

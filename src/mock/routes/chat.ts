@@ -8,9 +8,9 @@
  * Errors after the stream began are sent in-band: `data: {"error": {...}}` and then `data: [DONE]`
  * (what OpenAI's SDKs raise as an APIError mid-stream).
  */
-import { imageRecipe, inputDigestOf, videoRecipe } from '../../media/index.js';
+import { imageRecipe, inputDigestOf } from '../../media/index.js';
 import type { PromptAnalysisResult } from '../../spec/analysis.js';
-import { parseModelName, type ModelName } from '../../spec/model.js';
+import type { ModelName } from '../../spec/model.js';
 import { resolveImageRequest, IGNORED_PARAMS_HEADER, formatIgnoredHeader, type ImageSpec } from '../../spec/rules.js';
 import {
   errorEnvelope,
@@ -23,9 +23,9 @@ import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { HttpError, json, sleep } from '../http.js';
 import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
-import { SLOW_DELAY_MS } from '../outcomes.js';
+import { MIDWAY_FAILURE, scenarioDelay } from '../outcomes.js';
 import type { OperationHandler } from '../pipeline.js';
-import { startVideoJob } from '../start-job.js';
+import { recipeOfJob, startVideoJob } from '../start-job.js';
 import type { ScenarioName, VideoJob } from '../types.js';
 import { ruleError } from '../validate.js';
 
@@ -94,16 +94,17 @@ async function* imageEvents(
 ): AsyncGenerator<ChatEvent> {
   yield { type: 'text', text: analysisBlock(analysis) };
   yield { type: 'text', text: `Generating ${resolved.n} image${resolved.n > 1 ? 's' : ''} (${resolved.spec.size})…\n\n` };
-  if (scenario === 'slow' || scenario === 'fail_midway' || scenario === 'stall') {
-    const waitMs = scenario === 'stall' ? Infinity : (scenario === 'slow' ? SLOW_DELAY_MS : SLOW_DELAY_MS / 2) / ctx.options.speed;
+  const delay = scenarioDelay(scenario, ctx.options.speed);
+  if (delay) {
+    // The same wait as a JSON answer's, told as keep-alives so the stream stays open.
     const start = Date.now();
-    while (!signal.aborted && Date.now() - start < waitMs) {
-      await sleep(Math.min(KEEPALIVE_INTERVAL_MS, waitMs - (Date.now() - start)), signal);
-      if (!signal.aborted && Date.now() - start < waitMs) yield { type: 'keepalive' };
+    while (!signal.aborted && Date.now() - start < delay.ms) {
+      await sleep(Math.min(KEEPALIVE_INTERVAL_MS, delay.ms - (Date.now() - start)), signal);
+      if (!signal.aborted && Date.now() - start < delay.ms) yield { type: 'keepalive' };
     }
     if (signal.aborted) return;
-    if (scenario === 'fail_midway') {
-      yield { type: 'error', status: 500, message: 'Image generation failed midway (scenario fail_midway).', code: 'generation_failed' };
+    if (delay.fails) {
+      yield { type: 'error', ...MIDWAY_FAILURE };
       return;
     }
   }
@@ -129,7 +130,7 @@ async function* videoEvents(ctx: RequestContext, job: VideoJob, signal: AbortSig
       return;
     }
     if (state.status === 'completed') {
-      const url = mediaUrl(ctx, videoRecipe({ prompt: job.prompt, spec: job.spec, seed: ctx.options.seed, watermark: job.watermark, inputDigest: job.inputDigest }), 'video');
+      const url = mediaUrl(ctx, recipeOfJob(ctx, job), 'video');
       yield { type: 'text', text: `${shown < 100 ? 'Progress: 100%\n\n' : ''}[Download video](${url})\n\nvideo_id: ${job.id}\n` };
       return;
     }
@@ -150,14 +151,12 @@ function estimateTokens(text: string): number {
 }
 
 export const chatCompletions: OperationHandler<'createChatCompletion'> = {
-  subject: (_ctx, { body }) => ({ prompt: userInput(body).prompt, model: body.model }),
+  subject: (_ctx, { body }) => ({ prompt: userInput(body).prompt, model: body.model.name }),
   handle: (ctx, { body, scenario }) => complete(ctx, body, scenario),
 };
 
 async function complete(ctx: RequestContext, body: ChatRequest, scenario: ScenarioName | undefined): Promise<Response> {
-  const modelResult = parseModelName(body.model);
-  if (!modelResult.ok) throw new HttpError(400, modelResult.error.message, { param: 'model', code: 'invalid_model' });
-  const model: ModelName = modelResult.model;
+  const model: ModelName = body.model.spec;
   const { prompt, images } = userInput(body);
   const inputs: InputImage[] = [];
   for (const image of images) inputs.push(await imageFromUrl(image.url, image.param, ctx.options, ctx.request.signal));
@@ -220,7 +219,7 @@ async function complete(ctx: RequestContext, body: ChatRequest, scenario: Scenar
       id,
       object: 'chat.completion',
       created,
-      model: body.model,
+      model: body.model.name,
       choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null }],
       usage: usageFor(text),
     };
@@ -232,7 +231,7 @@ async function complete(ctx: RequestContext, body: ChatRequest, scenario: Scenar
     id,
     object: 'chat.completion.chunk',
     created,
-    model: body.model,
+    model: body.model.name,
     choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     ...(includeUsage ? { usage: null } : {}),
   });
@@ -273,7 +272,7 @@ async function complete(ctx: RequestContext, body: ChatRequest, scenario: Scenar
         controller.enqueue(data(chunk({}, 'stop')));
         if (includeUsage) {
           controller.enqueue(
-            data({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageFor(text) } satisfies ChatCompletionChunk),
+            data({ id, object: 'chat.completion.chunk', created, model: body.model.name, choices: [], usage: usageFor(text) } satisfies ChatCompletionChunk),
           );
         }
         controller.enqueue(data('[DONE]'));

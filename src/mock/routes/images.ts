@@ -38,13 +38,13 @@ async function answer(ctx: RequestContext, job: ImageJob, scenario: ScenarioName
 }
 
 export const imageGenerations: OperationHandler<'createImage'> = {
-  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model }),
+  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model.name }),
   handle: (ctx, { body, scenario }) =>
     answer(ctx, { prompt: body.prompt, size: body.size, n: body.n, responseFormat: body.response_format }, scenario),
 };
 
 export const imageEdits: OperationHandler<'createImageEdit'> = {
-  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model }),
+  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model.name }),
   async handle(ctx, { body, scenario }) {
     const images = [];
     for (const [i, file] of body.image.entries()) images.push(await imageFromFile(file, body.image.length > 1 ? `image[${i}]` : 'image'));

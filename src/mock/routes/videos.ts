@@ -4,7 +4,6 @@
  * checked the licence, parsed and validated the input and chosen the scenario before these run.
  */
 import { inputDigestOf } from '../../media/index.js';
-import { parseModelName } from '../../spec/model.js';
 import { IGNORED_PARAMS_HEADER, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
 import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas/index.js';
 import { analyse, type RequestContext } from '../context.js';
@@ -35,16 +34,13 @@ function findJob(ctx: RequestContext, id: string): VideoJob {
 }
 
 export const createVideo: OperationHandler<'createVideo'> = {
-  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model }),
+  subject: (_ctx, { body }) => ({ prompt: body.prompt, model: body.model.name }),
   async handle(ctx, { body, scenario }) {
-    const parsedModel = parseModelName(body.model);
-    // The schema already checked the grammar; this narrows the type.
-    if (!parsedModel.ok) throw new HttpError(400, parsedModel.error.message, { param: 'model', code: 'invalid_model' });
     const reference = body.input_reference ? await imageFromFile(body.input_reference, 'input_reference') : undefined;
     const analysis = await analyse(ctx, body.prompt);
     const { job, ignored } = startVideoJob(ctx, {
       prompt: body.prompt,
-      model: parsedModel.model,
+      model: body.model.spec,
       size: body.size,
       seconds: body.seconds,
       watermark: body.watermark,
@@ -101,7 +97,7 @@ export const deleteVideo: OperationHandler<'deleteVideo'> = {
 
 export const remixVideo: OperationHandler<'remixVideo'> = {
   // Rules and faults see the model the remix renders with: its source's.
-  subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id)?.spec.model ?? body.model ?? '' }),
+  subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id)?.spec.model ?? body.model?.name ?? '' }),
   handle(ctx, { params, body, scenario }) {
     const source = findJob(ctx, params.video_id);
     const state = jobState(source, ctx.now());
@@ -112,9 +108,7 @@ export const remixVideo: OperationHandler<'remixVideo'> = {
         code: 'video_not_ready',
       });
     }
-    const model = parseModelName(source.spec.model);
-    if (!model.ok) throw new Error(`stored job has an invalid model ${source.spec.model}`);
-    const { job } = startVideoJob(ctx, { prompt: body.prompt, model: model.model, remixedFrom: source, scenario });
+    const { job } = startVideoJob(ctx, { prompt: body.prompt, remixedFrom: source, scenario });
     return json(videoResource(job, ctx.now(), ctx.options.retentionSeconds));
   },
 };

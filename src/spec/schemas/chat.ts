@@ -4,7 +4,7 @@
  * OpenAI clients send `temperature`, `user`, `max_tokens` and friends, which the platform ignores.
  */
 import { z } from 'zod';
-import { NParam, SizeParam, UnixSeconds, WatermarkParam, modelField } from './common.js';
+import { NParam, SizeParam, UnixSeconds, WatermarkParam, modelField, requestExamples } from './common.js';
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
 /** Only base64 data URIs: the seed says "url或者base64", and a percent-encoded image is not an image input anyone sends. */
@@ -61,7 +61,7 @@ export const ChatCompletionRequest = z
   .meta({
     id: 'ChatCompletionRequest',
     description: 'OpenAI chat completion body; unknown OpenAI fields (temperature, max_tokens, ...) are accepted and ignored.',
-    examples: [
+    ...requestExamples([
       { model: 'sora_image', messages: [{ role: 'user', content: '画小猫' }], stream: true },
       {
         model: 'sora_image',
@@ -76,7 +76,7 @@ export const ChatCompletionRequest = z
           },
         ],
       },
-    ],
+    ]),
   });
 
 export const CompletionUsage = z

@@ -4,7 +4,7 @@
  * <phrase>.", so the wording of an accepted value lives next to the rule that enforces it.
  */
 import { z } from 'zod';
-import { BASE_MODELS, BASE_MODEL_TABLE, OPTION_BASE, OPTION_FIELDS, isVideoModel, parseModelName } from '../model.js';
+import { BASE_MODELS, BASE_MODEL_TABLE, OPTION_BASE, OPTION_FIELDS, isVideoModel, parseModelName, type ModelName } from '../model.js';
 import { IMAGE_COUNT_DEFAULT, IMAGE_COUNT_MAX, IMAGE_COUNT_MIN, MAX_DIMENSION, parseSize } from '../rules.js';
 
 /** Which model names an endpoint takes: chat takes any, images only `sora_image`, videos only video models. */
@@ -31,18 +31,36 @@ const MODEL_DESCRIPTIONS: Record<ModelKind, string> = {
 };
 
 /**
- * A model-name field validated by the grammar. A refinement rather than an enum: the grammar accepts
- * options in any order, and its own message (with a suggestion for near misses) is the most precise
- * thing we can tell the client. The issue's `params.code` becomes the envelope's `code`.
+ * Examples of a request body as clients send it (the input side). zod leaves `examples` out of the
+ * input rendering of a schema whose output differs (a parsed model), so they go on the rendered
+ * schema through zod-openapi's `override`.
+ */
+export function requestExamples(examples: readonly Record<string, unknown>[]) {
+  return { override: { examples } };
+}
+
+/** A model name as handlers get it: the name as sent (echoed in answers) and its parsed options. */
+export interface ModelChoice {
+  name: string;
+  spec: ModelName;
+}
+
+/**
+ * A model-name field parsed by the grammar into a `ModelChoice` (parse, don't validate: no handler
+ * reads the name again). A transform rather than an enum: the grammar accepts options in any order,
+ * and its own message (with a suggestion for near misses) is the most precise thing we can tell the
+ * client. The issue's `params.code` becomes the envelope's `code`. Documents render the input side: a
+ * string.
  */
 export function modelField(kind: ModelKind) {
   return z
     .string({ error: 'a model name string' })
-    .superRefine((name, ctx) => {
+    .meta({ description: MODEL_DESCRIPTIONS[kind], examples: MODEL_EXAMPLES[kind] })
+    .transform((name, ctx): ModelChoice => {
       const parsed = parseModelName(name);
       if (!parsed.ok) {
         ctx.addIssue({ code: 'custom', message: parsed.error.message, params: { code: 'invalid_model' } });
-        return;
+        return z.NEVER;
       }
       const video = isVideoModel(parsed.model);
       if (kind === 'image' && video) {
@@ -58,8 +76,8 @@ export function modelField(kind: ModelKind) {
           params: { code: 'invalid_model' },
         });
       }
-    })
-    .meta({ description: MODEL_DESCRIPTIONS[kind], examples: MODEL_EXAMPLES[kind] });
+      return { name, spec: parsed.model };
+    });
 }
 
 /**

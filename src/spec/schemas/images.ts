@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ImageSize } from '../rules.js';
-import { NParam, PromptParam, SizeParam, UnixSeconds, UploadedFile, modelField } from './common.js';
+import { NParam, PromptParam, SizeParam, UnixSeconds, UploadedFile, modelField, requestExamples } from './common.js';
 
 export const ResponseFormat = z
   .enum(['url', 'b64_json'], { error: "one of 'url', 'b64_json'" })
@@ -21,7 +21,7 @@ const imageFields = {
 
 export const ImageGenerationRequest = z.object(imageFields).meta({
   id: 'ImageGenerationRequest',
-  examples: [{ prompt: '画小猫', model: 'sora_image' }, { prompt: 'a cat', model: 'sora_image', size: '1536x1024', n: 2 }],
+  ...requestExamples([{ prompt: '画小猫', model: 'sora_image' }, { prompt: 'a cat', model: 'sora_image', size: '1536x1024', n: 2 }]),
 });
 
 /** OpenAI's limit on input images, kept so clients get the same answer here and there. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ALL_VIDEO_SECONDS, type VideoSeconds } from '../model.js';
 import { VIDEO_SIZES, type VideoSize } from '../rules.js';
-import { PromptParam, SizeParam, UnixSeconds, UploadedFile, WatermarkParam, modelField } from './common.js';
+import { PromptParam, SizeParam, UnixSeconds, UploadedFile, WatermarkParam, modelField, requestExamples } from './common.js';
 
 type NonEmpty<T> = readonly [T, ...T[]];
 
@@ -35,7 +35,7 @@ export const VideoCreateRequest = z
   })
   .meta({
     id: 'VideoCreateRequest',
-    examples: [{ prompt: '画小猫', model: 'sora_video2' }, { prompt: 'a cat', model: 'sora_video2-landscape-hd', seconds: '15' }],
+    ...requestExamples([{ prompt: '画小猫', model: 'sora_video2' }, { prompt: 'a cat', model: 'sora_video2-landscape-hd', seconds: '15' }]),
   });
 
 export const VideoRemixRequest = z
@@ -44,7 +44,7 @@ export const VideoRemixRequest = z
     // The seed's remix example sends a model; the official API takes none. Accepted, and validated if given.
     model: modelField('video').optional(),
   })
-  .meta({ id: 'VideoRemixRequest', examples: [{ prompt: '再加一只小狗', model: 'sora_video2' }] });
+  .meta({ id: 'VideoRemixRequest', ...requestExamples([{ prompt: '再加一只小狗', model: 'sora_video2' }]) });
 
 export const VIDEO_LIST_LIMIT_MAX = 100;
 

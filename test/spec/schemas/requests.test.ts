@@ -1,3 +1,4 @@
+import { parseModelName } from '../../../src/spec/model.js';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_SIZES, VIDEO_SIZES } from '../../../src/spec/rules.js';
 import {
@@ -19,6 +20,13 @@ import {
   zodIssueToError,
 } from '../../../src/spec/schemas/index.js';
 import type { z } from 'zod';
+
+/** What a model field parses into: the name as sent and its options (parse, don't validate). */
+function choice(name: string) {
+  const parsed = parseModelName(name);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { name, spec: parsed.model };
+}
 
 const PNG = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], 'cat.png', { type: 'image/png' });
 const JPG = new File([new Uint8Array([0xff, 0xd8, 0xff])], 'dog.jpg', { type: 'image/jpeg' });
@@ -84,7 +92,7 @@ describe('image bodies', () => {
   it('JSON generation: defaults, and only sora_image', () => {
     expect(ImageGenerationRequest.parse({ prompt: 'a cat', model: 'sora_image' })).toEqual({
       prompt: 'a cat',
-      model: 'sora_image',
+      model: choice('sora_image'),
       n: 1,
       response_format: 'url',
     });
@@ -146,7 +154,7 @@ describe('image bodies', () => {
 
 describe('video bodies and queries', () => {
   it('JSON create: video models only, seconds as string or number, watermark default false', () => {
-    expect(VideoCreateRequest.parse({ prompt: 'p', model: 'sora_video2' })).toEqual({ prompt: 'p', model: 'sora_video2', watermark: false });
+    expect(VideoCreateRequest.parse({ prompt: 'p', model: 'sora_video2' })).toEqual({ prompt: 'p', model: choice('sora_video2'), watermark: false });
     expect(verdict(VideoCreateRequest, { prompt: 'p', model: 'sora_video2-15s', seconds: '15' })).toBe('ok');
     expect(verdict(VideoCreateRequest, { prompt: 'p', model: 'sora_video', seconds: 5 })).toBe('ok');
     expect(verdict(VideoCreateRequest, { prompt: 'p', model: 'sora_image' })).toBe('model');
