@@ -4,14 +4,17 @@
  *   app.use(createSoraMiddleware({ licenses: [...] }));
  *
  * Built on @mswjs/http-middleware, so it runs the very handlers of `createSoraHandlers`; requests outside
- * the mock's paths fall through to `next()`. Mount it before any body parser: a parsed body has lost
- * its bytes (multipart uploads in particular) and the mock needs them.
+ * the mock's paths fall through to `next()` untouched, their body unread (http-middleware starts reading
+ * every body before its handlers decide, which would leave the app's own body parsers an empty stream).
+ * Mount it before any body parser: a parsed body has lost its bytes (multipart uploads in particular)
+ * and the mock needs them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { createMiddleware } from '@mswjs/http-middleware';
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
+import { ownsPath } from './common.js';
 import { createSoraHandlers } from './msw.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
@@ -47,6 +50,11 @@ export function createSoraMiddleware(options: SoraMockOptions | SoraMock = {}): 
   // for TypeScript (private members make them "different"), one class at run time.
   const middleware = createMiddleware(...(handlers as unknown as Parameters<typeof createMiddleware>));
   const run = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (!ownsPath(handlers.mock, path)) {
+      next();
+      return;
+    }
     void middleware(asExpressRequest(req), res as ExpressResponse, next as NextFunction);
   };
   return Object.assign(run, { mock: handlers.mock });

@@ -14,7 +14,7 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
-import { isSoraMock } from './common.js';
+import { isSoraMock, ownsPath } from './common.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
@@ -53,15 +53,10 @@ export function createSoraHandlers(
 ): SoraHandlers {
   const mock = isSoraMock(options) ? options : createSoraMock(options);
   const baseUrl = isSoraMock(options) ? handlerOptions.baseUrl : (handlerOptions.baseUrl ?? options.baseUrl);
-  const { basePath, admin } = mock.options;
+  const { basePath } = mock.options;
   const origin = baseUrl === undefined ? undefined : originOf(baseUrl, basePath);
 
-  const owns = (url: URL): boolean => {
-    if (origin !== undefined && url.origin !== origin) return false;
-    const path = url.pathname;
-    if (path === basePath || path.startsWith(`${basePath}/`)) return true;
-    return admin && path.startsWith('/__sora/');
-  };
+  const owns = (url: URL): boolean => (origin === undefined || url.origin === origin) && ownsPath(mock, url.pathname);
 
   const handler = http.all(
     ({ request }) => owns(new URL(request.url)),
