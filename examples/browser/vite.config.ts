@@ -37,5 +37,6 @@ export default defineConfig({
   build: { target: 'es2022' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
-  logLevel: 'warn',
+  // No `logLevel: 'warn'` here: Vite prints the "Local: http://..." line at info level, so a quieter
+  // level makes `npx vite examples/browser` start without saying where. Tests pass their own level.
 });

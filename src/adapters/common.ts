@@ -8,3 +8,10 @@ import type { SoraMock } from '../mock/types.js';
 export function isSoraMock(value: unknown): value is SoraMock {
   return typeof value === 'object' && value !== null && typeof (value as SoraMock).fetch === 'function' && 'options' in value;
 }
+
+/** Is `path` in the mock's own space: its base path, or its admin routes when admin is on? */
+export function ownsPath(mock: SoraMock, path: string): boolean {
+  const { basePath, admin } = mock.options;
+  if (path === basePath || path.startsWith(`${basePath}/`)) return true;
+  return admin && path.startsWith('/__sora/');
+}

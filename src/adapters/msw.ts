@@ -6,11 +6,15 @@
  * One catch-all handler with a custom predicate rather than one handler per route: the mock routes
  * itself, so msw only has to decide which requests are the mock's (its base path, its admin path), and
  * the mock answers 404/405 for the rest of its own space exactly as the standalone server does.
+ *
+ * A second handler lets every non-http(s) request through untouched: the `openai` SDK probes its
+ * `fetch` with `fetch('data:,')` before a multipart upload, and under `setupServer` msw 2 intercepts
+ * that too, so without it `onUnhandledRequest: 'warn'` prints a warning and `'error'` fails the probe.
  */
-import { http, type HttpHandler } from 'msw';
+import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
-import { isSoraMock } from './common.js';
+import { isSoraMock, ownsPath } from './common.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
@@ -49,19 +53,18 @@ export function createSoraHandlers(
 ): SoraHandlers {
   const mock = isSoraMock(options) ? options : createSoraMock(options);
   const baseUrl = isSoraMock(options) ? handlerOptions.baseUrl : (handlerOptions.baseUrl ?? options.baseUrl);
-  const { basePath, admin } = mock.options;
+  const { basePath } = mock.options;
   const origin = baseUrl === undefined ? undefined : originOf(baseUrl, basePath);
 
-  const owns = (url: URL): boolean => {
-    if (origin !== undefined && url.origin !== origin) return false;
-    const path = url.pathname;
-    if (path === basePath || path.startsWith(`${basePath}/`)) return true;
-    return admin && path.startsWith('/__sora/');
-  };
+  const owns = (url: URL): boolean => (origin === undefined || url.origin === origin) && ownsPath(mock, url.pathname);
 
   const handler = http.all(
     ({ request }) => owns(new URL(request.url)),
     ({ request }) => mock.fetch(request),
   );
-  return Object.assign([handler], { mock });
+  const notHttp = http.all(
+    ({ request }) => !/^https?:$/.test(new URL(request.url).protocol),
+    () => passthrough(),
+  );
+  return Object.assign([handler, notHttp], { mock });
 }

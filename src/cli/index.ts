@@ -26,6 +26,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `sora-kit spec | head`: when whoever reads standard output stops early, end quietly, as Unix tools
+ * do, instead of dying on an unhandled EPIPE 'error' event with a stack trace. Once here, so it holds
+ * for every subcommand. The exit status is the one already decided (0 unless a command set another).
+ */
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {

@@ -29,8 +29,12 @@ describe('createSoraMiddleware in an Express app', () => {
   beforeAll(async () => {
     const app = express();
     app.use(middleware);
+    app.use(express.json());
     app.get('/own-route', (_req, res) => {
       res.json({ own: true });
+    });
+    app.post('/own-route', (req, res) => {
+      res.json({ received: req.body as unknown });
     });
     server = createServer(app);
     origin = await listen(server);
@@ -47,6 +51,15 @@ describe('createSoraMiddleware in an Express app', () => {
   it("lets the app's own routes through", async () => {
     const response = await fetch(`${origin}/own-route`);
     expect(await response.json()).toEqual({ own: true });
+  });
+
+  it("leaves the body of the app's own requests unread, for the app's body parser", async () => {
+    const response = await fetch(`${origin}/own-route`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hello' }),
+    });
+    expect(await response.json()).toEqual({ received: { text: 'hello' } });
   });
 });
 

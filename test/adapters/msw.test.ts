@@ -38,7 +38,7 @@ describe('createSoraHandlers options', () => {
     const mock = createSoraMock({ instant: true });
     const wrapped = createSoraHandlers(mock, { baseUrl: `${ORIGIN}/sora/v1` });
     expect(wrapped.mock).toBe(mock);
-    expect(wrapped).toHaveLength(1);
+    expect(wrapped).toHaveLength(2);
   });
 
   it('rejects a baseUrl that is not a URL or whose path is not the base path, saying what to give', () => {
