@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createInspector, type Inspector } from '../inspector/index.js';
 import { createSoraMock } from '../mock/app.js';
+import { errorResponse } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
 import { isSoraMock } from './common.js';
@@ -83,17 +84,8 @@ function pathnameOf(url: string): string {
   return end === -1 || end < start ? url.slice(start) : url.slice(start, end);
 }
 
-/** The adapter's own errors (before the mock sees a request) use the mock's envelope. */
-function errorBody(message: string, type: string, code: string): string {
-  return JSON.stringify(errorEnvelope(message, { type, param: null, code }));
-}
-
-function errorResponse(status: number, message: string, type: string, code: string): Response {
-  return new Response(errorBody(message, type, code), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
-}
+/** The adapter's own errors (before the mock sees a request) use the mock's envelope, as raw bytes for a bare socket. */
+const rawEnvelope = (message: string, code: string) => JSON.stringify(errorEnvelope(message, { type: 'invalid_request_error', param: null, code }));
 
 export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
   const mock = isSoraMock(options) ? options : createSoraMock(options);
@@ -121,8 +113,9 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     overrideGlobalObjects: settings.overrideGlobalObjects ?? false,
     errorHandler: (error) =>
       error instanceof RequestError
-        ? errorResponse(400, `The request could not be read: ${error.message}.`, 'invalid_request_error', 'bad_request')
-        : errorResponse(500, `The mock failed: ${error instanceof Error ? error.message : String(error)}.`, 'server_error', 'internal_error'),
+        ? errorResponse(400, `The request could not be read: ${error.message}.`, { type: 'invalid_request_error', param: null, code: 'bad_request' })
+        : // The mock's own failure, never the client's: the same code the mock gives its crashes.
+          errorResponse(500, `The mock failed: ${error instanceof Error ? error.message : String(error)}.`, { type: 'server_error', param: null, code: 'mock_internal_error' }),
   });
 
   const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
@@ -157,8 +150,8 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     }
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const body = tooLarge
-      ? errorBody('The request headers are larger than this server accepts (16 KiB).', 'invalid_request_error', 'headers_too_large')
-      : errorBody(`The request is not valid HTTP/1.1 (${error.code ?? error.message}).`, 'invalid_request_error', 'bad_request');
+      ? rawEnvelope('The request headers are larger than this server accepts (16 KiB).', 'headers_too_large')
+      : rawEnvelope(`The request is not valid HTTP/1.1 (${error.code ?? error.message}).`, 'bad_request');
     socket.end(
       `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

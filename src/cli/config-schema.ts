@@ -5,10 +5,13 @@
  */
 import { z } from 'zod';
 import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
+import { MOCK_DEFAULTS } from '../mock/app.js';
 import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+const mib = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4010;
@@ -188,7 +191,7 @@ interface Setting {
 export const SETTINGS: Record<SettingKey, Setting> = {
   host: { flag: '--host', arg: 'host', fromString: asString, help: `interface to bind (default ${DEFAULT_HOST})` },
   port: { flag: '--port', arg: 'port', fromString: asNumber, help: `port to listen on, 0 for any free port (default ${DEFAULT_PORT})` },
-  basePath: { flag: '--base-path', arg: 'path', fromString: asString, help: 'path prefix of the API (default /sora/v1)' },
+  basePath: { flag: '--base-path', arg: 'path', fromString: asString, help: `path prefix of the API (default ${MOCK_DEFAULTS.basePath})` },
   publicUrl: { flag: '--public-url', arg: 'url', fromString: asString, help: 'origin used in media URLs (default: the request origin)' },
   licenses: {
     flag: '--license',
@@ -196,10 +199,10 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     arg: 'key[=features]',
     // Entries stay strings here; the schema reads each one, so an error names the bad entry.
     fromString: (s) => splitLicenseList(s),
-    help: 'licence KEY or KEY=chat,images,videos, repeatable (default: the dev licence sk-sora-mock)',
+    help: `licence KEY or KEY=chat,images,videos, repeatable (default: the dev licence ${MOCK_DEFAULTS.devLicense})`,
   },
-  seed: { flag: '--seed', arg: 'seed', fromString: asString, help: 'seed of ids and media (default sora-kit)' },
-  speed: { flag: '--speed', arg: 'factor', fromString: asNumber, help: 'time scale of video renders, 2 = twice as fast (default 1)' },
+  seed: { flag: '--seed', arg: 'seed', fromString: asString, help: `seed of ids and media (default ${MOCK_DEFAULTS.seed})` },
+  speed: { flag: '--speed', arg: 'factor', fromString: asNumber, help: `time scale of video renders, 2 = twice as fast (default ${MOCK_DEFAULTS.speed})` },
   instant: { flag: '--instant', arity: 'switch', fromString: asBoolean, help: 'complete video jobs at creation' },
   admin: { flag: '--admin', arity: 'switch', fromString: asBoolean, help: 'enable the /__sora/* admin endpoints' },
   cors: { flag: '--no-cors', arity: 'switch', fromString: asBoolean, help: 'do not send CORS headers' },
@@ -210,14 +213,14 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     fromString: (s) => (FALSE.has(s.toLowerCase()) || s.toLowerCase() === 'none' ? false : asList(s)),
     help: 'allow fetching remote image_url from these host globs or URL prefixes, repeatable (default: none)',
   },
-  analysis: { flag: '--analysis', arg: 'mode', fromString: asString, help: `prompt analysis: ${ANALYSIS_MODES.join(' | ')} (default off)` },
+  analysis: { flag: '--analysis', arg: 'mode', fromString: asString, help: `prompt analysis: ${ANALYSIS_MODES.join(' | ')} (default ${MOCK_DEFAULTS.analysis})` },
   openaiBaseUrl: { fromString: asString, help: `OpenAI API base URL for --analysis openai (default ${DEFAULT_OPENAI_BASE_URL})` },
   openaiApiKey: { fromString: asString, help: 'OpenAI API key for --analysis openai' },
   openaiModel: { fromString: asString, help: 'OpenAI model for --analysis openai' },
   scenarios: { fromString: asJson, help: 'scenario rules as JSON: [{"prompt":"regex","model":"name","scenario":"rate_limited"}]' },
-  maxBodyBytes: { flag: '--max-body-bytes', arg: 'bytes', fromString: asNumber, help: 'largest accepted request body (default 50 MiB)' },
-  mediaCacheBytes: { flag: '--media-cache-bytes', arg: 'bytes', fromString: asNumber, help: 'bound of the generated-media cache (default 256 MiB)' },
-  retentionSeconds: { flag: '--retention-seconds', arg: 'seconds', fromString: asNumber, help: 'seconds a finished video stays downloadable (default 3600)' },
+  maxBodyBytes: { flag: '--max-body-bytes', arg: 'bytes', fromString: asNumber, help: `largest accepted request body (default ${mib(MOCK_DEFAULTS.maxBodyBytes)})` },
+  mediaCacheBytes: { flag: '--media-cache-bytes', arg: 'bytes', fromString: asNumber, help: `bound of the generated-media cache (default ${mib(MOCK_DEFAULTS.mediaCacheBytes)})` },
+  retentionSeconds: { flag: '--retention-seconds', arg: 'seconds', fromString: asNumber, help: `seconds a finished video stays downloadable (default ${MOCK_DEFAULTS.retentionSeconds})` },
   log: { flag: '--log', arg: 'format', fromString: asString, help: `log format: ${LOG_FORMATS.join(' | ')} (default pretty)` },
   quiet: { flag: '--quiet', arity: 'switch', fromString: asBoolean, help: 'no request log' },
   inspector: { flag: '--no-inspector', arity: 'switch', fromString: asBoolean, help: 'do not serve the inspector page at / (default: served)' },

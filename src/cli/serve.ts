@@ -124,7 +124,7 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
   };
 }
 
-function describeLicences(mock: SoraMock, config: ServeConfig): string[] {
+function describeLicenses(mock: SoraMock, config: ServeConfig): string[] {
   const dev = config.mock.licenses === undefined;
   return mock.options.licenses.map(
     (l) => `${l.key} (${l.features.join(', ')})${dev ? ' - the built-in dev licence; set your own with --license' : ''}`,
@@ -175,20 +175,20 @@ export async function startServe(
     return undefined;
   }
   const { basePath, admin } = server.mock.options;
-  const licences = describeLicences(server.mock, config);
+  const licenses = describeLicenses(server.mock, config);
   if (config.log === 'json') {
     io.out(
       JSON.stringify({
         event: 'listening',
         url: `${url}${basePath}`,
-        licenses: licences,
+        licenses,
         admin: admin ? `${url}/__sora/` : false,
         inspector: config.inspector ? `${url}/` : false,
       }),
     );
   } else {
     io.out(`sora-kit mock listening on ${url}${basePath}`);
-    io.out(`  licences: ${licences.join('\n            ')}`);
+    io.out(`  licences: ${licenses.join('\n            ')}`);
     io.out(`  inspector: ${config.inspector ? `${url}/ (open in a browser)` : 'off (--no-inspector)'}`);
     io.out(`  admin:    ${admin ? `on at ${url}/__sora/` : 'off (enable with --admin)'}`);
     io.out(`  try:      curl -H 'Authorization: ${server.mock.options.licenses[0]?.key ?? ''}' ${url}${basePath}/models`);

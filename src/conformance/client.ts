@@ -4,6 +4,7 @@
  * recorded so a failure can show what was sent and what came back, and so the final checks can scan
  * the whole run (no 5xx or HTML for a client mistake).
  */
+import { concatBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import { CheckFailure, type ResolvedRunOptions } from './types.js';
 
@@ -99,7 +100,6 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface SharedState {
   exchanges: Exchange[];
@@ -231,7 +231,7 @@ export class ConformanceClient {
               parser.feed(streamDecoder.decode(value, { stream: true }));
             }
           }
-          return this.exchangeOf(spec, response, concat(chunks), started);
+          return this.exchangeOf(spec, response, concatBytes(chunks), started);
         },
         () => {
           controller = new AbortController();
@@ -259,12 +259,4 @@ function causeOf(error: Error): string {
   return cause instanceof Error ? ` (${cause.message})` : '';
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
+

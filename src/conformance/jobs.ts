@@ -3,6 +3,7 @@
  * `videos.poll` can judge the transitions), and fetch the content. Polling backs off from 100 ms to
  * 2 s: quick against a fast mock, polite against a real deployment.
  */
+import { sleep } from '../util/index.js';
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
 import { VideoResource } from '../spec/schemas/videos.js';
 import type { ConformanceClient, Exchange, RequestSpec } from './client.js';
@@ -15,7 +16,7 @@ export interface Observation {
   progress: number;
 }
 
-export interface VideoJob {
+export interface TrackedVideo {
   label: string;
   create: Exchange;
   created: VideoResource;
@@ -36,7 +37,6 @@ export interface VideoContent {
 
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** POST a job; fails the calling check when the answer is not a valid video object. */
 export async function createVideo(client: ConformanceClient, spec: RequestSpec, label: string): Promise<{ exchange: Exchange; video: VideoResource }> {
@@ -49,8 +49,8 @@ export async function pollVideo(
   created: { exchange: Exchange; video: VideoResource },
   label: string,
   options: Pick<ResolvedRunOptions, 'maxWaitSeconds' | 'onProgress'>,
-): Promise<VideoJob> {
-  const job: VideoJob = {
+): Promise<TrackedVideo> {
+  const job: TrackedVideo = {
     label,
     create: created.exchange,
     created: created.video,

@@ -8,7 +8,7 @@ import { VIDEO_DEFAULTS, parseModelName } from '../spec/model.js';
 import { videoSpecFor, type VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/videos.js';
 import type { ConformanceClient, Exchange } from './client.js';
-import { createVideo, fetchContent, pollVideo, type VideoContent, type VideoJob } from './jobs.js';
+import { createVideo, fetchContent, pollVideo, type VideoContent, type TrackedVideo } from './jobs.js';
 import { readChatStream, type ChatStream } from './sse.js';
 import type { Generation, ResolvedRunOptions } from './types.js';
 
@@ -45,7 +45,7 @@ export function videoLabel(spec: VideoSpec): string {
 }
 
 export interface JobWithContent {
-  job: VideoJob;
+  job: TrackedVideo;
   content?: VideoContent;
 }
 
@@ -152,9 +152,6 @@ export function sharedGenerations(key: string): Generation[] {
   return def.generations;
 }
 
-export function isSharedKey(key: string): key is SharedKeyName {
-  return key in SHARED;
-}
 
 export class Resources {
   private readonly cache = new Map<string, Promise<unknown>>();

@@ -2,6 +2,7 @@
  * Running the catalogue against a deployment: resolve options, probe, plan, run the checks under a
  * concurrency limit (checks marked `final` last, as they judge the whole run), and report.
  */
+import { BASE_PATH } from '../spec/operations.js';
 import pLimit from 'p-limit';
 import { CATALOGUE } from './catalogue/index.js';
 import { ConformanceClient } from './client.js';
@@ -20,7 +21,6 @@ import {
   type RunOptions,
 } from './types.js';
 
-export const API_PATH = '/sora/v1';
 
 /**
  * The API root from what the user gave: the platform root (`http://host:port`, `/sora/v1` appended)
@@ -36,7 +36,7 @@ export function normalizeBaseUrl(input: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConformanceUsageError(`--base-url '${input}' must be http:// or https://.`);
   if (url.search || url.hash) throw new ConformanceUsageError(`--base-url '${input}' must not have a query or fragment.`);
   const path = url.pathname.replace(/\/+$/, '');
-  return `${url.origin}${path.endsWith(API_PATH) ? path : `${path}${API_PATH}`}`;
+  return `${url.origin}${path.endsWith(BASE_PATH) ? path : `${path}${BASE_PATH}`}`;
 }
 
 /** Loopback hosts, where generations cost nothing: 127.0.0.0/8, ::1, localhost. */

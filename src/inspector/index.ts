@@ -8,7 +8,9 @@
  * Why SSE and not WebSocket: updates flow one way, EventSource reconnects by itself, and the stream is
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
+import { errorResponse, json } from '../mock/http.js';
 import { maskSecret } from '../mock/mask.js';
+import { scenarioEffect } from '../mock/scenarios.js';
 import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
 import { INSPECTOR_PAGE } from './page.js';
 
@@ -32,14 +34,6 @@ const JOBS_COALESCE_MS = 50;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
 
-const SCENARIO_EFFECTS: Record<ScenarioName, string> = {
-  moderation_blocked: '400 moderation_blocked before any work',
-  rate_limited: '429 rate_limit_exceeded with Retry-After: 2',
-  server_error: '500 server_error',
-  slow: 'video jobs render 10x longer; synchronous answers wait 3 s',
-  stall: 'jobs never complete; streams send only keep-alives',
-  fail_midway: 'video jobs fail at 50 %; streams end with an in-band error',
-};
 
 /** A journal entry as the page sees it: the licence masked, media as paths on this instance. */
 export interface InspectorRequest extends Omit<JournalEntry, 'media'> {
@@ -57,9 +51,9 @@ export interface InspectorSnapshot {
   now: number;
   startedAt: number;
   options: { seed: string; speed: number; instant: boolean; admin: boolean; cors: boolean };
-  licences: { key: string; features: string[] }[];
+  licenses: { key: string; features: string[] }[];
   /** The built-in dev licence is in force (it is public: the page may show it in snippets). */
-  devLicence: string | null;
+  devLicense: string | null;
   scenarios: { name: ScenarioName; effect: string }[];
   scenarioRules: { prompt?: string; model?: string; scenario: ScenarioName }[];
   /** Run-time faults in force, oldest first. */
@@ -98,13 +92,7 @@ function ownMedia(path: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}${INSPECTOR_MEDIA_QUERY}`;
 }
 
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } });
-}
-
-function errorBody(message: string, code: string) {
-  return { error: { message, type: 'invalid_request_error', param: null, code } };
-}
+const NO_STORE = { 'cache-control': 'no-store' };
 
 export function createInspector(mock: SoraMock): Inspector {
   const startedAt = mock.now();
@@ -129,9 +117,9 @@ export function createInspector(mock: SoraMock): Inspector {
       now: mock.now(),
       startedAt,
       options: { seed: options.seed, speed: options.speed, instant: options.instant, admin: options.admin, cors: options.cors },
-      licences: options.licenses.map((l) => ({ key: maskSecret(l.key), features: [...l.features] })),
-      devLicence: dev ? dev.key : null,
-      scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: SCENARIO_EFFECTS[name] })),
+      licenses: options.licenses.map((l) => ({ key: maskSecret(l.key), features: [...l.features] })),
+      devLicense: dev ? dev.key : null,
+      scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: scenarioEffect(name) })),
       scenarioRules: options.scenarios.map((r) => ({ ...(r.prompt ? { prompt: r.prompt } : {}), ...(r.model ? { model: r.model } : {}), scenario: r.scenario })),
       faults: mock.faults.list(),
       requests: mock
@@ -243,10 +231,10 @@ export function createInspector(mock: SoraMock): Inspector {
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
       const route = isPage(url.pathname) ? 'page' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
       if (!['page', 'events', 'state'].includes(route)) {
-        return jsonResponse(404, errorBody(`Unknown inspector path ${url.pathname}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state and ${INSPECTOR_PREFIX}/events.`, 'unknown_route'));
+        return errorResponse(404, `Unknown inspector path ${url.pathname}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state and ${INSPECTOR_PREFIX}/events.`, { code: 'unknown_route' }, NO_STORE);
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return jsonResponse(405, errorBody(`Method ${request.method} is not allowed on ${url.pathname}; allowed: GET, HEAD.`, 'method_not_allowed'), { allow: 'GET, HEAD' });
+        return errorResponse(405, `Method ${request.method} is not allowed on ${url.pathname}; allowed: GET, HEAD.`, { code: 'method_not_allowed' }, { ...NO_STORE, allow: 'GET, HEAD' });
       }
       const head = request.method === 'HEAD';
       if (route === 'page') {
@@ -262,7 +250,7 @@ export function createInspector(mock: SoraMock): Inspector {
         });
       }
       if (route === 'state') {
-        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : jsonResponse(200, snapshot(apiUrl));
+        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(snapshot(apiUrl), 200, NO_STORE);
       }
       if (head) return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' } });
       return events(request, apiUrl);

@@ -232,7 +232,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
   function renderConfig(s) {
     byId("api-url").textContent = s.apiUrl;
     var licences = byId("licences");
-    licences.replaceChildren.apply(licences, s.licences.map(function (l) {
+    licences.replaceChildren.apply(licences, s.licenses.map(function (l) {
       return el("li", {}, [el("code", { text: l.key }), document.createTextNode(" " + l.features.join(", "))]);
     }));
     var scenarios = byId("scenarios");
@@ -248,7 +248,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
 
   function snippets(s) {
     var api = s.apiUrl;
-    var key = s.devLicence ? "export SORA_API_KEY=" + s.devLicence + "   # the mock's public dev licence\\n" : "export SORA_API_KEY=<your licence>\\n";
+    var key = s.devLicense ? "export SORA_API_KEY=" + s.devLicense + "   # the mock's public dev licence\\n" : "export SORA_API_KEY=<your licence>\\n";
     var auth = "-H \\"Authorization: Bearer $SORA_API_KEY\\"";
     return [
       { title: "curl: image through chat completions (streamed)", text: key +

@@ -26,6 +26,7 @@
  * valid is the model table and the size rules, so that reading lives in spec/ (media-spec.ts) and
  * comes in as a parameter of decodeRecipeWith; media/index.ts binds it as decodeRecipe.
  */
+import { fromBase64, toBase64Url } from '../util/index.js';
 import type { ImageSpec, VideoSpec } from '../spec/rules.js';
 import type { MediaSpecReader } from '../spec/media-spec.js';
 
@@ -104,23 +105,14 @@ export function inputDigestOf(images: readonly Uint8Array[]): string {
 // ---------------------------------------------------------------------------------------------
 // base64url. btoa/atob exist in Node >= 16 and every browser; they work on "binary strings".
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  const CHUNK = 0x8000; // keep String.fromCharCode's argument list well below engine limits
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** UTF-8 text from base64url without padding (the recipe's only form); undefined for anything else. */
 function fromBase64Url(text: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  const bytes = fromBase64(text);
+  if (!bytes) return undefined;
   try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return strictUtf8.decode(bytes);
   } catch {
     return undefined;

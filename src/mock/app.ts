@@ -4,14 +4,15 @@
  * around `mock.fetch`. A request flows one way: route -> auth -> body -> validate (zod, rules) ->
  * scenario -> job / media -> response; see specs/mock.md for every decision.
  */
-import { createMediaStore } from '../media/index.js';
+import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../media/index.js';
+import { BASE_PATH } from '../spec/operations.js';
 import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT, mediaPath } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { JobStore, videoResource } from './jobs.js';
-import { licenceKeyOf } from './auth.js';
+import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
@@ -44,7 +45,6 @@ import {
   type SoraMockOptions,
 } from './types.js';
 
-export const DEFAULT_BASE_PATH = '/sora/v1';
 
 /** Each operation of the table (spec/operations.ts) and the handler that ends its pipeline. */
 const HANDLERS: OperationHandlers = {
@@ -69,29 +69,41 @@ const CORS_HEADERS: Record<string, string> = {
   'access-control-max-age': '600',
 };
 
+/** What the mock does when an option is not given: the one place these numbers live (`--help` shows them). */
+export const MOCK_DEFAULTS = {
+  basePath: BASE_PATH,
+  seed: DEFAULT_SEED,
+  speed: 1,
+  maxBodyBytes: 50 * 1024 * 1024,
+  retentionSeconds: 3600,
+  mediaCacheBytes: DEFAULT_MEDIA_CACHE_BYTES,
+  analysis: 'off',
+  devLicense: DEV_LICENSE.key,
+} as const;
+
 export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockOptions {
-  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '');
+  const basePath = (options.basePath ?? MOCK_DEFAULTS.basePath).replace(/\/+$/, '');
   if (basePath !== '' && !basePath.startsWith('/')) {
     throw new TypeError(`basePath '${options.basePath}' must start with '/' (e.g. '/sora/v1').`);
   }
-  const speed = options.speed ?? 1;
+  const speed = options.speed ?? MOCK_DEFAULTS.speed;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new TypeError(`speed ${speed} must be a positive number.`);
   const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
   return {
     basePath,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     licenses: licenses.map((l) => ({ key: l.key, features: [...new Set(l.features)] })),
-    seed: options.seed ?? 'sora-kit',
+    seed: options.seed ?? MOCK_DEFAULTS.seed,
     speed,
     instant: options.instant ?? false,
     scenarios: options.scenarios ?? [],
-    promptAnalysis: options.promptAnalysis ?? { mode: 'off' },
+    promptAnalysis: options.promptAnalysis ?? { mode: MOCK_DEFAULTS.analysis },
     fetchImages: options.fetchImages ?? false,
     admin: options.admin ?? false,
     cors: options.cors ?? true,
-    maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
-    retentionSeconds: options.retentionSeconds ?? 3600,
-    mediaCacheBytes: options.mediaCacheBytes ?? 256 * 1024 * 1024,
+    maxBodyBytes: options.maxBodyBytes ?? MOCK_DEFAULTS.maxBodyBytes,
+    retentionSeconds: options.retentionSeconds ?? MOCK_DEFAULTS.retentionSeconds,
+    mediaCacheBytes: options.mediaCacheBytes ?? MOCK_DEFAULTS.mediaCacheBytes,
   };
 }
 
@@ -226,7 +238,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       if (options.cors && request.headers.has('origin')) {
         for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
       }
-      const key = licenceKeyOf(request);
+      const key = licenseKeyOf(request);
       const body = await recordBody(ctx.body, ctx.raw);
       const entry: JournalEntry = {
         id: journal.nextId(),

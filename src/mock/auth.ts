@@ -6,7 +6,7 @@ import { HttpError } from './http.js';
 import { maskSecret } from './mask.js';
 import type { Feature, LicenseConfig } from './types.js';
 
-export function licenceKeyOf(request: Request): string | undefined {
+export function licenseKeyOf(request: Request): string | undefined {
   const header = request.headers.get('authorization');
   if (!header) return undefined;
   const trimmed = header.trim();
@@ -16,7 +16,7 @@ export function licenceKeyOf(request: Request): string | undefined {
 
 /** Returns the licence, or throws 401/403 as an OpenAI-style error. */
 export function authorize(request: Request, licenses: readonly LicenseConfig[], feature: Feature): LicenseConfig {
-  const key = licenceKeyOf(request);
+  const key = licenseKeyOf(request);
   if (!key) {
     throw new HttpError(
       401,

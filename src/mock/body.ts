@@ -2,6 +2,7 @@
  * Request bodies: read with a size limit (413 beyond it), then parsed as JSON or multipart form.
  * Every failure is a client error naming what was wrong; nothing here throws anything but HttpError.
  */
+import { concatBytes } from '../util/index.js';
 import { HttpError, badRequest } from './http.js';
 
 export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; form: FormData };
@@ -46,13 +47,7 @@ export async function readLimited(message: { headers: Headers; body: ReadableStr
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {

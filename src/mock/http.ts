@@ -36,17 +36,3 @@ export class HttpError extends Error {
 export function badRequest(message: string, param: string | null, code: string | null = 'invalid_value'): HttpError {
   return new HttpError(400, message, { type: 'invalid_request_error', param, code });
 }
-
-/** A promise that resolves after `ms` (mock time is separate; this is real waiting) or when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

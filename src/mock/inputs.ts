@@ -4,6 +4,7 @@
  * the mock never becomes an open proxy; otherwise the URL itself stands in for the image (its digest
  * seeds the picture, and no shape is known).
  */
+import { fromBase64 } from '../util/index.js';
 import { inspectMedia, sniffMediaType } from '../media/index.js';
 import type { Dimensions } from '../spec/rules.js';
 import { readLimited } from './body.js';
@@ -44,19 +45,6 @@ export async function imageFromFile(file: unknown, param: string): Promise<Input
   return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file '${file.name || 'upload'}'`);
 }
 
-function decodeBase64(data: string): Uint8Array | undefined {
-  const clean = data.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) return undefined;
-  try {
-    const binary = atob(clean.replace(/-/g, '+').replace(/_/g, '/'));
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A rule is a URL prefix (`https://cdn.example/images/`: same origin, path starting with the rule's
  * path; comparing parsed URLs, since a textual prefix `http://good.example` would also let
@@ -85,7 +73,7 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
     if (!/;base64$/i.test(dataUri[2] ?? '')) {
       throw badRequest(`Invalid '${param}': a data URI image must be base64-encoded ('data:image/png;base64,...').`, param, 'invalid_image');
     }
-    const bytes = decodeBase64(dataUri[3]);
+    const bytes = fromBase64(dataUri[3]);
     if (!bytes) throw badRequest(`Invalid '${param}': the data URI's base64 payload does not decode.`, param, 'invalid_image');
     return checkImageBytes(bytes, param, 'the data URI');
   }

@@ -8,13 +8,13 @@
  *   completed     at renderMs, progress 100, completed_at set, expires_at = completed_at + retention
  *   failed        `fail_midway` at half the render time, progress frozen, error set
  */
+import { SLOW_RENDER_FACTOR } from './scenarios.js';
 import { renderCostOf } from '../spec/options.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
 import type { ScenarioName, VideoJob } from './types.js';
 
 const QUEUED_FRACTION = 0.1;
-export const FAIL_MIDWAY_AT = 0.5;
 
 /**
  * Render time in mock milliseconds: 300 ms per second of video, times the render cost of the options
@@ -25,7 +25,7 @@ export function renderTimeMs(spec: VideoSpec, options: { speed: number; instant:
   if (options.scenario === 'stall') return Infinity;
   if (options.instant && options.scenario !== 'slow' && options.scenario !== 'fail_midway') return 0;
   let ms = spec.seconds * 300 * renderCostOf(spec);
-  if (options.scenario === 'slow') ms *= 10;
+  if (options.scenario === 'slow') ms *= SLOW_RENDER_FACTOR;
   // instant + fail_midway still needs a midpoint to fail at; keep it short.
   if (options.instant) ms = Math.min(ms, 200);
   return ms / options.speed;

@@ -3,12 +3,11 @@
  * creation). Job-level behaviour (`slow`, `stall`, `fail_midway` on videos) lives in jobs.ts.
  */
 import type { RequestContext } from './context.js';
-import { HttpError, sleep } from './http.js';
+import { RATE_LIMIT_RETRY_AFTER_SECONDS, SLOW_DELAY_MS } from './scenarios.js';
+import { sleep } from '../util/index.js';
+import { HttpError } from './http.js';
 import type { ScenarioName } from './types.js';
 
-/** How long `slow` delays a synchronous answer, at speed 1. */
-export const SLOW_DELAY_MS = 3_000;
-export const RATE_LIMIT_RETRY_AFTER_SECONDS = 2;
 
 /** Throws for the scenarios that end a request with an error before any work. */
 export function rejectByScenario(scenario: ScenarioName | undefined): void {

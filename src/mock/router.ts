@@ -3,6 +3,8 @@
  * two things a general router does not give without reaching into its internals: a 405 with the
  * `Allow` list when the path exists under another method, and HEAD answered by the GET route.
  */
+import { safeDecode } from '../util/index.js';
+
 export type Params = Record<string, string>;
 export type Handler<C> = (ctx: C, params: Params) => Promise<Response> | Response;
 
@@ -64,13 +66,5 @@ export class Router<C> {
       if (route.method === 'GET') allow.add('HEAD');
     }
     return allow.size > 0 ? [...allow, 'OPTIONS'] : [];
-  }
-}
-
-export function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }

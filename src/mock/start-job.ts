@@ -8,7 +8,8 @@ import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
 import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
 import type { RequestContext } from './context.js';
-import { FAIL_MIDWAY_AT, renderTimeMs } from './jobs.js';
+import { renderTimeMs } from './jobs.js';
+import { FAIL_MIDWAY_AT } from './scenarios.js';
 import type { ScenarioName, VideoJob } from './types.js';
 import { ruleError } from './validate.js';
 

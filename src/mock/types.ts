@@ -20,15 +20,9 @@ export interface LicenseConfig {
   features: Feature[];
 }
 
-export const SCENARIO_NAMES = [
-  'moderation_blocked',
-  'rate_limited',
-  'server_error',
-  'slow',
-  'stall',
-  'fail_midway',
-] as const;
-export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+import type { ScenarioName } from './scenarios.js';
+
+export { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
 /** Config rule: requests whose prompt matches `prompt` (regex source, case-insensitive) and/or whose model is `model`. */
 export interface ScenarioRule {

@@ -2,6 +2,7 @@
  * The ignored-parameters header: how a response tells the client which body parameters the model
  * name overrode and why. The mock writes it, the conformance runner reads it, so both live here.
  */
+import { safeDecode } from '../util/index.js';
 
 /** A body parameter the model name overrode, reported to the client in IGNORED_PARAMS_HEADER. */
 export interface IgnoredParam {
@@ -40,14 +41,6 @@ function encodeNonAscii(s: string): string {
 
 export function formatIgnoredHeader(ignored: readonly IgnoredParam[]): string {
   return ignored.map((i) => `${encodeToken(i.param)}=${encodeToken(i.value)}; reason=${quote(i.reason)}`).join(', ');
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Read IGNORED_PARAMS_HEADER back. Lenient: entries it cannot read are skipped, never thrown. */

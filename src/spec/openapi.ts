@@ -16,11 +16,11 @@ import type {
 } from 'zod-openapi';
 import { z } from 'zod';
 import { stringify as toYaml } from 'yaml';
-import { OPERATIONS, STATUS_MEANINGS, type OperationDef, type Status } from './operations.js';
+import { BASE_PATH, OPERATIONS, STATUS_MEANINGS, type OperationDef, type Status } from './operations.js';
 import { ErrorEnvelope } from './schemas/errors.js';
 
-export const BASE_PATH = '/sora/v1';
-export const LICENCE_SCHEME = 'licence';
+export { BASE_PATH } from './operations.js';
+export const LICENSE_SCHEME = 'license';
 
 type OpenApiDocument = ReturnType<typeof createDocument>;
 
@@ -109,12 +109,12 @@ export function buildOpenApiDocument(): OpenApiDocument {
         },
       },
     ],
-    security: [{ [LICENCE_SCHEME]: [] }],
+    security: [{ [LICENSE_SCHEME]: [] }],
     tags: [{ name: 'Chat' }, { name: 'Images' }, { name: 'Videos' }, { name: 'Models' }],
     paths: pathsOf(),
     components: {
       securitySchemes: {
-        [LICENCE_SCHEME]: {
+        [LICENSE_SCHEME]: {
           type: 'apiKey',
           in: 'header',
           name: 'Authorization',

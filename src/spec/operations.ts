@@ -28,6 +28,9 @@ import {
   VideoResource,
 } from './schemas/videos.js';
 
+/** Where the platform serves its API (the seed: `http://<你的IP>:<你的端口>/sora/v1/...`). */
+export const BASE_PATH = '/sora/v1';
+
 /** The platform's add-ons: chat is in every licence; images and videos are paid extras (seed: 需要额外付费开通). */
 export type Feature = 'chat' | 'images' | 'videos';
 

@@ -129,8 +129,8 @@ describe('the inspector state and events', () => {
     for (const text of [state, page, ...stream.received.map((e) => e.data)]) expect(text).not.toContain(SECRET);
     expect((JSON.parse(event.data) as InspectorRequest).license).toBe(maskSecret(SECRET));
     const snapshot = JSON.parse(state) as InspectorSnapshot;
-    expect(snapshot.licences).toEqual([{ key: maskSecret(SECRET), features: ['chat', 'images', 'videos'] }]);
-    expect(snapshot.devLicence).toBeNull();
+    expect(snapshot.licenses).toEqual([{ key: maskSecret(SECRET), features: ['chat', 'images', 'videos'] }]);
+    expect(snapshot.devLicense).toBeNull();
     expect(maskSecret(SECRET)).not.toContain(SECRET.slice(6, -2));
   });
 
@@ -139,7 +139,7 @@ describe('the inspector state and events', () => {
     servers.push(server);
     const { url } = await server.listen();
     const snapshot = (await (await fetch(`${url}/__sora/inspector/state`)).json()) as InspectorSnapshot;
-    expect(snapshot.devLicence).toBe('sk-sora-mock');
+    expect(snapshot.devLicense).toBe('sk-sora-mock');
     expect(snapshot.apiUrl).toBe(`${url}/sora/v1`);
     expect(snapshot.scenarios.map((s) => s.name)).toEqual(['moderation_blocked', 'rate_limited', 'server_error', 'slow', 'stall', 'fail_midway']);
     expect(snapshot.scenarioRules).toEqual([{ prompt: 'rain', scenario: 'rate_limited' }]);

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSoraMock } from '../../src/mock/app.js';
-import { SLOW_DELAY_MS } from '../../src/mock/outcomes.js';
+import { SLOW_DELAY_MS } from '../../src/mock/scenarios.js';
 import { ChatCompletionChunk, ImagesResponse, VideoResource } from '../../src/spec/schemas/index.js';
 import { BASE, LICENCE, call, expectEnvelope, manualMock, readSse } from './helpers.js';
 

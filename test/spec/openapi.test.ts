@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { BASE_PATH, LICENCE_SCHEME, buildOpenApiDocument, renderOpenApiDocument } from '../../src/spec/openapi.js';
+import { BASE_PATH, LICENSE_SCHEME, buildOpenApiDocument, renderOpenApiDocument } from '../../src/spec/openapi.js';
 import { ChatCompletionRequest, ImageGenerationRequest, VideoCreateRequest, VideoRemixRequest } from '../../src/spec/schemas/index.js';
 import { REPO_ROOT } from './schemas/official.js';
 
@@ -82,8 +82,8 @@ describe('the OpenAPI document', () => {
   });
 
   it('secures every operation with the licence in the Authorization header, Bearer accepted', () => {
-    expect(doc.security).toEqual([{ [LICENCE_SCHEME]: [] }]);
-    const scheme = doc.components.securitySchemes[LICENCE_SCHEME];
+    expect(doc.security).toEqual([{ [LICENSE_SCHEME]: [] }]);
+    const scheme = doc.components.securitySchemes[LICENSE_SCHEME];
     expect(scheme).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
     expect(scheme.description).toContain('Bearer <licence>');
   });

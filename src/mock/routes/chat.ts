@@ -20,7 +20,8 @@ import {
   type CompletionUsage,
 } from '../../spec/schemas/index.js';
 import { analyse, mediaUrl, type RequestContext } from '../context.js';
-import { HttpError, json, sleep } from '../http.js';
+import { sleep } from '../../util/index.js';
+import { HttpError, json } from '../http.js';
 import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
 import { MIDWAY_FAILURE, scenarioDelay } from '../outcomes.js';

@@ -1,5 +1,6 @@
 /** `POST /images/generations` (JSON or multipart) and `POST /images/edits` (multipart with `image[]` / `image`). */
 import { imageRecipe, inputDigestOf } from '../../media/index.js';
+import { toBase64 } from '../../util/index.js';
 import { resolveImageRequest, type Dimensions } from '../../spec/rules.js';
 import type { ImagesResponse } from '../../spec/schemas/index.js';
 import { analyse, mediaUrl, type RequestContext } from '../context.js';
@@ -62,10 +63,3 @@ export const imageEdits: OperationHandler<'createImageEdit'> = {
     );
   },
 };
-
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  return btoa(binary);
-}
