@@ -75,6 +75,19 @@ function render(report: Report, reporter: CheckFlags['reporter'], tty: boolean):
 }
 
 /** The whole command, returning the exit code (tests call it without spawning). */
+/** The flag of each run option, to word the library's usage errors as the CLI user typed them. */
+const FLAG_OF: Partial<Record<keyof RunOptions, string>> = {
+  baseUrl: '--base-url',
+  license: '--license',
+  severity: '--severity',
+  fuzz: '--fuzz',
+  seed: '--seed',
+  timeoutMs: '--timeout',
+  maxWaitSeconds: '--max-wait',
+  concurrency: '--concurrency',
+  maxGenerations: '--max-generations',
+};
+
 export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<number> {
   if (flags.list) {
     io.out(catalogueListing());
@@ -121,7 +134,10 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<
     return report.summary.mustFailed > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof ConformanceUsageError || error instanceof DeploymentUnreachableError) {
-      io.err(`sora-kit check: ${error.message}\n`);
+      // The library names its options (maxWaitSeconds); a CLI user typed flags (--max-wait).
+      const option = error instanceof ConformanceUsageError ? error.option : undefined;
+      const message = option && FLAG_OF[option] ? error.message.replace(option, FLAG_OF[option]) : error.message;
+      io.err(`sora-kit check: ${message}\n`);
       return 2;
     }
     throw error;

@@ -191,7 +191,7 @@ export class ConformanceClient {
 
   /**
    * A server-sent-events request read to its end. Silence longer than the per-request timeout aborts
-   * it (keep-alive comments count as life), and so does a stream longer than `--max-wait`.
+   * it (keep-alive comments count as life), and so does a stream longer than `maxWaitSeconds`.
    */
   async sse(spec: RequestSpec, onData?: (data: string) => void): Promise<SseResult> {
     const { timeoutMs, maxWaitSeconds } = this.options;
@@ -239,7 +239,7 @@ export class ConformanceClient {
           why = '';
           clearTimeout(deadline);
           deadline = setTimeout(() => {
-            why = `the stream did not end within ${maxWaitSeconds} s (--max-wait)`;
+            why = `the stream did not end within ${maxWaitSeconds} s (the run's longest wait)`;
             controller.abort();
           }, maxWaitSeconds * 1000);
           arm();

@@ -64,7 +64,7 @@ export async function pollVideo(
   let wait = FIRST_POLL_MS;
   while (current.status !== 'completed' && current.status !== 'failed') {
     if (Date.now() + wait > deadline) {
-      job.problem = `${label} (${current.id}) was still ${current.status} at ${current.progress}% after --max-wait ${options.maxWaitSeconds} s`;
+      job.problem = `${label} (${current.id}) was still ${current.status} at ${current.progress}% after ${options.maxWaitSeconds} s (the run's longest wait)`;
       return job;
     }
     await sleep(wait);

@@ -41,7 +41,7 @@ export function computePlan(checks: readonly Check[], options: ResolvedRunOption
     const added = [...newShared.flatMap(sharedGenerations), ...(check.generates?.(options) ?? [])];
     const sofar = total(plan.generations);
     if (sofar + total(added) > options.maxGenerations) {
-      plan.skipped.push({ id: check.id, reason: `it would generate ${total(added)} more (total ${sofar + total(added)}) over --max-generations ${options.maxGenerations}` });
+      plan.skipped.push({ id: check.id, reason: `it would generate ${total(added)} more (total ${sofar + total(added)}) over the limit of ${options.maxGenerations} generations` });
       continue;
     }
     newShared.forEach((key) => counted.add(key));

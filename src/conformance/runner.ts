@@ -31,10 +31,10 @@ export function normalizeBaseUrl(input: string): string {
   try {
     url = new URL(input);
   } catch {
-    throw new ConformanceUsageError(`--base-url '${input}' is not a URL; expected e.g. http://127.0.0.1:4010 or http://127.0.0.1:4010/sora/v1.`);
+    throw new ConformanceUsageError(`baseUrl '${input}' is not a URL; expected e.g. http://127.0.0.1:4010 or http://127.0.0.1:4010/sora/v1.`, 'baseUrl');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConformanceUsageError(`--base-url '${input}' must be http:// or https://.`);
-  if (url.search || url.hash) throw new ConformanceUsageError(`--base-url '${input}' must not have a query or fragment.`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConformanceUsageError(`baseUrl '${input}' must be http:// or https://.`, 'baseUrl');
+  if (url.search || url.hash) throw new ConformanceUsageError(`baseUrl '${input}' must not have a query or fragment.`, 'baseUrl');
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${path.endsWith(BASE_PATH) ? path : `${path}${BASE_PATH}`}`;
 }
@@ -45,18 +45,18 @@ export function isLoopback(baseUrl: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function positive(name: string, value: number | undefined, fallback: number, { integer = true, zero = false } = {}): number {
+function positive(name: keyof RunOptions, value: number | undefined, fallback: number, { integer = true, zero = false } = {}): number {
   if (value === undefined) return fallback;
   const ok = Number.isFinite(value) && (zero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
-  if (!ok) throw new ConformanceUsageError(`${name} ${value}: expected a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}.`);
+  if (!ok) throw new ConformanceUsageError(`${name} ${value}: expected a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}.`, name);
   return value;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
-  if (!options.license) throw new ConformanceUsageError('A licence is required (--license KEY).');
+  if (!options.license) throw new ConformanceUsageError('license is required: the licence key the deployment accepts.', 'license');
   const baseUrl = normalizeBaseUrl(options.baseUrl);
   if (options.severity !== undefined && options.severity !== 'must' && options.severity !== 'should') {
-    throw new ConformanceUsageError(`--severity '${String(options.severity)}': expected must or should.`);
+    throw new ConformanceUsageError(`severity '${String(options.severity)}': expected must or should.`, 'severity');
   }
   return {
     baseUrl,
@@ -65,12 +65,12 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     only: options.only ?? [],
     skip: options.skip ?? [],
     severity: options.severity ?? 'should',
-    fuzz: positive('--fuzz', options.fuzz, 0, { zero: true }),
-    seed: positive('--seed', options.seed, 42, { zero: true }),
-    timeoutMs: positive('--timeout', options.timeoutMs, 30_000),
-    maxWaitSeconds: positive('--max-wait', options.maxWaitSeconds, 600, { integer: false }),
-    concurrency: positive('--concurrency', options.concurrency, 4),
-    maxGenerations: positive('--max-generations', options.maxGenerations, Number.POSITIVE_INFINITY, { zero: true, integer: false }),
+    fuzz: positive('fuzz', options.fuzz, 0, { zero: true }),
+    seed: positive('seed', options.seed, 42, { zero: true }),
+    timeoutMs: positive('timeoutMs', options.timeoutMs, 30_000),
+    maxWaitSeconds: positive('maxWaitSeconds', options.maxWaitSeconds, 600, { integer: false }),
+    concurrency: positive('concurrency', options.concurrency, 4),
+    maxGenerations: positive('maxGenerations', options.maxGenerations, Number.POSITIVE_INFINITY, { zero: true, integer: false }),
     maxRetryAfterSeconds: positive('maxRetryAfterSeconds', options.maxRetryAfterSeconds, 30, { zero: true, integer: false }),
     maxRetries: positive('maxRetries', options.maxRetries, 3, { zero: true }),
     onProgress: options.onProgress ?? (() => {}),
@@ -112,7 +112,7 @@ export class ConformanceSession {
       await response.arrayBuffer();
     } catch (error) {
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is --base-url right?`);
+      throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);
     }
   }
 

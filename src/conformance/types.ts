@@ -146,6 +146,16 @@ export class CheckSkipped extends Error {
 /** Bad options (exit 2 in the CLI). */
 export class ConformanceUsageError extends Error {
   override readonly name = 'ConformanceUsageError';
+  /**
+   * The run option at fault, named as in `RunOptions` (`maxWaitSeconds`); its message names it the
+   * same way, so a front end (the CLI) can say it in its own terms (`--max-wait`).
+   */
+  constructor(
+    message: string,
+    readonly option?: keyof RunOptions,
+  ) {
+    super(message);
+  }
 }
 
 /** The deployment did not answer the probe (exit 2 in the CLI). */

@@ -114,6 +114,11 @@ describe('sora-kit check', () => {
       expect(code, `${cases[i].join(' ')}: ${stderr}`).toBe(2);
       expect(stderr.length).toBeGreaterThan(0);
     });
+    // The library names its option (concurrency); the CLI says it as the flag the user typed.
+    const zero = await check('--base-url', mock.url, '--license', LICENSE, '--concurrency', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--concurrency 0: expected a positive integer/);
+    expect(results[2].stderr).toMatch(/--base-url 'not a url' is not a URL/);
   }, 60_000);
 
   it('exits 2 with a clear message when nothing answers', async () => {
@@ -128,7 +133,7 @@ describe('sora-kit check', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/Plan: \d+ checks; \d+ image\(s\) and \d+ video\(s\) will be generated/);
-    expect(stderr).toMatch(/over --max-generations 3/);
+    expect(stderr).toMatch(/over the limit of 3 generations/);
     expect(stderr).toMatch(/Re-run with --yes/);
   }, 30_000);
 

@@ -150,7 +150,7 @@ describe('options, selection and plan', () => {
     expect(plan.totals).toEqual({ images: 4, videos: 2 });
     const capped = computePlan(checks, resolved({ maxGenerations: 3 }));
     expect(capped.totals).toEqual({ images: 0, videos: 2 });
-    expect(capped.skipped).toEqual([{ id: 'images.n', reason: expect.stringMatching(/over --max-generations 3/) }]);
+    expect(capped.skipped).toEqual([{ id: 'images.n', reason: expect.stringMatching(/over the limit of 3 generations/) }]);
   });
 
   it('plans fuzz generations from the seed, the same every time', () => {
@@ -162,9 +162,13 @@ describe('options, selection and plan', () => {
   });
 
   it('rejects bad numbers', () => {
-    expect(() => resolved({ concurrency: 0 })).toThrow(/--concurrency 0/);
-    expect(() => resolved({ timeoutMs: 1.5 })).toThrow(/--timeout/);
-    expect(() => resolveRunOptions({ baseUrl: 'http://h', license: '' })).toThrow(/licence is required/);
+    expect(() => resolved({ concurrency: 0 })).toThrow(/^concurrency 0: expected a positive integer/);
+    expect(() => resolved({ timeoutMs: 1.5 })).toThrow(/^timeoutMs 1.5/);
+    expect(() => resolveRunOptions({ baseUrl: 'http://h', license: '' })).toThrow(/license is required: the licence key/);
+    // The library's words name its options, never a CLI flag (the CLI translates).
+    for (const bad of [{ concurrency: 0 }, { timeoutMs: 1.5 }, { maxWaitSeconds: -1 }, { maxGenerations: -1 }, { fuzz: -1 }]) {
+      expect(() => resolved(bad)).toThrow(expect.objectContaining({ option: Object.keys(bad)[0], message: expect.not.stringContaining('--') }));
+    }
   });
 
   it('throws DeploymentUnreachableError when the probe gets no answer', async () => {

@@ -56,7 +56,7 @@ export const videoChecks: Check[] = [
     id: 'videos.poll',
     group: 'videos',
     severity: 'must',
-    purpose: 'Polling shows legal status transitions, non-decreasing progress, and completes within --max-wait.',
+    purpose: 'Polling shows legal status transitions, non-decreasing progress, and completes within the longest wait of the run.',
     rule: `${JOB_RULE}; OpenAI: VideoResource.status/progress`,
     uses: ['video:default'],
     async run({ resources }) {
