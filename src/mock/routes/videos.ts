@@ -13,7 +13,7 @@ import { jobState, videoResource } from '../jobs.js';
 import type { OperationHandler } from '../pipeline.js';
 import { recipeOfJob, startVideoJob } from '../start-job.js';
 import type { VideoJob } from '../types.js';
-import { serveMedia } from './media.js';
+import { serveMedia } from '../serve-media.js';
 
 function ignoredHeaders(ignored: IgnoredParam[]): Record<string, string> {
   return ignored.length > 0 ? { [IGNORED_PARAMS_HEADER]: formatIgnoredHeader(ignored) } : {};
