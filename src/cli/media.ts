@@ -14,36 +14,37 @@ import {
   videoRecipe,
   type MediaVariant,
 } from '../media/index.js';
-import { VIDEO_DEFAULTS, formatModelName, parseModelName, type ModelName, type Orientation } from '../spec/model.js';
+import { formatModelName, isVideoModel, parseModelName, type ModelName } from '../spec/model.js';
 import {
-  imageAspectOf,
-  imageSpecFor,
-  videoOrientationOf,
-  videoSpecFor,
-  type Dimensions,
+  IMAGE_COUNT_MAX,
+  IMAGE_COUNT_MIN,
+  parseImageCount,
+  parseSize,
+  resolveImageRequest,
+  resolveVideoRequest,
+  type IgnoredParam,
   type ImageSpec,
+  type RuleError,
   type VideoSpec,
 } from '../spec/rules.js';
 
 /** An error in what the user typed: reported as one line, exit status 2. */
 export class UsageError extends Error {}
 
-const MAX_N = 4;
 const VIDEO_VARIANTS = ['video', 'thumbnail', 'spritesheet'] as const;
 
-function parseSizeOption(value: string): Dimensions {
-  const m = /^([1-9][0-9]{0,4})x([1-9][0-9]{0,4})$/.exec(value);
-  if (!m) throw new InvalidArgumentError(`expected WxH with positive integers (e.g. 1536x1024), got '${value}'.`);
-  return { width: Number(m[1]), height: Number(m[2]) };
+/** The rules' own parsers check each flag, so the CLI accepts exactly what the platform accepts. */
+function accepted<R extends { ok: boolean }>(result: R): Extract<R, { ok: true }> {
+  if (!result.ok) throw new InvalidArgumentError((result as unknown as { error: RuleError }).error.message);
+  return result as Extract<R, { ok: true }>;
 }
 
-function parseN(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_N) {
-    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_N}, got '${value}'.`);
-  }
-  return n;
+function parseSizeOption(value: string): string {
+  accepted(parseSize(value));
+  return value;
 }
+
+const parseN = (value: string): number => accepted(parseImageCount(/^[0-9]+$/.test(value) ? Number(value) : value)).n;
 
 function parseModel(value: string): ModelName {
   const parsed = parseModelName(value);
@@ -51,30 +52,32 @@ function parseModel(value: string): ModelName {
   return parsed.model;
 }
 
-/** Resolve the image spec: the platform maps any WxH to the aspect it implies (default 1:1). */
-export function resolveImageSpec(model: ModelName, size?: Dimensions): ImageSpec {
-  if (model.base !== 'sora_image') {
+function ruleUsage(error: RuleError): UsageError {
+  return new UsageError(`--${error.param}: ${error.message}`);
+}
+
+/** The image spec by the platform's rules (the mock's own function): only the aspect of --size matters. */
+export function resolveImageSpec(model: ModelName, size?: string, n?: number): { spec: ImageSpec; n: number } {
+  if (isVideoModel(model)) {
     throw new UsageError(`--model '${formatModelName(model)}' makes videos; images need --model sora_image.`);
   }
-  return imageSpecFor(size ? imageAspectOf(size) : '1:1');
+  const resolved = resolveImageRequest({ size, n });
+  if (!resolved.ok) throw ruleUsage(resolved.error);
+  return { spec: resolved.spec, n: resolved.n };
 }
 
 /**
- * Resolve the video spec: the orientation comes from the model name, else from --size, else the
- * platform default (portrait). A name and a size that disagree are an error, not a silent choice.
+ * The video spec by the platform's rules (the mock's own function): the model name wins over --size
+ * and --seconds where they disagree, and what it overrode is reported, as the mock's
+ * `x-sora-ignored-params` header does.
  */
-export function resolveVideoSpec(model: ModelName, size?: Dimensions): VideoSpec {
-  if (model.base === 'sora_image') {
-    throw new UsageError(`--model 'sora_image' makes images; videos need sora_video or sora_video2[-options].`);
+export function resolveVideoSpec(model: ModelName, size?: string, seconds?: string): { spec: VideoSpec; ignored: IgnoredParam[] } {
+  if (!isVideoModel(model)) {
+    throw new UsageError(`--model '${formatModelName(model)}' makes images; videos need sora_video or sora_video2[-options].`);
   }
-  const fromSize: Orientation | undefined = size ? videoOrientationOf(size) : undefined;
-  if (model.orientation && fromSize && model.orientation !== fromSize) {
-    throw new UsageError(
-      `--size '${size!.width}x${size!.height}' is ${fromSize} but --model '${formatModelName(model)}' is ${model.orientation}; ` +
-        'give a size of the same orientation or a model name without one.',
-    );
-  }
-  return videoSpecFor(model, model.orientation ?? fromSize ?? VIDEO_DEFAULTS.orientation);
+  const resolved = resolveVideoRequest({ model, size, seconds });
+  if (!resolved.ok) throw ruleUsage(resolved.error);
+  return { spec: resolved.spec, ignored: resolved.ignored };
 }
 
 /** `cat.png` -> `cat-2.png` for variant index 1 of several; a single image keeps the name. */
@@ -104,7 +107,7 @@ async function write(path: string, bytes: Uint8Array): Promise<void> {
 
 interface CommonOptions {
   model: ModelName;
-  size?: Dimensions;
+  size?: string;
   prompt: string;
   out: string;
   seed: string;
@@ -124,17 +127,17 @@ export function register(program: Command): void {
     .description('Write PNG image(s) of the size the platform rules give for --size.')
     .addOption(new Option('--model <name>', 'image model').default(parseModel('sora_image'), 'sora_image').argParser(parseModel))
     .option('--size <WxH>', 'requested size; only its aspect matters (square -> 1024x1024, wide -> 1536x1024, tall -> 1024x1536)', parseSizeOption)
-    .option('--n <N>', `number of variants, 1..${MAX_N}; with N > 1 the files are named FILE-1.png .. FILE-N.png`, parseN, 1)
+    .option('--n <N>', `number of variants, ${IMAGE_COUNT_MIN}..${IMAGE_COUNT_MAX}; with N > 1 the files are named FILE-1.png .. FILE-N.png`, parseN, 1)
     .requiredOption('--prompt <text>', 'the prompt (decides colours and layout)')
     .requiredOption('--out <file>', 'output PNG path')
     .option('--seed <seed>', 'seed mixed into every choice of the scene', DEFAULT_SEED)
     .option('--input <files...>', 'input image(s) of an edit: the picture gets a frame derived from their digest')
     .action(async (opts: CommonOptions & { n: number }) => {
-      const spec = resolveImageSpec(opts.model, opts.size);
+      const { spec, n } = resolveImageSpec(opts.model, opts.size, opts.n);
       const inputDigest = await readInputs(opts.input);
-      for (let index = 0; index < opts.n; index++) {
+      for (let index = 0; index < n; index++) {
         const recipe = imageRecipe({ prompt: opts.prompt, spec, index, seed: opts.seed, inputDigest });
-        await write(variantPath(opts.out, index, opts.n), await generateMedia(recipe, 'image'));
+        await write(variantPath(opts.out, index, n), await generateMedia(recipe, 'image'));
       }
     });
 
@@ -142,15 +145,17 @@ export function register(program: Command): void {
     .command('video')
     .description('Write an H.264 MP4 (or its WebP thumbnail / JPEG spritesheet) of the model spec.')
     .requiredOption('--model <name>', 'video model, e.g. sora_video2-landscape-hd-15s', parseModel)
-    .option('--size <WxH>', 'requested size; only its orientation matters (wide -> landscape, else portrait)', parseSizeOption)
+    .option('--size <WxH>', 'requested size; only its orientation matters (wide -> landscape, else portrait); an orientation in --model wins', parseSizeOption)
+    .option('--seconds <s>', 'duration where the model name leaves it open (sora_video2: 10, 15 or 25; default 10)')
     .option('--watermark', 'show the SORA watermark', false)
     .requiredOption('--prompt <text>', 'the prompt (decides colours and layout)')
     .requiredOption('--out <file>', 'output path (.mp4, .webp or .jpg by --variant)')
     .addOption(new Option('--variant <variant>', 'what to write').choices(VIDEO_VARIANTS).default('video'))
     .option('--seed <seed>', 'seed mixed into every choice of the scene', DEFAULT_SEED)
     .option('--input <files...>', 'input image(s) of an image-to-video request: a frame derived from their digest')
-    .action(async (opts: CommonOptions & { watermark: boolean; variant: MediaVariant }) => {
-      const spec = resolveVideoSpec(opts.model, opts.size);
+    .action(async (opts: CommonOptions & { watermark: boolean; variant: MediaVariant; seconds?: string }) => {
+      const { spec, ignored } = resolveVideoSpec(opts.model, opts.size, opts.seconds);
+      for (const i of ignored) process.stderr.write(`sora-kit media: --${i.param} '${i.value}' ignored: ${i.reason}\n`);
       const inputDigest = await readInputs(opts.input);
       const recipe = videoRecipe({ prompt: opts.prompt, spec, seed: opts.seed, inputDigest, watermark: opts.watermark });
       await write(opts.out, await generateMedia(recipe, opts.variant));

@@ -56,24 +56,32 @@ describe('sora-kit media', () => {
       cli('image', '--n', '5', '--prompt', 'x', '--out', join(out, 'x.png')),
       cli('image', '--size', '12x', '--prompt', 'x', '--out', join(out, 'x.png')),
       cli('video', '--model', 'sora_video3', '--prompt', 'x', '--out', join(out, 'x.mp4')),
-      cli('video', '--model', 'sora_video2-portrait', '--size', '1792x1024', '--prompt', 'x', '--out', join(out, 'x.mp4')),
+      cli('video', '--model', 'sora_video2', '--seconds', '12', '--prompt', 'x', '--out', join(out, 'x.mp4')),
       cli('image', '--model', 'sora_video2', '--prompt', 'x', '--out', join(out, 'x.png')),
       cli('video', '--model', 'sora_video2', '--variant', 'poster', '--prompt', 'x', '--out', join(out, 'x.mp4')),
     ]);
     expect(bad.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
-    expect(bad[0].stderr).toMatch(/--n <N>.*'5'.*1 to 4/);
+    expect(bad[0].stderr).toMatch(/--n <N>.*5.*1 to 4/);
     expect(bad[1].stderr).toMatch(/--size <WxH>.*'12x'.*WxH/);
     expect(bad[2].stderr).toMatch(/--model <name>.*'sora_video3'.*sora_image, sora_video, sora_video2/);
-    expect(bad[3].stderr).toMatch(/--size '1792x1024' is landscape but --model 'sora_video2-portrait' is portrait/);
+    expect(bad[3].stderr).toMatch(/--seconds: .*'12'.*10.*15.*25/);
     expect(bad[4].stderr).toMatch(/--model 'sora_video2' makes videos; images need --model sora_image/);
     expect(bad[5].stderr).toMatch(/'poster'.*video.*thumbnail.*spritesheet/);
     expect(existsSync(join(out, 'x.png')) || existsSync(join(out, 'x.mp4'))).toBe(false);
+  });
+
+  it('lets the model name win over --size, as the mock does, and says what it ignored', async () => {
+    const mp4 = join(out, 'portrait-wins.mp4');
+    const r = await cli('video', '--model', 'sora_video2-portrait', '--size', '1792x1024', '--prompt', 'x', '--out', mp4);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/--size '1792x1024' ignored: .*portrait/);
+    expect((await ffprobe(mp4)).streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 720, height: 1280 });
   });
 
   it('--help lists every option', async () => {
     const image = await cli('image', '--help');
     for (const o of ['--model', '--size', '--n', '--prompt', '--out', '--seed', '--input']) expect(image.stdout).toContain(o);
     const video = await cli('video', '--help');
-    for (const o of ['--model', '--size', '--watermark', '--prompt', '--out', '--variant', '--seed', '--input']) expect(video.stdout).toContain(o);
+    for (const o of ['--model', '--size', '--seconds', '--watermark', '--prompt', '--out', '--variant', '--seed', '--input']) expect(video.stdout).toContain(o);
   });
 });
