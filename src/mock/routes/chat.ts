@@ -25,7 +25,7 @@ import { HttpError, json } from '../http.js';
 import { imageFromUrl, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
 import { MIDWAY_FAILURE, scenarioDelay } from '../outcomes.js';
-import type { OperationHandler } from '../pipeline.js';
+import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import { recipeOfJob, startVideoJob } from '../start-job.js';
 import type { ScenarioName, VideoJob } from '../types.js';
 import { ruleError } from '../validate.js';
@@ -304,3 +304,6 @@ async function complete(ctx: RequestContext, body: ChatRequest, scenario: Scenar
     },
   });
 }
+
+/** This module's operations, by id (the app collects every module's). */
+export const chatHandlers = { createChatCompletion: chatCompletions } satisfies Partial<OperationHandlers>;

@@ -7,7 +7,7 @@ import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { delayByScenario } from '../outcomes.js';
-import type { OperationHandler } from '../pipeline.js';
+import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import type { ScenarioName } from '../types.js';
 import { ruleError } from '../validate.js';
 
@@ -63,3 +63,6 @@ export const imageEdits: OperationHandler<'createImageEdit'> = {
     );
   },
 };
+
+/** This module's operations, by id (the app collects every module's). */
+export const imageHandlers = { createImage: imageGenerations, createImageEdit: imageEdits } satisfies Partial<OperationHandlers>;

@@ -2,7 +2,7 @@
 import { allCanonicalModelNames } from '../../spec/model.js';
 import type { ModelList } from '../../spec/schemas/index.js';
 import { json } from '../http.js';
-import type { OperationHandler } from '../pipeline.js';
+import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 
 /** A fixed date, so the list is byte-identical across runs (2025-10-06, when sora-2 was announced). */
 const MODELS_CREATED = 1759708800;
@@ -16,3 +16,6 @@ export const listModels: OperationHandler<'listModels'> = {
     return json(body);
   },
 };
+
+/** This module's operations, by id (the app collects every module's). */
+export const modelHandlers = { listModels } satisfies Partial<OperationHandlers>;

@@ -10,7 +10,7 @@ import { analyse, type RequestContext } from '../context.js';
 import { HttpError, json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { jobState, videoResource } from '../jobs.js';
-import type { OperationHandler } from '../pipeline.js';
+import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import { recipeOfJob, startVideoJob } from '../start-job.js';
 import type { VideoJob } from '../types.js';
 import { serveMedia } from '../serve-media.js';
@@ -135,3 +135,13 @@ export const videoContent: OperationHandler<'retrieveVideoContent'> = {
     return serveMedia(ctx, recipeOfJob(ctx, job), query.variant, { cacheControl: 'private, max-age=3600' });
   },
 };
+
+/** This module's operations, by id (the app collects every module's). */
+export const videoHandlers = {
+  createVideo,
+  listVideos,
+  retrieveVideo,
+  deleteVideo,
+  remixVideo,
+  retrieveVideoContent: videoContent,
+} satisfies Partial<OperationHandlers>;
