@@ -9,6 +9,7 @@ import {
   ConformanceSession,
   ConformanceUsageError,
   DeploymentUnreachableError,
+  RUN_DEFAULTS,
   describePlan,
   formatJson,
   formatJunit,
@@ -155,11 +156,11 @@ export function register(program: Command): void {
     .addOption(new Option('--severity <level>', 'must: only the seed rules; should: everything (default)').choices(['must', 'should']))
     .addOption(new Option('--reporter <name>', 'report format').choices(['pretty', 'json', 'junit']).default('pretty'))
     .option('--output <file>', 'write the report to FILE')
-    .option('--fuzz <n>', 'generated fuzz cases (images and videos); 0 turns fuzzing off (default 0)')
-    .option('--seed <s>', 'seed of the fuzz cases (default 42)')
-    .option('--timeout <ms>', 'per-request timeout; for streams, the longest silence (default 30000)')
-    .option('--max-wait <s>', 'longest wait for a video job or a stream (default 600)')
-    .option('--concurrency <k>', 'checks running at the same time (default 4)')
+    .option('--fuzz <n>', `generated fuzz cases (images and videos); 0 turns fuzzing off (default ${RUN_DEFAULTS.fuzz})`)
+    .option('--seed <s>', `seed of the fuzz cases (default ${RUN_DEFAULTS.seed})`)
+    .option('--timeout <ms>', `per-request timeout; for streams, the longest silence (default ${RUN_DEFAULTS.timeoutMs})`)
+    .option('--max-wait <s>', `longest wait for a video job or a stream (default ${RUN_DEFAULTS.maxWaitSeconds})`)
+    .option('--concurrency <k>', `checks running at the same time (default ${RUN_DEFAULTS.concurrency})`)
     .option('--max-generations <n>', 'most images + videos the run may generate; checks beyond are skipped')
     .option('--yes', 'run against a non-loopback host (generations may cost money)')
     .option('--list', 'list the checks and exit')

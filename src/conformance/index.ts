@@ -2,7 +2,7 @@
  * sora-kit/conformance: check any deployment of the Sora platform API against sora-kit's schemas,
  * rules and media inspection. Never imports the mock: it judges only what comes over HTTP.
  */
-export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions } from './runner.js';
+export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, RUN_DEFAULTS } from './runner.js';
 export { BASE_PATH } from '../spec/operations.js';
 export { CATALOGUE } from './catalogue/index.js';
 export { selectChecks, computePlan, describePlan, summarisePlan } from './plan.js';

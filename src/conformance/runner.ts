@@ -45,6 +45,19 @@ export function isLoopback(baseUrl: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** What a run does when an option is not given: the one place these numbers live (`--help` shows them). */
+export const RUN_DEFAULTS = {
+  severity: 'should',
+  fuzz: 0,
+  seed: 42,
+  timeoutMs: 30_000,
+  maxWaitSeconds: 600,
+  concurrency: 4,
+  maxGenerations: Number.POSITIVE_INFINITY,
+  maxRetryAfterSeconds: 30,
+  maxRetries: 3,
+} as const;
+
 function positive(name: keyof RunOptions, value: number | undefined, fallback: number, { integer = true, zero = false } = {}): number {
   if (value === undefined) return fallback;
   const ok = Number.isFinite(value) && (zero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
@@ -64,15 +77,15 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     license: options.license,
     only: options.only ?? [],
     skip: options.skip ?? [],
-    severity: options.severity ?? 'should',
-    fuzz: positive('fuzz', options.fuzz, 0, { zero: true }),
-    seed: positive('seed', options.seed, 42, { zero: true }),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, 30_000),
-    maxWaitSeconds: positive('maxWaitSeconds', options.maxWaitSeconds, 600, { integer: false }),
-    concurrency: positive('concurrency', options.concurrency, 4),
-    maxGenerations: positive('maxGenerations', options.maxGenerations, Number.POSITIVE_INFINITY, { zero: true, integer: false }),
-    maxRetryAfterSeconds: positive('maxRetryAfterSeconds', options.maxRetryAfterSeconds, 30, { zero: true, integer: false }),
-    maxRetries: positive('maxRetries', options.maxRetries, 3, { zero: true }),
+    severity: options.severity ?? RUN_DEFAULTS.severity,
+    fuzz: positive('fuzz', options.fuzz, RUN_DEFAULTS.fuzz, { zero: true }),
+    seed: positive('seed', options.seed, RUN_DEFAULTS.seed, { zero: true }),
+    timeoutMs: positive('timeoutMs', options.timeoutMs, RUN_DEFAULTS.timeoutMs),
+    maxWaitSeconds: positive('maxWaitSeconds', options.maxWaitSeconds, RUN_DEFAULTS.maxWaitSeconds, { integer: false }),
+    concurrency: positive('concurrency', options.concurrency, RUN_DEFAULTS.concurrency),
+    maxGenerations: positive('maxGenerations', options.maxGenerations, RUN_DEFAULTS.maxGenerations, { zero: true, integer: false }),
+    maxRetryAfterSeconds: positive('maxRetryAfterSeconds', options.maxRetryAfterSeconds, RUN_DEFAULTS.maxRetryAfterSeconds, { zero: true, integer: false }),
+    maxRetries: positive('maxRetries', options.maxRetries, RUN_DEFAULTS.maxRetries, { zero: true }),
     onProgress: options.onProgress ?? (() => {}),
     fetch: options.fetch ?? globalThis.fetch,
   };

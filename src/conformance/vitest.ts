@@ -9,7 +9,7 @@
  * that has nothing to observe is skipped.
  */
 import { beforeAll, describe, test } from 'vitest';
-import { ConformanceSession } from './runner.js';
+import { ConformanceSession, RUN_DEFAULTS } from './runner.js';
 import type { RunOptions } from './types.js';
 
 export interface DescribeConformanceOptions extends Omit<RunOptions, 'baseUrl' | 'concurrency'> {
@@ -24,7 +24,7 @@ export interface DescribeConformanceOptions extends Omit<RunOptions, 'baseUrl' |
 export function describeConformance(options: DescribeConformanceOptions): void {
   // The plan does not depend on where the deployment is, so tests can be registered before it starts.
   const planned = new ConformanceSession({ ...options, baseUrl: 'http://127.0.0.1' });
-  const timeout = options.testTimeout ?? ((options.maxWaitSeconds ?? 600) + 60) * 1000;
+  const timeout = options.testTimeout ?? ((options.maxWaitSeconds ?? RUN_DEFAULTS.maxWaitSeconds) + 60) * 1000;
   describe(options.name ?? 'sora-kit conformance', () => {
     let session: ConformanceSession;
     beforeAll(async () => {

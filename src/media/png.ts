@@ -12,6 +12,7 @@
  * fixed Huffman table: linear time, no hashing, and still a valid PNG for any picture (unmatched
  * bytes are literals).
  */
+import { concatBytes } from '../util/index.js';
 import type { RgbImage } from './scene.js';
 import { BitWriter } from './webp.js';
 
@@ -208,11 +209,5 @@ export function encodePng(image: RgbImage): Uint8Array {
   hv.setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour RGB, deflate, adaptive filtering, no interlace
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
