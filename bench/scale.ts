@@ -1,0 +1,99 @@
+/**
+ * `npm run bench:scale`: how `sora-kit serve` behaves as jobs pile up. It runs the server as shipped
+ * (from dist/, in its own process, with a job cap above the largest checkpoint) and, from this process,
+ * creates jobs through the API up to each checkpoint (1k, 10k, 100k by default), then measures the
+ * time per request of `GET /videos?limit=20` (a page), `GET /videos/{id}` (a poll) and
+ * `GET /__sora/health`, and the server's RSS. Those reads should cost O(1) or O(page), not O(jobs):
+ * the bench prints each checkpoint's time as a ratio to the first checkpoint's, so growth shows.
+ *
+ * Environment: BENCH_SCALE_CHECKPOINTS (default "1000,10000,100000"), BENCH_SCALE_SAMPLES (default 200
+ * requests per measurement).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CHECKPOINTS = (process.env.BENCH_SCALE_CHECKPOINTS ?? '1000,10000,100000').split(',').map(Number);
+const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
+const LICENSE = 'sk-sora-mock';
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+const log = join(mkdtempSync(join(tmpdir(), 'sora-scale-')), 'serve.log');
+const child = spawn(
+  process.execPath,
+  [resolve(ROOT, 'dist/cli/index.js'), 'serve', '--port', '0', '--quiet', '--no-inspector', '--retention-seconds', '86400'],
+  {
+    cwd: ROOT,
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_'))),
+    stdio: ['ignore', openSync(log, 'w'), 'inherit'],
+  },
+);
+process.on('exit', () => child.kill('SIGKILL'));
+
+async function origin(): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const m = /listening on (http:\/\/[^/\s]+)/.exec(readFileSync(log, 'utf8'));
+    if (m) return m[1];
+    if (child.exitCode !== null) throw new Error(`serve exited: ${readFileSync(log, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('serve did not start');
+}
+
+function call(url: string, method = 'GET', body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = request(url, { method, agent, headers: { authorization: LICENSE, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+}
+
+async function timePerRequest(url: string): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < SAMPLES; i++) {
+    const r = await call(url);
+    if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  return (performance.now() - started) / SAMPLES;
+}
+
+const base = await origin();
+const api = `${base}/sora/v1`;
+const body = JSON.stringify({ model: 'sora_video2', prompt: 'scale' });
+let created = 0;
+let lastId = '';
+const results: { jobs: number; page: number; poll: number; health: number; rss: number }[] = [];
+console.log(`sora-kit scale benchmark: checkpoints ${CHECKPOINTS.join(', ')} jobs, ${SAMPLES} requests per measurement\n`);
+for (const checkpoint of CHECKPOINTS) {
+  while (created < checkpoint) {
+    const batch = Math.min(64, checkpoint - created);
+    const answers = await Promise.all(Array.from({ length: batch }, () => call(`${api}/videos`, 'POST', body)));
+    for (const a of answers) if (a.status !== 200) throw new Error(`create: ${a.status} ${a.text.slice(0, 200)}`);
+    lastId = (JSON.parse(answers.at(-1)!.text) as { id: string }).id;
+    created += batch;
+  }
+  const page = await timePerRequest(`${api}/videos?limit=20`);
+  const poll = await timePerRequest(`${api}/videos/${lastId}`);
+  const health = await timePerRequest(`${base}/__sora/health`);
+  results.push({ jobs: checkpoint, page, poll, health, rss: rssMb(child.pid as number) });
+  const first = results[0];
+  const r = results.at(-1)!;
+  console.log(
+    `${String(checkpoint).padStart(7)} jobs: list page ${r.page.toFixed(2)} ms (x${(r.page / first.page).toFixed(2)}), ` +
+      `poll ${r.poll.toFixed(2)} ms (x${(r.poll / first.poll).toFixed(2)}), health ${r.health.toFixed(2)} ms (x${(r.health / first.health).toFixed(2)}), RSS ${r.rss.toFixed(0)} MB`,
+  );
+}
+console.log('\n(xN: time per request relative to the first checkpoint; O(1) or O(page) reads stay near x1)');
+child.kill('SIGTERM');
+agent.destroy();
