@@ -16,7 +16,7 @@ import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
-import { createJournal, recordBody, recordHeaders } from './journal.js';
+import { createJournal, linkBytes, recordBody, recordHeaders } from './journal.js';
 import {
   ADMIN_PREFIX,
   adminAddFault,
@@ -246,8 +246,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         // The same array the context fills: a stream's later links land in the entry too.
         media: ctx.links,
       };
-      ctx.onLink = () => {
-        journal.grew(entry, 256);
+      ctx.onLink = (link) => {
+        journal.grew(entry, linkBytes(link));
         emit('requestUpdated', entry);
       };
       journal.add(entry);

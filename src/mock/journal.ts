@@ -8,7 +8,7 @@
  */
 import type { ParsedBody } from './body.js';
 import { maskSecret } from './mask.js';
-import type { JournalBody, JournalEntry, JournalField, JournalQuery } from './types.js';
+import type { JournalBody, JournalEntry, JournalField, JournalQuery, MediaLink } from './types.js';
 
 export const JOURNAL_LIMIT = 1000;
 export const JOURNAL_MAX_BYTES = 8 * 1024 * 1024;
@@ -124,13 +124,16 @@ export async function recordBody(parsed: ParsedBody | undefined, raw: { bytes: U
   return undefined;
 }
 
+/** What one media link adds to an entry, for the byte bound. */
+export const linkBytes = (link: MediaLink): number => link.url.length + 32;
+
 /** A cheap upper estimate of an entry's size, for the byte bound (what JSON of it would weigh). */
 export function entryBytes(entry: JournalEntry): number {
   let n = 256 + entry.path.length;
   for (const [k, v] of Object.entries(entry.request?.headers ?? {})) n += k.length + v.length + 6;
   // Previews are bounded (BODY_PREVIEW_BYTES and the cuts above), so measuring them is cheap.
   if (entry.request?.body) n += JSON.stringify(entry.request.body).length;
-  for (const m of entry.media ?? []) n += m.url.length + 32;
+  for (const m of entry.media ?? []) n += linkBytes(m);
   return n;
 }
 
