@@ -9,6 +9,7 @@ import {
   ConformanceSession,
   ConformanceUsageError,
   DeploymentUnreachableError,
+  LicenseRejectedError,
   RUN_DEFAULTS,
   describePlan,
   formatJson,
@@ -89,20 +90,23 @@ const FLAG_OF: Partial<Record<keyof RunOptions, string>> = {
   maxGenerations: '--max-generations',
 };
 
-export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<number> {
+export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Record<string, string | undefined> = process.env): Promise<number> {
   if (flags.list) {
     io.out(catalogueListing());
     return 0;
   }
   try {
-    if (!flags.baseUrl) throw new ConformanceUsageError('--base-url URL is required (e.g. http://127.0.0.1:4010).');
-    if (!flags.license) throw new ConformanceUsageError('--license KEY is required.');
+    // A licence on the command line lands in `ps` and CI logs: the environment is the better place.
+    const baseUrl = flags.baseUrl ?? env.SORA_BASE_URL;
+    const license = flags.license ?? env.SORA_LICENSE;
+    if (!baseUrl) throw new ConformanceUsageError('--base-url URL (or SORA_BASE_URL) is required (e.g. http://127.0.0.1:4010).');
+    if (!license) throw new ConformanceUsageError('--license KEY (or SORA_LICENSE) is required.');
     const pretty = flags.reporter === 'pretty';
     // Progress goes where it does not mix with a machine-readable report on standard output.
     const progressIo = pretty ? { write: io.out, tty: io.tty } : { write: io.err, tty: false };
     const options: RunOptions = {
-      baseUrl: flags.baseUrl,
-      license: flags.license,
+      baseUrl,
+      license,
       only: flags.only,
       skip: flags.skip,
       severity: flags.severity,
@@ -119,10 +123,11 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<
       io.err(`${describePlan(session.plan)}\n\n${session.options.baseUrl} is not a loopback address: real generations may cost money.\nRe-run with --yes to go ahead (and --max-generations N to cap them).\n`);
       return 2;
     }
+    // The pre-flight first: an unreachable deployment or a refused licence is one line, before the plan.
+    await session.probe();
     session.options.onProgress({ type: 'plan', plan: session.plan });
     const startedAt = new Date();
     const started = performance.now();
-    await session.probe();
     const results = await session.runAll();
     const report = session.report(results, startedAt, Math.round(performance.now() - started));
     if (flags.output) {
@@ -134,7 +139,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio): Promise<
     }
     return report.summary.mustFailed > 0 ? 1 : 0;
   } catch (error) {
-    if (error instanceof ConformanceUsageError || error instanceof DeploymentUnreachableError) {
+    if (error instanceof ConformanceUsageError || error instanceof DeploymentUnreachableError || error instanceof LicenseRejectedError) {
       // The library names its options (maxWaitSeconds); a CLI user typed flags (--max-wait).
       const option = error instanceof ConformanceUsageError ? error.option : undefined;
       const message = option && FLAG_OF[option] ? error.message.replace(option, FLAG_OF[option]) : error.message;
@@ -149,8 +154,8 @@ export function register(program: Command): void {
   program
     .command('check')
     .description('Check a deployment of the Sora platform API (or the mock) against the seed rules and OpenAI compatibility.')
-    .option('--base-url <url>', 'the deployment: its root (http://host:port, /sora/v1 is appended) or its API root (http://host:port/sora/v1)')
-    .option('--license <key>', 'the licence sent as Authorization')
+    .option('--base-url <url>', 'the deployment: its root (http://host:port, /sora/v1 is appended) or its API root (http://host:port/sora/v1); default $SORA_BASE_URL')
+    .option('--license <key>', 'the licence sent as Authorization; default $SORA_LICENSE (keeps it out of ps and CI logs)')
     .option('--only <ids>', 'run only these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
     .option('--skip <ids>', 'skip these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
     .addOption(new Option('--severity <level>', 'must: only the seed rules; should: everything (default)').choices(['must', 'should']))

@@ -13,6 +13,7 @@ import {
   CheckSkipped,
   ConformanceUsageError,
   DeploymentUnreachableError,
+  LicenseRejectedError,
   type Check,
   type CheckResult,
   type Plan,
@@ -118,14 +119,38 @@ export class ConformanceSession {
   }
 
   /** Fails with DeploymentUnreachableError when nothing answers HTTP at the base URL. */
+  /**
+   * The pre-flight: one chat request that no deployment can turn into a generation (its `messages`
+   * are empty), with the licence. No answer: the deployment is unreachable. 401 or 403: the licence is
+   * refused (chat needs no paid add-on), and the run stops before anything costs money. Anything else
+   * (the 400 a licensed request earns, or a 404 from a gateway without chat) lets the run go on.
+   */
   async probe(): Promise<void> {
-    const url = `${this.options.baseUrl}/models`;
+    const url = `${this.options.baseUrl}/chat/completions`;
+    let status: number;
+    let text: string;
     try {
-      const response = await this.options.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs), headers: { authorization: this.options.license } });
-      await response.arrayBuffer();
+      const response = await this.options.fetch(url, {
+        method: 'POST',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: { authorization: this.options.license, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sora_image', messages: [] }),
+      });
+      status = response.status;
+      text = await response.text();
     } catch (error) {
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
       throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);
+    }
+    if (status === 401 || status === 403) {
+      let said = '';
+      try {
+        const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+        if (typeof message === 'string') said = `: "${message.slice(0, 160)}"`;
+      } catch {
+        // not an envelope; the status says enough
+      }
+      throw new LicenseRejectedError(`The deployment refused the licence: POST ${url} answered ${status}${said}. Is the licence right? Nothing was generated.`);
     }
   }
 

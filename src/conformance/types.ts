@@ -158,6 +158,11 @@ export class ConformanceUsageError extends Error {
   }
 }
 
+/** The deployment refused the licence in the pre-flight request (exit 2 in the CLI): nothing else was sent. */
+export class LicenseRejectedError extends Error {
+  override readonly name = 'LicenseRejectedError';
+}
+
 /** The deployment did not answer the probe (exit 2 in the CLI). */
 export class DeploymentUnreachableError extends Error {
   override readonly name = 'DeploymentUnreachableError';

@@ -18,8 +18,13 @@ let mock: Awaited<ReturnType<typeof startMock>>;
 const scratch = mkdtempSync(join(tmpdir(), 'sora-kit-check-'));
 
 function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return checkWithEnv({}, ...args);
+}
+
+function checkWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check', ...args], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check', ...args], { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -121,11 +126,30 @@ describe('sora-kit check', () => {
     expect(results[2].stderr).toMatch(/--base-url 'not a url' is not a URL/);
   }, 60_000);
 
+  it('takes the deployment and the licence from SORA_BASE_URL and SORA_LICENSE', async () => {
+    const { code, stdout, stderr } = await checkWithEnv({ SORA_BASE_URL: mock.url, SORA_LICENSE: LICENSE }, '--only', 'auth', '--reporter', 'json');
+    expect(code, stderr).toBe(0);
+    expect((JSON.parse(stdout) as { summary: { passed: number } }).summary.passed).toBe(4);
+    // Flags still win over the environment.
+    const wrong = await checkWithEnv({ SORA_BASE_URL: mock.url, SORA_LICENSE: 'not-the-licence' }, '--license', LICENSE, '--only', 'auth');
+    expect(wrong.code, wrong.stderr).toBe(0);
+  }, 60_000);
+
+  it('stops before any generation, in one line, when the deployment refuses the licence', async () => {
+    const before = mock.server.mock.requests().length;
+    const { code, stdout, stderr } = await check('--base-url', mock.url, '--license', 'sk-not-a-licence', '--reporter', 'json');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/refused the licence: POST .*\/chat\/completions answered 401.*Is the licence right\? Nothing was generated\./)]);
+    // Only the pre-flight reached the deployment.
+    expect(mock.server.mock.requests().slice(before).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /sora/v1/chat/completions 401']);
+  }, 60_000);
+
   it('exits 2 with a clear message when nothing answers', async () => {
     const port = await closedPort();
     const { code, stderr } = await check('--base-url', `http://127.0.0.1:${port}`, '--license', LICENSE);
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`No HTTP answer from http://127\\.0\\.0\\.1:${port}/sora/v1/models`));
+    expect(stderr).toMatch(new RegExp(`No HTTP answer from http://127\\.0\\.0\\.1:${port}/sora/v1/chat/completions`));
   }, 30_000);
 
   it('prints the plan and refuses a non-loopback host without --yes', async () => {
