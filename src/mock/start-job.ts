@@ -3,7 +3,7 @@
  * spec is resolved by the rules, the job stored and announced. Routes do not import each other; what
  * two of them share lives here.
  */
-import { videoRecipe, type VideoRecipe } from '../media/index.js';
+import { digestHex, videoRecipe, type VideoRecipe } from '../media/index.js';
 import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
 import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
@@ -75,8 +75,9 @@ export function recipeOfJob(ctx: Pick<RequestContext, 'options'>, job: VideoJob)
     spec: job.spec,
     seed: ctx.options.seed,
     watermark: job.watermark,
-    // A remix depends on its source: the source id stands in for the source's pixels.
-    inputDigest: job.inputDigest ?? (job.remixedFrom ? job.remixedFrom : undefined),
+    // A remix depends on its source: a digest of the source id stands in for the source's pixels (a
+    // digest, because a recipe's inputDigest is hex: the bare id made links no instance would decode).
+    inputDigest: job.inputDigest ?? (job.remixedFrom ? digestHex(`remix\u0000${job.remixedFrom}`) : undefined),
   });
 }
 
