@@ -1,16 +1,28 @@
 /**
  * Hardening of the media links (`<basePath>/files/...`), through real HTTP against createSoraServer:
- * their length is bounded whatever the prompt (a 32,000-character CJK prompt used to give links of
- * ~128 KB, which node's 16 KiB header limit answered with 431).
+ *
+ * 1. their length is bounded whatever the prompt (a 32,000-character CJK prompt used to give links of
+ *    ~128 KB, which node's 16 KiB header limit answered with 431);
+ * 2. they are signed with the instance's media secret, so nobody can make the mock generate media by
+ *    writing a recipe URL (which bypassed the paid images/videos add-ons).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectMedia } from '../../src/media/index.js';
+import { loadServeConfig } from '../../src/cli/config.js';
+import { printableConfig } from '../../src/cli/serve.js';
+import { encodeRecipe, imageRecipe, inspectMedia } from '../../src/media/index.js';
+import { createSoraMock } from '../../src/mock/app.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
-import { LICENCE, markdownUrls, serve, sseData, type Served } from '../e2e/support.js';
+import { IMAGE_SIZES } from '../../src/spec/rules.js';
+import { LICENCE, expectErrorEnvelope, markdownUrls, serve, sseData, type Served } from '../e2e/support.js';
 
 const CJK = '一只在雪地里奔跑的小狐狸，阳光洒在松林上';
 /** The longest prompt the platform takes. */
 const LONG_PROMPT = CJK.repeat(Math.ceil(32_000 / CJK.length)).slice(0, 32_000);
+const PROMPT = 'a red fox in the snow';
+const SECRET = 'links-test-secret-0123456789';
 const MAX_LINK = 2048;
 
 const servers: Served[] = [];
@@ -109,12 +121,42 @@ async function fetchMedia(url: string, from = url.slice(0, 160)): Promise<Uint8A
   return body;
 }
 
+/** The parts of a link's last segment: `<recipe>.<signature>.<ext>`. */
+function partsOf(url: string): { prefix: string; recipe: string; signature: string; extension: string } {
+  const u = new URL(url);
+  const slash = u.pathname.lastIndexOf('/');
+  const name = u.pathname.slice(slash + 1);
+  const ext = name.lastIndexOf('.');
+  const sig = name.lastIndexOf('.', ext - 1);
+  return {
+    prefix: `${u.origin}${u.pathname.slice(0, slash + 1)}`,
+    recipe: name.slice(0, sig),
+    signature: name.slice(sig + 1, ext),
+    extension: name.slice(ext + 1),
+  };
+}
+
+const linkOf = (p: ReturnType<typeof partsOf>) => `${p.prefix}${p.recipe}.${p.signature}.${p.extension}`;
+const editAt = (text: string, i: number) => `${text.slice(0, i)}${text[i] === 'a' ? 'b' : 'a'}${text.slice(i + 1)}`;
+
+/** A refused link: 403, the OpenAI envelope with code invalid_signature, and no secret in it. */
+async function expectRefused(url: string, why: string): Promise<string> {
+  const response = await fetch(url);
+  const text = await response.text();
+  expect(response.status, `${why}: ${response.headers.get('content-type')} ${text.slice(0, 200).replace(/[^\x20-\x7e]/g, '?')}`).toBe(403);
+  const body = JSON.parse(text) as { error: { code: string; type: string; message: string } };
+  expectErrorEnvelope(body);
+  expect(body.error.code, why).toBe('invalid_signature');
+  expect(body.error.message).not.toContain(SECRET);
+  return body.error.message;
+}
+
 describe('media links for a 32,000-character CJK prompt', () => {
   let served: Served;
   let links: Link[];
   let shown: Link[];
   beforeAll(async () => {
-    served = await start({}, true);
+    served = await start({ mediaSecret: SECRET }, true);
     links = await issueLinks(served, LONG_PROMPT);
     shown = await inspectorPaths(served);
   });
@@ -151,8 +193,8 @@ describe('media links for a 32,000-character CJK prompt', () => {
     expect(new Uint8Array(await range.arrayBuffer())).toEqual(whole.subarray(100, 200));
   });
 
-  it('are the same, with the same bytes, from another instance with the same seed', async () => {
-    const twin = await start({}, true);
+  it('are the same, with the same bytes, from another instance with the same seed and secret', async () => {
+    const twin = await start({ mediaSecret: SECRET }, true);
     const again = await issueLinks(twin, LONG_PROMPT);
     const path = (url: string) => new URL(url).pathname;
     expect(again.map((l) => path(l.url))).toEqual(links.map((l) => path(l.url)));
@@ -160,5 +202,112 @@ describe('media links for a 32,000-character CJK prompt', () => {
       const theirs = `${twin.url}${path(l.url)}`;
       expect(await fetchMedia(theirs)).toEqual(await fetchMedia(l.url));
     }
+  });
+});
+
+describe('signed media links', () => {
+  let served: Served;
+  let links: Link[];
+  beforeAll(async () => {
+    served = await start({ mediaSecret: SECRET });
+    links = await issueLinks(served, PROMPT);
+  });
+
+  it('are <recipe>.<signature>.<ext> with a 128-bit base64url signature', () => {
+    for (const { url } of links) expect(partsOf(url).signature).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('refuse an edit of any one character of the recipe or of the signature', async () => {
+    for (const link of [links.find((l) => l.url.endsWith('.png'))!, links.find((l) => l.url.endsWith('.mp4'))!]) {
+      const parts = partsOf(link.url);
+      for (let i = 0; i < parts.recipe.length; i++) {
+        await expectRefused(linkOf({ ...parts, recipe: editAt(parts.recipe, i) }), `recipe[${i}] of ${link.from}`);
+      }
+      for (let i = 0; i < parts.signature.length; i++) {
+        await expectRefused(linkOf({ ...parts, signature: editAt(parts.signature, i) }), `signature[${i}] of ${link.from}`);
+      }
+    }
+  });
+
+  it('refuse a swapped extension, an unsigned link and a hand-written recipe', async () => {
+    const image = partsOf(links.find((l) => l.url.endsWith('.png'))!.url);
+    const video = partsOf(links.find((l) => l.url.endsWith('.mp4'))!.url);
+    await expectRefused(linkOf({ ...image, extension: 'webp' }), 'png -> webp');
+    await expectRefused(linkOf({ ...image, extension: 'mp4' }), 'png -> mp4');
+    await expectRefused(linkOf({ ...video, extension: 'webp' }), 'mp4 -> webp');
+    await expectRefused(linkOf({ ...video, extension: 'jpg' }), 'mp4 -> jpg');
+    const unsigned = await expectRefused(`${image.prefix}${image.recipe}.png`, 'no signature');
+    expect(unsigned).toMatch(/signature/);
+    const forged = encodeRecipe(imageRecipe({ prompt: 'a forged cat', spec: { aspect: '1:1', ...IMAGE_SIZES['1:1'] } }));
+    await expectRefused(`${served.api}/files/${forged}.png`, 'hand-written recipe, unsigned');
+    await expectRefused(`${served.api}/files/${forged}.${'A'.repeat(22)}.png`, 'hand-written recipe, made-up signature');
+    await expectRefused(`${served.api}/files/garbage.png`, 'garbage');
+  });
+
+  it('keep the paid add-ons paid: a licence without images cannot make an image by writing a link', async () => {
+    const chatOnly = await start({ licenses: [{ key: 'chat-only', features: ['chat'] }] });
+    expect((await post(chatOnly, '/images/generations', { prompt: 'cat', model: 'sora_image' }, 'chat-only')).status).toBe(403);
+    const forged = encodeRecipe(imageRecipe({ prompt: 'cat', spec: { aspect: '1:1', ...IMAGE_SIZES['1:1'] } }));
+    await expectRefused(`${chatOnly.api}/files/${forged}.png`, 'forged on a chat-only deployment');
+    // What it may do (chat) still hands out links that work without a licence.
+    const answer = await post(chatOnly, '/chat/completions', { model: 'sora_image', messages: [{ role: 'user', content: 'cat' }] }, 'chat-only');
+    const [url] = markdownUrls((await okJson<{ choices: { message: { content: string } }[] }>(answer)).choices[0].message.content);
+    await fetchMedia(url);
+  });
+
+  it('are refused by an instance with another secret, or with its own random one', async () => {
+    const other = await start({ mediaSecret: `${SECRET}-other` });
+    const random = await start();
+    for (const target of [other, random]) {
+      for (const { from, url } of links.slice(0, 3)) {
+        await expectRefused(url.replace(served.url, target.url), `${from} on another instance`);
+      }
+    }
+  });
+
+  it('two instances with the same mediaSecret accept each other’s links; random secrets differ per instance', async () => {
+    const peer = await start({ mediaSecret: SECRET });
+    const theirs = await issueLinks(peer, PROMPT);
+    for (const { from, url } of theirs.slice(0, 5)) await fetchMedia(url.replace(peer.url, served.url), `${from} of the peer`);
+    for (const { from, url } of links.slice(0, 5)) await fetchMedia(url.replace(served.url, peer.url), `${from} on the peer`);
+
+    const [a, b] = [await start(), await start()];
+    const [la, lb] = [await issueLinks(a, PROMPT), await issueLinks(b, PROMPT)];
+    expect(la.map((l) => partsOf(l.url).recipe)).toEqual(lb.map((l) => partsOf(l.url).recipe));
+    expect(la.map((l) => partsOf(l.url).signature)).not.toEqual(lb.map((l) => partsOf(l.url).signature));
+    await fetchMedia(la[0].url);
+    await expectRefused(la[0].url.replace(a.url, b.url), 'a random secret on another instance');
+  });
+});
+
+describe('the media secret setting of sora-kit serve', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sora-links-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('comes from --media-secret, SORA_MOCK_MEDIA_SECRET or the config file (in that order), and --print-config redacts it', async () => {
+    const file = join(dir, 'sora-mock.json');
+    writeFileSync(file, JSON.stringify({ mediaSecret: 'from-file-secret' }));
+    const fromFlag = await loadServeConfig({ flags: { mediaSecret: 'from-flag-secret' }, env: { SORA_MOCK_MEDIA_SECRET: 'from-env-secret' }, configFile: file });
+    const fromEnv = await loadServeConfig({ env: { SORA_MOCK_MEDIA_SECRET: 'from-env-secret' }, configFile: file });
+    const fromFile = await loadServeConfig({ env: {}, configFile: file });
+    expect([fromFlag, fromEnv, fromFile].map((c) => [c.mock.mediaSecret, c.sources.mediaSecret])).toEqual([
+      ['from-flag-secret', 'flag'],
+      ['from-env-secret', 'env'],
+      ['from-file-secret', 'file'],
+    ]);
+    const printed = JSON.stringify(printableConfig(fromFlag, createSoraMock(fromFlag.mock)));
+    expect(printed).not.toContain('from-flag-secret');
+    expect(printed).toContain('"mediaSecret":"***"');
+    await expect(loadServeConfig({ flags: { mediaSecret: '' }, env: {} })).rejects.toThrow(/--media-secret: expected a non-empty string/);
+  });
+
+  it('makes two servers configured alike agree on links', async () => {
+    const config = await loadServeConfig({ env: { SORA_MOCK_MEDIA_SECRET: SECRET } });
+    const [one, two] = [await start(config.mock), await start(config.mock)];
+    const image = await okJson<{ data: { url: string }[] }>(await post(one, '/images/generations', { prompt: 'fox', model: 'sora_image' }));
+    await fetchMedia(image.data[0].url.replace(one.url, two.url));
   });
 });
