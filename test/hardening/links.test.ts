@@ -6,6 +6,7 @@
  * 2. they are signed with the instance's media secret, so nobody can make the mock generate media by
  *    writing a recipe URL (which bypassed the paid images/videos add-ons).
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,8 +214,13 @@ describe('signed media links', () => {
     links = await issueLinks(served, PROMPT);
   });
 
-  it('are <recipe>.<signature>.<ext> with a 128-bit base64url signature', () => {
-    for (const { url } of links) expect(partsOf(url).signature).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  it('are <recipe>.<signature>.<ext>: the first 128 bits of HMAC-SHA-256(secret, variant and recipe), base64url', () => {
+    const VARIANT = { png: 'image', mp4: 'video', webp: 'thumbnail', jpg: 'spritesheet' } as Record<string, string>;
+    for (const { url } of links) {
+      const { recipe, signature, extension } = partsOf(url);
+      const mac = createHmac('sha256', SECRET).update(`sora-kit media link v1\u0000${VARIANT[extension]}\u0000${recipe}`).digest();
+      expect(signature).toBe(mac.subarray(0, 16).toString('base64url'));
+    }
   });
 
   it('refuse an edit of any one character of the recipe or of the signature', async () => {
@@ -302,6 +308,19 @@ describe('the media secret setting of sora-kit serve', () => {
     expect(printed).not.toContain('from-flag-secret');
     expect(printed).toContain('"mediaSecret":"***"');
     await expect(loadServeConfig({ flags: { mediaSecret: '' }, env: {} })).rejects.toThrow(/--media-secret: expected a non-empty string/);
+  });
+
+  it('is shown nowhere: not in the options, the admin state or the inspector', async () => {
+    const served = await start({ mediaSecret: SECRET, admin: true }, true);
+    await issueLinks(served, PROMPT);
+    const shown = [
+      JSON.stringify(served.server.mock.options),
+      await (await fetch(`${served.url}/__sora/state`)).text(),
+      await (await fetch(`${served.url}/__sora/inspector/state`)).text(),
+      await (await fetch(`${served.url}/__sora/requests`)).text(),
+    ];
+    expect(shown[1]).toContain('"seed":"sora-kit"');
+    for (const text of shown) expect(text).not.toContain(SECRET);
   });
 
   it('makes two servers configured alike agree on links', async () => {
