@@ -129,6 +129,7 @@ export const serveConfigSchema = z
     log: z.enum(LOG_FORMATS),
     quiet: z.boolean(),
     inspector: z.boolean(),
+    mediaSecret: z.string().min(1),
   })
   .partial();
 
@@ -151,6 +152,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   mediaCacheBytes: 'a positive integer number of bytes',
   openaiApiKey: 'a non-empty string',
   openaiModel: 'a non-empty model name',
+  mediaSecret: 'a non-empty string',
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -224,6 +226,12 @@ export const SETTINGS: Record<SettingKey, Setting> = {
   log: { flag: '--log', arg: 'format', fromString: asString, help: `log format: ${LOG_FORMATS.join(' | ')} (default pretty)` },
   quiet: { flag: '--quiet', arity: 'switch', fromString: asBoolean, help: 'no request log' },
   inspector: { flag: '--no-inspector', arity: 'switch', fromString: asBoolean, help: 'do not serve the inspector page at / (default: served)' },
+  mediaSecret: {
+    flag: '--media-secret',
+    arg: 'secret',
+    fromString: asString,
+    help: 'key that signs media links; instances sharing it (and the seed) serve each other\'s links; prefer the environment (default: random per start)',
+  },
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];

@@ -116,6 +116,8 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
   const options = JSON.parse(JSON.stringify(mock.options)) as Record<string, unknown>;
   const analysis = options.promptAnalysis as { openai?: { apiKey?: string } } | undefined;
   if (analysis?.openai?.apiKey) analysis.openai.apiKey = '***';
+  // The mock never shows its media secret; say whether one is set, not what it is.
+  options.mediaSecret = config.mock.mediaSecret === undefined ? 'random per start' : '***';
   return {
     server: { host: config.host, port: config.port, log: config.log, quiet: config.quiet, inspector: config.inspector },
     mock: options,

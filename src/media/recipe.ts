@@ -5,7 +5,7 @@
  *
  * Canonical encoding (URL-safe, only [A-Za-z0-9._-]):
  *
- *   r1.<kind>.<model>.<size>.<seconds>.<fps>.<index>.<watermark>.<seed>.<inputDigest>.<prompt>
+ *   r2.<kind>.<model>.<size>.<seconds>.<fps>.<index>.<watermark>.<seed>.<inputDigest>.<promptDigest>
  *
  *   kind       `i` (image) or `v` (video)
  *   model      canonical model name (`sora_image`, `sora_video2-landscape-hd`, ...)
@@ -16,8 +16,10 @@
  *   watermark  `0` or `1`
  *   seed       base64url (no padding) of the UTF-8 seed
  *   inputDigest lower-case hex, or empty
- *   prompt     base64url (no padding) of the UTF-8 prompt: 4 characters per 3 bytes, about half the
- *              length of percent-encoding for CJK prompts, and the prompt is the long field.
+ *   promptDigest 16 lower-case hex digits: digestHex of the UTF-8 prompt. The scene uses the prompt
+ *              only through hashes, so its digest decides the picture as well as its text would, and
+ *              the encoding has a bounded length whatever the prompt (r1 carried the prompt's text,
+ *              and a 32,000-character prompt made a link of 128 KB that servers refuse with 431).
  *
  * Every field has exactly one spelling, and decodeRecipe rejects anything that would not re-encode to
  * the same string, so a recipe has exactly one encoding and its digest is a stable id.
@@ -31,12 +33,13 @@ import type { ImageSpec, VideoSpec } from '../spec/rules.js';
 import type { MediaSpecReader } from '../spec/media-spec.js';
 
 export const DEFAULT_SEED = 'sora-kit';
-const VERSION = 'r1';
+const VERSION = 'r2';
 /** Variants are `0..n-1` with n <= 4 on the platform; a little headroom costs nothing. */
 export const MAX_VARIANT_INDEX = 63;
 
 interface RecipeCommon {
-  prompt: string;
+  /** digestHex of the prompt (promptDigestOf): all the scene needs of it. */
+  promptDigest: string;
   /** Canonical model name. */
   model: string;
   /** Variant index, 0..n-1. */
@@ -95,6 +98,11 @@ export function digestHex(input: string | Uint8Array): string {
   return hex32(hi) + hex32(lo);
 }
 
+/** What a recipe keeps of a prompt: the 16-hex-digit digest of its UTF-8. */
+export function promptDigestOf(prompt: string): string {
+  return digestHex(prompt);
+}
+
 /** Digest of the input images of an edit or image-to-video request, in the order given. */
 export function inputDigestOf(images: readonly Uint8Array[]): string {
   // Length-prefix each image so ([a, b], [c]) and ([a], [b, c]) differ.
@@ -134,7 +142,7 @@ export function encodeRecipe(recipe: Recipe): string {
     recipe.watermark ? '1' : '0',
     toBase64Url(utf8.encode(recipe.seed)),
     recipe.inputDigest ?? '',
-    toBase64Url(utf8.encode(recipe.prompt)),
+    recipe.promptDigest,
   ].join('.');
 }
 
@@ -154,7 +162,7 @@ export function decodeRecipeWith(specs: MediaSpecReader, text: unknown): DecodeR
   if (fields.length !== 11 || fields[0] !== VERSION) {
     return bad(`recipe '${text.slice(0, 80)}' is not a ${VERSION} recipe (expected 11 '.'-separated fields starting with '${VERSION}')`);
   }
-  const [, kind, model, size, secondsText, fpsText, indexText, watermarkText, seedText, inputDigest, promptText] =
+  const [, kind, model, size, secondsText, fpsText, indexText, watermarkText, seedText, inputDigest, promptDigest] =
     fields;
   if (kind !== 'i' && kind !== 'v') return bad(`recipe kind '${kind}' is not one of i (image), v (video)`);
   const parsed = specs.model(kind === 'i' ? 'image' : 'video', model);
@@ -165,13 +173,14 @@ export function decodeRecipeWith(specs: MediaSpecReader, text: unknown): DecodeR
   if (watermarkText !== '0' && watermarkText !== '1') return bad(`recipe watermark '${watermarkText}' is not 0 or 1`);
   const seed = fromBase64Url(seedText);
   if (seed === undefined) return bad(`recipe seed '${seedText.slice(0, 40)}' is not base64url of UTF-8 text`);
-  const prompt = fromBase64Url(promptText);
-  if (prompt === undefined) return bad(`recipe prompt '${promptText.slice(0, 40)}' is not base64url of UTF-8 text`);
+  if (!/^[0-9a-f]{16}$/.test(promptDigest)) {
+    return bad(`recipe promptDigest '${promptDigest.slice(0, 40)}' is not 16 lower-case hex digits`);
+  }
   if (inputDigest !== '' && !/^[0-9a-f]{1,128}$/.test(inputDigest)) {
     return bad(`recipe inputDigest '${inputDigest.slice(0, 40)}' is not lower-case hex (1..128 digits)`);
   }
   const common = {
-    prompt,
+    promptDigest,
     model,
     index: Number(indexText),
     seed,
@@ -205,7 +214,7 @@ export interface ImageRecipeInput {
 export function imageRecipe(input: ImageRecipeInput): ImageRecipe {
   return {
     kind: 'image',
-    prompt: input.prompt,
+    promptDigest: promptDigestOf(input.prompt),
     model: 'sora_image',
     spec: input.spec,
     index: input.index ?? 0,
@@ -227,7 +236,7 @@ export interface VideoRecipeInput {
 export function videoRecipe(input: VideoRecipeInput): VideoRecipe {
   return {
     kind: 'video',
-    prompt: input.prompt,
+    promptDigest: promptDigestOf(input.prompt),
     model: input.spec.model,
     spec: input.spec,
     index: input.index ?? 0,

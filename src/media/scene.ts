@@ -26,8 +26,9 @@
  *             the clip and is full on its last frame. It is the only thing that moves, so between
  *             two frames at most a few macroblocks of one row change.
  *
- * Colours come from the recipe: `palette` hashes (seed, prompt), so variants and sizes of one prompt
- * share colours; `layout` hashes (seed, prompt, index), so variants differ in shape placement.
+ * Colours come from the recipe: `palette` hashes (seed, prompt digest), so variants and sizes of one
+ * prompt share colours; `layout` hashes (seed, prompt digest, index), so variants differ in shape
+ * placement. The prompt enters only through its digest, which is what a recipe carries.
  */
 import { digestHex } from './recipe.js';
 import type { Recipe } from './recipe.js';
@@ -95,7 +96,7 @@ function int(rand: () => number, lo: number, hi: number): number {
 }
 
 export function scenePalette(recipe: Recipe): ScenePalette {
-  const rand = prng(digestHex(`palette\u0000${recipe.seed}\u0000${recipe.prompt}`));
+  const rand = prng(digestHex(`palette\u0000${recipe.seed}\u0000${recipe.promptDigest}`));
   const hue = rand();
   const palette: ScenePalette = {
     sky: hsl(hue, range(rand, 0.45, 0.7), range(rand, 0.6, 0.7)),
@@ -139,7 +140,7 @@ export function buildScene(recipe: Recipe): Scene {
     for (let yy = Math.max(0, y); yy < Math.min(H, y + h); yy++) units.fill(c, yy * W + x0, yy * W + Math.max(x0, x1));
   };
   const palette = scenePalette(recipe);
-  const rand = prng(digestHex(`layout\u0000${recipe.seed}\u0000${recipe.prompt}\u0000${recipe.index}`));
+  const rand = prng(digestHex(`layout\u0000${recipe.seed}\u0000${recipe.promptDigest}\u0000${recipe.index}`));
 
   fill(0, 0, W, H, palette.sky);
   const horizon = Math.floor(H * 0.64);

@@ -8,7 +8,8 @@ import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../me
 import { BASE_PATH } from '../spec/operations.js';
 import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
-import { FILES_SEGMENT, mediaPath } from './context.js';
+import { FILES_SEGMENT } from './context.js';
+import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { JobStore, videoResource } from './jobs.js';
@@ -34,7 +35,6 @@ import { imageHandlers } from './routes/images.js';
 import { filesRoute } from './routes/media.js';
 import { modelHandlers } from './routes/models.js';
 import { videoHandlers } from './routes/videos.js';
-import { recipeOfJob } from './start-job.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
@@ -128,6 +128,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     jobs,
     ids,
     media: createMediaStore({ maxBytes: options.mediaCacheBytes }),
+    // The secret stays inside the signer: it is not an option anyone can read back.
+    signer: createLinkSigner(input.mediaSecret),
     ruleScenario: compileScenarioRules(options.scenarios),
     faults: createFaultRegistry((list) => emit('faults', list)),
     emitJob: (event) => emit('job', event),
@@ -273,14 +275,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       list: () => base.faults.list(),
     },
     jobMedia(videoId) {
-      const job = jobs.get(videoId);
-      if (!job) return undefined;
-      const recipe = recipeOfJob(base, job);
-      return {
-        video: mediaPath(options, recipe, 'video'),
-        thumbnail: mediaPath(options, recipe, 'thumbnail'),
-        spritesheet: mediaPath(options, recipe, 'spritesheet'),
-      };
+      const media = jobs.get(videoId)?.media;
+      return media ? { ...media } : undefined;
     },
     reset() {
       jobs.clear();

@@ -8,6 +8,7 @@ import { readBody, type BodyOptions, type ParsedBody } from './body.js';
 import type { Fault, FaultRegistry } from './faults.js';
 import type { IdSource } from './ids.js';
 import type { JobStore } from './jobs.js';
+import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
 import type { JobEvent, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
 
@@ -17,6 +18,8 @@ export interface MockContext {
   jobs: JobStore;
   ids: IdSource;
   media: MediaStore;
+  /** Signs and checks media links with the instance's media secret (links.ts). */
+  signer: LinkSigner;
   ruleScenario(prompt: string, model: string): ScenarioName | undefined;
   faults: FaultRegistry;
   emitJob(event: JobEvent): void;
@@ -104,18 +107,26 @@ export async function analyse(ctx: MockContext, prompt: string): Promise<PromptA
 const EXTENSION: Record<MediaVariant, string> = { image: 'png', video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' };
 export const VARIANT_OF_EXTENSION: Record<string, MediaVariant> = { png: 'image', mp4: 'video', webp: 'thumbnail', jpg: 'spritesheet' };
 
-/** Files live under `<basePath>/files/`; the name is the encoded recipe, so any instance can serve it. */
+/** Files live under `<basePath>/files/`; the name is the encoded recipe and its signature, so any instance with the secret can serve it. */
 export const FILES_SEGMENT = 'files';
 
-/** `<basePath>/files/<recipe>.<ext>`: where any instance serves this recipe's media. */
-export function mediaPath(options: Pick<ResolvedSoraMockOptions, 'basePath'>, recipe: Recipe, variant: MediaVariant): string {
-  return `${options.basePath}/${FILES_SEGMENT}/${encodeRecipe(recipe)}.${EXTENSION[variant]}`;
+/**
+ * `<basePath>/files/<recipe>.<signature>.<ext>`: where any instance with the same media secret serves
+ * this recipe's media. The signature covers the recipe and the variant (so the extension too).
+ */
+export async function mediaPath(
+  ctx: Pick<MockContext, 'options' | 'signer'>,
+  recipe: Recipe,
+  variant: MediaVariant,
+): Promise<string> {
+  const text = encodeRecipe(recipe);
+  return `${ctx.options.basePath}/${FILES_SEGMENT}/${text}.${await ctx.signer.sign(variant, text)}.${EXTENSION[variant]}`;
 }
 
 /** The absolute URL a response links to; recorded on the request for the journal. */
-export function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): string {
+export async function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): Promise<string> {
   const origin = ctx.options.publicUrl ?? ctx.url.origin;
-  const url = `${origin.replace(/\/$/, '')}${mediaPath(ctx.options, recipe, variant)}`;
+  const url = `${origin.replace(/\/$/, '')}${await mediaPath(ctx, recipe, variant)}`;
   const link = { variant, url };
   ctx.links.push(link);
   ctx.onLink?.(link);

@@ -3,14 +3,14 @@
  * spec is resolved by the rules, the job stored and announced. Routes do not import each other; what
  * two of them share lives here.
  */
-import { videoRecipe, type VideoRecipe } from '../media/index.js';
+import { digestHex, videoRecipe, type VideoRecipe } from '../media/index.js';
 import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
 import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
-import type { RequestContext } from './context.js';
+import { mediaPath, type RequestContext } from './context.js';
 import { renderTimeMs } from './jobs.js';
 import { FAIL_MIDWAY_AT } from './scenarios.js';
-import type { ScenarioName, VideoJob } from './types.js';
+import type { JobMediaPaths, ScenarioName, VideoJob } from './types.js';
 import { ruleError } from './validate.js';
 
 /** A new job from a model and its parameters, or a remix of a finished one (its spec is the source's). */
@@ -27,8 +27,12 @@ export type NewJobInput = { prompt: string; scenario?: ScenarioName } & (
   | { remixedFrom: VideoJob }
 );
 
-/** Resolve the spec by the rules, store the job, announce it. Shared by `POST /videos`, remix and chat. */
-export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: VideoJob; ignored: IgnoredParam[] } {
+/**
+ * Resolve the spec by the rules, sign the job's media links, store the job, announce it. Shared by
+ * `POST /videos`, remix and chat. The links are signed before the job exists (signing is async, and
+ * `mock.jobMedia()` is not), so a stored job always has them.
+ */
+export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Promise<{ job: VideoJob; ignored: IgnoredParam[] }> {
   let spec;
   let watermark: boolean;
   let ignored: IgnoredParam[] = [];
@@ -52,15 +56,14 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
     inputDigest = input.inputDigest;
   }
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
+  const made = { prompt: input.prompt, spec, watermark, remixedFrom: input.remixedFrom?.id ?? null, ...(inputDigest ? { inputDigest } : {}) };
+  const media = await jobMediaPaths(ctx, recipeOfJob(ctx, made));
   const job: VideoJob = {
     id: ctx.ids.next('video_'),
-    prompt: input.prompt,
-    spec,
-    watermark,
-    remixedFrom: input.remixedFrom?.id ?? null,
+    ...made,
     createdAtMs: ctx.now(),
     renderMs,
-    ...(inputDigest ? { inputDigest } : {}),
+    media,
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
   };
@@ -69,14 +72,27 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
   return { job, ignored };
 }
 
-export function recipeOfJob(ctx: Pick<RequestContext, 'options'>, job: VideoJob): VideoRecipe {
+/** The recipe of a job's media: what it was made from, not its id or times. */
+export function recipeOfJob(
+  ctx: Pick<RequestContext, 'options'>,
+  job: Pick<VideoJob, 'prompt' | 'spec' | 'watermark' | 'inputDigest' | 'remixedFrom'>,
+): VideoRecipe {
   return videoRecipe({
     prompt: job.prompt,
     spec: job.spec,
     seed: ctx.options.seed,
     watermark: job.watermark,
-    // A remix depends on its source: the source id stands in for the source's pixels.
-    inputDigest: job.inputDigest ?? (job.remixedFrom ? job.remixedFrom : undefined),
+    // A remix depends on its source: a digest of the source id stands in for the source's pixels (a
+    // digest, because a recipe's inputDigest is hex: the bare id made links no instance would decode).
+    inputDigest: job.inputDigest ?? (job.remixedFrom ? digestHex(`remix\u0000${job.remixedFrom}`) : undefined),
   });
 }
 
+
+/** The signed `files` paths of a job's video, thumbnail and spritesheet (what `mock.jobMedia()` returns). */
+async function jobMediaPaths(ctx: RequestContext, recipe: VideoRecipe): Promise<JobMediaPaths> {
+  const [video, thumbnail, spritesheet] = await Promise.all(
+    (['video', 'thumbnail', 'spritesheet'] as const).map((variant) => mediaPath(ctx, recipe, variant)),
+  );
+  return { video, thumbnail, spritesheet };
+}

@@ -68,6 +68,11 @@ export interface SoraMockOptions {
   retentionSeconds?: number;
   /** Bound of the generated-media cache; default 256 MiB. */
   mediaCacheBytes?: number;
+  /**
+   * Key that signs media links (HMAC-SHA-256): instances with the same secret and seed issue the same
+   * links and serve each other's. Default: random per instance. Never shown in `options`.
+   */
+  mediaSecret?: string;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -104,6 +109,8 @@ export interface VideoJob {
   renderMs: number;
   /** Set for `fail_midway`: the job fails at this fraction of its render time. */
   failAt?: number;
+  /** Its signed media links (`mock.jobMedia()`), made when the job is started. */
+  media?: JobMediaPaths;
 }
 
 /** What `GET /videos/{id}` shows for a job at one instant. */
@@ -210,7 +217,7 @@ export interface SoraMock {
   /** Run-time faults; `reset()` clears them. */
   readonly faults: SoraMockFaults;
   /**
-   * Paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
+   * Signed paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
    * Undefined for an unknown id. The paths exist before the job completes; the content route does not.
    */
   jobMedia(videoId: string): JobMediaPaths | undefined;

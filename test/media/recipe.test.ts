@@ -12,6 +12,7 @@ import {
   generateVideo,
   imageRecipe,
   inputDigestOf,
+  promptDigestOf,
   recipeDigest,
   videoRecipe,
   type Recipe,
@@ -71,10 +72,14 @@ describe('recipe encoding', () => {
     );
   });
 
-  it('is compact for long CJK prompts (base64url: 4 characters per 3 UTF-8 bytes)', () => {
-    const prompt = '一只在雪地里奔跑的小狐狸'.repeat(20);
-    const text = encodeRecipe(imageRecipe({ prompt, spec: { aspect: '1:1', ...IMAGE_SIZES['1:1'] } }));
-    expect(text.length).toBeLessThan(Math.ceil((new TextEncoder().encode(prompt).length * 4) / 3) + 80);
+  it('has the same short length whatever the prompt: it carries the prompt as its digest', () => {
+    const spec = { aspect: '1:1' as const, ...IMAGE_SIZES['1:1'] };
+    const long = '一只在雪地里奔跑的小狐狸'.repeat(2700);
+    const texts = ['', 'a', long].map((prompt) => encodeRecipe(imageRecipe({ prompt, spec })));
+    expect(new Set(texts.map((t) => t.length)).size).toBe(1);
+    expect(texts[2].length).toBeLessThan(100);
+    expect(new Set(texts).size).toBe(3);
+    expect(texts[2].endsWith(`.${promptDigestOf(long)}`)).toBe(true);
   });
 
   it('rejects garbage with a message, never a throw', () => {
@@ -92,6 +97,8 @@ describe('recipe encoding', () => {
     expect(decodeRecipe(swap(3, '1000x1000'))).toMatchObject({ ok: false, message: expect.stringContaining("'1000x1000'") });
     expect(decodeRecipe(swap(6, '07'))).toMatchObject({ ok: false, message: expect.stringContaining("index '07'") });
     expect(decodeRecipe(swap(9, 'XYZ'))).toMatchObject({ ok: false, message: expect.stringContaining('inputDigest') });
+    expect(decodeRecipe(swap(10, 'eA'))).toMatchObject({ ok: false, message: expect.stringContaining("promptDigest 'eA'") });
+    expect(decodeRecipe(good.replace(/^r2\./, 'r1.'))).toMatchObject({ ok: false, message: expect.stringContaining('not a r2 recipe') });
     expect(decodeRecipe(42)).toMatchObject({ ok: false });
   });
 
@@ -128,9 +135,9 @@ describe('determinism', () => {
   it('different prompts give different pictures', () => {
     fc.assert(
       fc.property(recipeArb, fc.string({ minLength: 1, maxLength: 50 }), (recipe, other) => {
-        fc.pre(other !== recipe.prompt);
+        fc.pre(promptDigestOf(other) !== recipe.promptDigest);
         const a = renderFrame(buildScene(recipe), 0, 1).data;
-        const b = renderFrame(buildScene({ ...recipe, prompt: other }), 0, 1).data;
+        const b = renderFrame(buildScene({ ...recipe, promptDigest: promptDigestOf(other) }), 0, 1).data;
         expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
       }),
       { numRuns: 200 },

@@ -210,17 +210,17 @@ describe('video jobs', () => {
     expect(c.id).not.toBe(a.id);
   });
 
-  it('keeps media URLs stateless: another instance serves the same file', async () => {
-    const one = manualMock();
+  it('keeps media URLs stateless: another instance with the same media secret serves the same file', async () => {
+    const one = manualMock({ mediaSecret: 'shared' });
     const body = await (await call(one, 'POST', '/images/generations', { body: { prompt: 'cat', model: 'sora_image' } })).json();
     const url: string = body.data[0].url;
     expect(url.startsWith(`${BASE}/files/`)).toBe(true);
-    const other = manualMock();
+    const other = manualMock({ mediaSecret: 'shared' });
     const r = await other.fetch(new Request(url));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/png');
     expect(r.headers.get('cache-control')).toContain('immutable');
     expect(await inspectMedia(new Uint8Array(await r.arrayBuffer()))).toMatchObject({ width: 1024, height: 1024 });
-    expect((await expectEnvelope(await other.fetch(new Request(`${BASE}/files/garbage.png`)), 404)).code).toBe('file_not_found');
+    expect((await expectEnvelope(await other.fetch(new Request(`${BASE}/files/garbage.png`)), 403)).code).toBe('invalid_signature');
   });
 });

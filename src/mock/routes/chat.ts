@@ -113,7 +113,7 @@ async function* imageEvents(
   const links: string[] = [];
   for (let index = 0; index < resolved.n; index++) {
     const recipe = imageRecipe({ prompt, spec: resolved.spec, index, seed: ctx.options.seed, inputDigest, watermark: body.watermark });
-    links.push(`![image ${index + 1}](${mediaUrl(ctx, recipe, 'image')})`);
+    links.push(`![image ${index + 1}](${await mediaUrl(ctx, recipe, 'image')})`);
   }
   yield { type: 'text', text: links.join('\n\n') };
 }
@@ -131,7 +131,7 @@ async function* videoEvents(ctx: RequestContext, job: VideoJob, signal: AbortSig
       return;
     }
     if (state.status === 'completed') {
-      const url = mediaUrl(ctx, recipeOfJob(ctx, job), 'video');
+      const url = await mediaUrl(ctx, recipeOfJob(ctx, job), 'video');
       yield { type: 'text', text: `${shown < 100 ? 'Progress: 100%\n\n' : ''}[Download video](${url})\n\nvideo_id: ${job.id}\n` };
       return;
     }
@@ -173,7 +173,7 @@ async function complete(ctx: RequestContext, body: ChatRequest, scenario: Scenar
     if (!resolved.ok) throw ruleError(resolved.error);
     events = imageEvents(ctx, body, prompt, resolved, inputs, analysis, scenario, stop.signal);
   } else {
-    const { job, ignored } = startVideoJob(ctx, {
+    const { job, ignored } = await startVideoJob(ctx, {
       prompt,
       model,
       size: body.size,

@@ -38,7 +38,7 @@ export const createVideo: OperationHandler<'createVideo'> = {
   async handle(ctx, { body, scenario }) {
     const reference = body.input_reference ? await imageFromFile(body.input_reference, 'input_reference') : undefined;
     const analysis = await analyse(ctx, body.prompt);
-    const { job, ignored } = startVideoJob(ctx, {
+    const { job, ignored } = await startVideoJob(ctx, {
       prompt: body.prompt,
       model: body.model.spec,
       size: body.size,
@@ -98,7 +98,7 @@ export const deleteVideo: OperationHandler<'deleteVideo'> = {
 export const remixVideo: OperationHandler<'remixVideo'> = {
   // Rules and faults see the model the remix renders with: its source's.
   subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id)?.spec.model ?? body.model?.name ?? '' }),
-  handle(ctx, { params, body, scenario }) {
+  async handle(ctx, { params, body, scenario }) {
     const source = findJob(ctx, params.video_id);
     const state = jobState(source, ctx.now());
     if (state.status !== 'completed') {
@@ -108,7 +108,7 @@ export const remixVideo: OperationHandler<'remixVideo'> = {
         code: 'video_not_ready',
       });
     }
-    const { job } = startVideoJob(ctx, { prompt: body.prompt, remixedFrom: source, scenario });
+    const { job } = await startVideoJob(ctx, { prompt: body.prompt, remixedFrom: source, scenario });
     return json(videoResource(job, ctx.now(), ctx.options.retentionSeconds));
   },
 };
