@@ -68,6 +68,12 @@ export interface SoraMockOptions {
   retentionSeconds?: number;
   /** Bound of the generated-media cache; default 256 MiB. */
   mediaCacheBytes?: number;
+  /**
+   * When set, the `/__sora/*` admin endpoints (not `/__sora/health`) need `Authorization: Bearer <token>`
+   * or `X-Sora-Admin-Token: <token>` (401 otherwise). The Node server requires one to listen on a
+   * non-loopback host with `admin` on.
+   */
+  adminToken?: string;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -85,6 +91,7 @@ export interface ResolvedSoraMockOptions {
   maxBodyBytes: number;
   retentionSeconds: number;
   mediaCacheBytes: number;
+  adminToken: string | undefined;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };
