@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { hostname as machineName, networkInterfaces } from 'node:os';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createInspector, type Inspector } from '../inspector/index.js';
 import { isAdminPath, refuseCrossOrigin, refuseWithoutToken } from '../mock/admin-guard.js';
 import { createSoraMock } from '../mock/app.js';
@@ -153,6 +154,12 @@ function allowedHostNames(bound: string, extra: readonly string[], publicUrl: st
   return (name) => exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
 }
 
+/** The frame that ends a stream cut by close(): OpenAI's in-band error, then `[DONE]`, as every in-band error of the mock. */
+const SHUTDOWN_MESSAGE = 'The server is shutting down; this answer is incomplete. Retry against a running server.';
+const shutdownFrame = new TextEncoder().encode(
+  `data: ${JSON.stringify(errorEnvelope(SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }))}\n\ndata: [DONE]\n\n`,
+);
+
 export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
   const mock = isSoraMock(options) ? options : createSoraMock(options);
   const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
@@ -163,7 +170,12 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   const sockets = new Set<Socket>();
   // The response each socket is answering, so a late transport error never writes over one under way.
   const answering = new WeakMap<Socket, ServerResponse>();
+  // Event streams close() ends with the shutdown frame, by the response that carries them.
+  const streamEnders = new Map<ServerResponse, () => void>();
   let closing: Promise<void> | undefined;
+  let shuttingDown = false;
+  let announceShutdown = () => {};
+  const shutdown = new Promise<'shutdown'>((resolve) => (announceShutdown = () => resolve('shutdown')));
   let url: string | undefined;
   // Set when the server is listening: which Host names the mock's own surface answers, and whether
   // only this machine can reach it (then the inspector needs no token).
@@ -174,9 +186,55 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   // The Request each response answered, for the access log's journal facts (code, scenario, fault).
   const requestOf = new WeakMap<object, Request>();
 
-  const api = (request: Request, env: { outgoing: ServerResponse }): Promise<Response> => {
+  const shuttingDownAnswer = () =>
+    errorResponse(503, SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }, { 'retry-after': '1' });
+
+  /** Carry an event stream through a transform close() can end: the shutdown frame, then the end (which cancels the mock's stream). */
+  const endable = (response: Response, outgoing: ServerResponse): Response => {
+    let end = () => {};
+    const cut = new TransformStream<Uint8Array, Uint8Array>({
+      start(controller) {
+        end = () => {
+          try {
+            controller.enqueue(shutdownFrame);
+            controller.terminate();
+          } catch {
+            // the stream already ended
+          }
+        };
+      },
+    });
+    streamEnders.set(outgoing, end);
+    outgoing.once('close', () => streamEnders.delete(outgoing));
+    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
+  };
+
+  const api = async (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Promise<Response> => {
     if (settings.onResponse) requestOf.set(env.outgoing, request);
-    return mock.fetch(request);
+    if (shuttingDown) return shuttingDownAnswer();
+    const answer = mock.fetch(request);
+    const first = await Promise.race([answer, shutdown]);
+    if (first === 'shutdown') {
+      // close() came while the mock still works on this request (a stall, a slow render): it gets a
+      // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
+      // which is what makes the bridge abort the request's signal, so the mock stops working on it
+      // (a finished response would leave a stalled render polling forever). The client has the whole
+      // answer (Content-Length, Connection: close). The mock's late answer is dropped.
+      void answer.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
+      const { outgoing } = env;
+      if (!outgoing.headersSent) {
+        const body = rawEnvelope(SHUTDOWN_MESSAGE, 'server_shutting_down', 'server_error');
+        outgoing.writeHead(503, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+          'retry-after': '1',
+          connection: 'close',
+        });
+        outgoing.write(body, () => outgoing.destroy());
+      }
+      return RESPONSE_ALREADY_SENT;
+    }
+    return first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream') ? endable(first, env.outgoing) : first;
   };
 
   /**
@@ -344,20 +402,29 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       // Inspector streams never end by themselves: end them first, like any started stream below.
       inspector?.close();
       closing ??= new Promise<void>((resolve) => {
+        shuttingDown = true;
+        announceShutdown();
         if (!server.listening) {
           resolve();
           return;
         }
         server.close(() => resolve());
         server.closeIdleConnections();
-        // A started stream would run until its job ends: end it now, cleanly (chunked terminator), which
-        // cancels the mock's body stream and with it the stream's timers.
-        // Its connection was promised keep-alive, so also end the socket once the terminator is out.
         for (const outgoing of inFlight) {
-          if (outgoing.headersSent) {
-            const socket = outgoing.socket;
+          const socket = outgoing.socket;
+          const endStream = streamEnders.get(outgoing);
+          if (endStream) {
+            // An event stream of the API: an in-band server_shutting_down error, then its clean end
+            // (chunked terminator), which cancels the mock's stream and with it its timers. Its
+            // connection was promised keep-alive, so the socket ends once the answer is out.
+            if (!outgoing.headersSent) outgoing.setHeader('connection', 'close');
+            endStream();
+            outgoing.once('finish', () => socket?.destroySoon());
+          } else if (outgoing.headersSent) {
+            // Any other answer under way (a download, an inspector stream) is ended where it stands.
             outgoing.end(() => socket?.destroySoon());
           } else {
+            // Not answered yet: the race in `api` answers 503 server_shutting_down, on a closing connection.
             outgoing.setHeader('connection', 'close');
           }
         }

@@ -5,6 +5,7 @@
  *   cross-origin requests, JSON-only POSTs, a Host allow-list against DNS rebinding, an admin token;
  * - B. protocol edges answer with the JSON envelope and the right status (408, 400, 417, 405), and a
  *   slow body cannot hold a connection for minutes;
+ * - C. close() tells streams and waiting requests that the server is going away.
  *
  * The Chromium half of A (a page on another origin trying to read and steer the mock) is in
  * drive-by.browser.test.ts.
@@ -334,5 +335,38 @@ describe('B. protocol edges answer with the JSON envelope', () => {
     const reply = await raw(port, [`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`]);
     expect(reply.status, reply.text).toBe(405);
     expect(envelopeOf(reply).code).toBe('method_not_allowed');
+  });
+});
+
+describe('C. close() tells what it cuts', () => {
+  it('ends a stalled stream with an in-band server_shutting_down error and answers a waiting request 503', async () => {
+    const { port, server } = await start({ instant: false, shutdownGraceMs: 20_000 });
+    const chat = JSON.stringify({ model: 'sora_video2', stream: true, messages: [{ role: 'user', content: '画小猫' }] });
+    const image = JSON.stringify({ prompt: 'a fox', model: 'sora_image' });
+    const post = (path: string, body: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${LICENCE}\r\nContent-Type: application/json\r\nPrefer: scenario=stall\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const stream = raw(port, [post('/sora/v1/chat/completions', chat)], { giveUpMs: 15_000 });
+    const waiting = raw(port, [post('/sora/v1/images/generations', image)], { giveUpMs: 15_000 });
+    // Both have reached the mock: the stream has sent its first chunk, the image waits in its stall.
+    await new Promise((r) => setTimeout(r, 500));
+    await server.close();
+
+    const streamed = await stream;
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers['transfer-encoding']).toBe('chunked');
+    expect(streamed.body.endsWith('0\r\n\r\n'), JSON.stringify(streamed.body.slice(-80))).toBe(true);
+    const events = sseData(dechunk(streamed.body));
+    const errors = events.filter((e) => e.startsWith('{"error"')).map((e) => (JSON.parse(e) as { error: { code: string; type: string } }).error);
+    expect(errors).toEqual([expect.objectContaining({ code: 'server_shutting_down', type: 'server_error' })]);
+    // The error comes after the chunks that were sent, and nothing claims the answer was complete.
+    expect(events.indexOf(events.find((e) => e.startsWith('{"error"')) as string)).toBeGreaterThan(0);
+    expect(events.some((e) => e.includes('"finish_reason":"stop"'))).toBe(false);
+
+    const answered = await waiting;
+    expect(answered.status, answered.text).toBe(503);
+    expect(envelopeOf(answered).code).toBe('server_shutting_down');
+    expect(answered.headers.connection).toBe('close');
+    // The mock stopped working on the stalled image (its signal was aborted), so it is journalled.
+    await expect.poll(() => server.mock.requests({ path: '/sora/v1/images/generations' }).length, { timeout: 3000 }).toBe(1);
   });
 });
