@@ -7,11 +7,14 @@
  * bench/server.ts, which prints both against a bare node:http baseline.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { hostname as machineName, networkInterfaces } from 'node:os';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createInspector, type Inspector } from '../inspector/index.js';
+import { isAdminPath, refuseCrossOrigin, refuseWithoutToken } from '../mock/admin-guard.js';
 import { createSoraMock } from '../mock/app.js';
-import { errorResponse } from '../mock/http.js';
+import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
 import { isSoraMock } from './common.js';
@@ -57,7 +60,22 @@ export interface SoraServerOptions {
    * it on. Its own requests do not enter the mock's journal.
    */
   inspector?: boolean;
+  /**
+   * Host names (beside the bound address) under which `/__sora/*` and the inspector answer; any other
+   * `Host` header is a 403 `host_not_allowed`, which is what defeats DNS rebinding. An entry is an
+   * exact name (`mock.test`, `192.168.1.5`, `[fe80::1]`) or `.domain` for the domain and its
+   * subdomains. The API under the base path answers any Host.
+   */
+  allowedHosts?: string[];
+  /**
+   * How long a request's headers and body may take to arrive, from its first byte, before it is
+   * answered 408 `request_timeout` and its connection closed. Default 60 000 ms (node:http's own is 300 s).
+   */
+  bodyTimeoutMs?: number;
 }
+
+/** The default of `bodyTimeoutMs`. */
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 export interface ListenOptions {
   /** Default 0: any free port. */
@@ -85,31 +103,174 @@ function pathnameOf(url: string): string {
 }
 
 /** The adapter's own errors (before the mock sees a request) use the mock's envelope, as raw bytes for a bare socket. */
-const rawEnvelope = (message: string, code: string) => JSON.stringify(errorEnvelope(message, { type: 'invalid_request_error', param: null, code }));
+const rawEnvelope = (message: string, code: string, type: 'invalid_request_error' | 'server_error' = 'invalid_request_error') =>
+  JSON.stringify(errorEnvelope(message, { type, param: null, code }));
+
+/** A whole HTTP/1.1 answer for a socket no ServerResponse speaks on (clientError, CONNECT). */
+function rawAnswer(status: string, body: string, extra = ''): string {
+  return `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`;
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** 127.0.0.0/8, ::1 and localhost: a bind only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || bare === '::ffff:127.0.0.1';
+}
+
+/** The host name of a Host header, lower-cased, without port or trailing dot; IPv6 keeps its brackets. */
+function hostnameOf(host: string): string {
+  const lower = host.trim().toLowerCase();
+  const name = lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.replace(/:\d*$/, '');
+  return name.replace(/\.$/, '');
+}
+
+const asHostName = (address: string) => (isIP(address) === 6 ? `[${address.toLowerCase()}]` : address.toLowerCase());
+
+/**
+ * The names a Host header may carry on the mock's own surface: for a loopback bind 127.0.0.1,
+ * localhost and [::1]; for a wildcard bind (0.0.0.0, ::) those, this machine's addresses and its name;
+ * otherwise the bound address. Plus the public URL's host and the configured extras.
+ */
+function allowedHostNames(bound: string, extra: readonly string[], publicUrl: string | undefined): (name: string) => boolean {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  if (isLoopbackHost(bound)) for (const n of LOOPBACK_NAMES) exact.add(n);
+  if (bound === '0.0.0.0' || bound === '::') {
+    for (const n of LOOPBACK_NAMES) exact.add(n);
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) exact.add(asHostName(i.address));
+    exact.add(machineName().toLowerCase());
+  }
+  exact.add(asHostName(bound));
+  if (publicUrl) exact.add(new URL(publicUrl).hostname.toLowerCase());
+  for (const entry of extra) {
+    const name = entry.toLowerCase();
+    if (name.startsWith('.')) {
+      suffixes.push(name);
+      exact.add(name.slice(1));
+    } else exact.add(isIP(name) === 6 ? `[${name}]` : name);
+  }
+  return (name) => exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
+}
+
+/** The frame that ends a stream cut by close(): OpenAI's in-band error, then `[DONE]`, as every in-band error of the mock. */
+const SHUTDOWN_MESSAGE = 'The server is shutting down; this answer is incomplete. Retry against a running server.';
+const shutdownFrame = new TextEncoder().encode(
+  `data: ${JSON.stringify(errorEnvelope(SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }))}\n\ndata: [DONE]\n\n`,
+);
 
 export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
   const mock = isSoraMock(options) ? options : createSoraMock(options);
   const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
   const graceMs = settings.shutdownGraceMs ?? 2000;
+  const bodyTimeoutMs = settings.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!(bodyTimeoutMs > 0) || !Number.isFinite(bodyTimeoutMs)) throw new TypeError(`bodyTimeoutMs ${bodyTimeoutMs} must be a positive number of milliseconds.`);
   const inFlight = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
+  // The response each socket is answering, so a late transport error never writes over one under way.
+  const answering = new WeakMap<Socket, ServerResponse>();
+  // Event streams close() ends with the shutdown frame, by the response that carries them.
+  const streamEnders = new Map<ServerResponse, () => void>();
   let closing: Promise<void> | undefined;
+  let shuttingDown = false;
+  let announceShutdown = () => {};
+  const shutdown = new Promise<'shutdown'>((resolve) => (announceShutdown = () => resolve('shutdown')));
   let url: string | undefined;
+  // Set when the server is listening: which Host names the mock's own surface answers, and whether
+  // only this machine can reach it (then the inspector needs no token).
+  let hostAllowed: (name: string) => boolean = allowedHostNames('127.0.0.1', settings.allowedHosts ?? [], mock.options.publicUrl);
+  let loopbackBind = true;
 
   const inspector: Inspector | undefined = settings.inspector ? createInspector(mock) : undefined;
   // The Request each response answered, for the access log's journal facts (code, scenario, fault).
   const requestOf = new WeakMap<object, Request>();
-  const api = settings.onResponse
-    ? (request: Request, env: { outgoing: object }) => {
-        requestOf.set(env.outgoing, request);
-        return mock.fetch(request);
-      }
-    : (request: Request) => mock.fetch(request);
-  const handle = inspector
-    ? (request: Request, env: { outgoing: object }) => (inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request) : api(request, env))
-    : api;
 
-  const bridge = getRequestListener(handle, {
+  const shuttingDownAnswer = () =>
+    errorResponse(503, SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }, { 'retry-after': '1' });
+
+  /** Carry an event stream through a transform close() can end: the shutdown frame, then the end (which cancels the mock's stream). */
+  const endable = (response: Response, outgoing: ServerResponse): Response => {
+    let end = () => {};
+    const cut = new TransformStream<Uint8Array, Uint8Array>({
+      start(controller) {
+        end = () => {
+          try {
+            controller.enqueue(shutdownFrame);
+            controller.terminate();
+          } catch {
+            // the stream already ended
+          }
+        };
+      },
+    });
+    streamEnders.set(outgoing, end);
+    outgoing.once('close', () => streamEnders.delete(outgoing));
+    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
+  };
+
+  const api = async (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Promise<Response> => {
+    if (settings.onResponse) requestOf.set(env.outgoing, request);
+    if (shuttingDown) return shuttingDownAnswer();
+    const answer = mock.fetch(request);
+    const first = await Promise.race([answer, shutdown]);
+    if (first === 'shutdown') {
+      // close() came while the mock still works on this request (a stall, a slow render): it gets a
+      // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
+      // which is what makes the bridge abort the request's signal, so the mock stops working on it
+      // (a finished response would leave a stalled render polling forever). The client has the whole
+      // answer (Content-Length, Connection: close). The mock's late answer is dropped.
+      void answer.then((late) => late.body?.cancel().catch(() => undefined), () => undefined);
+      const { outgoing } = env;
+      if (!outgoing.headersSent) {
+        const body = rawEnvelope(SHUTDOWN_MESSAGE, 'server_shutting_down', 'server_error');
+        outgoing.writeHead(503, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+          'retry-after': '1',
+          connection: 'close',
+        });
+        outgoing.write(body, () => outgoing.destroy());
+      }
+      return RESPONSE_ALREADY_SENT;
+    }
+    return first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream') ? endable(first, env.outgoing) : first;
+  };
+
+  /**
+   * The mock's own surface (`/__sora/*`, the inspector) answers only under this server's own host
+   * names (DNS rebinding). The inspector, which the mock does not serve, also refuses other origins
+   * here, and on a non-loopback bind asks for the admin token (Basic credentials too, which a browser
+   * prompts for). Everything else about `/__sora/*` is the mock's (src/mock/admin-guard.ts).
+   */
+  const refuseOnSurface = (request: Request, forInspector: boolean): Response | undefined => {
+    const host = request.headers.get('host') ?? '';
+    if (!hostAllowed(hostnameOf(host))) {
+      return new HttpError(
+        403,
+        `Host '${host.slice(0, 80)}' is not a name of this server; /__sora/* and the inspector answer only under its own names (add more with --allowed-hosts).`,
+        { type: 'invalid_request_error', param: null, code: 'host_not_allowed' },
+        { 'cache-control': 'no-store' },
+      ).toResponse();
+    }
+    if (!forInspector) return undefined;
+    const refusal =
+      refuseCrossOrigin(request, new URL(request.url), mock.options.publicUrl) ??
+      (loopbackBind ? undefined : refuseWithoutToken(request, mock.options.adminToken, { basic: true }));
+    return refusal?.toResponse();
+  };
+
+  const handle = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
+    const path = pathnameOf(request.url);
+    const forInspector = inspector?.owns(path) ?? false;
+    if (forInspector || isAdminPath(path)) {
+      const refused = refuseOnSurface(request, forInspector);
+      if (refused) return refused;
+    }
+    return forInspector ? (inspector as Inspector).fetch(request) : api(request, env);
+  };
+
+  const bridge = getRequestListener(handle as Parameters<typeof getRequestListener>[0], {
     overrideGlobalObjects: settings.overrideGlobalObjects ?? false,
     errorHandler: (error) =>
       error instanceof RequestError
@@ -118,48 +279,97 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
           errorResponse(500, `The mock failed: ${error instanceof Error ? error.message : String(error)}.`, { type: 'server_error', param: null, code: 'mock_internal_error' }),
   });
 
-  const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const started = performance.now();
-    inFlight.add(outgoing);
-    if (closing) outgoing.setHeader('connection', 'close');
-    outgoing.once('close', () => {
-      inFlight.delete(outgoing);
-      if (!settings.onResponse) return;
-      const request = requestOf.get(outgoing);
-      const entry = request ? mock.entryOf(request) : undefined;
-      settings.onResponse({
-        method: incoming.method ?? 'GET',
-        url: incoming.url ?? '/',
-        status: outgoing.statusCode,
-        durationMs: performance.now() - started,
-        bytes: outgoing.hasHeader('content-length') ? Number(outgoing.getHeader('content-length')) : undefined,
-        aborted: !outgoing.writableFinished,
-        ...(entry?.error?.code ? { code: entry.error.code } : {}),
-        ...(entry?.scenario ? { scenario: entry.scenario } : {}),
-        ...(entry?.fault ? { fault: entry.fault.id } : {}),
-      });
-    });
-    void bridge(incoming, outgoing);
-  });
+  /** An envelope written straight to a response the bridge never sees. */
+  const answerDirectly = (outgoing: ServerResponse, status: number, message: string, code: string) => {
+    const body = rawEnvelope(message, code);
+    outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    outgoing.end(body);
+  };
 
-  // node:http answers unparsable requests itself with an empty 400; answer with the JSON envelope instead.
+  const server = createServer(
+    {
+      // node:http would answer these with an empty 400; the handler below answers with the envelope.
+      requireHostHeader: false,
+      // A request's headers and body must arrive within bodyTimeoutMs (node's default would let a
+      // trickling body hold a connection for 300 s); checked every tenth of that, at most every 5 s.
+      requestTimeout: bodyTimeoutMs,
+      headersTimeout: Math.min(bodyTimeoutMs, 60_000),
+      connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.round(bodyTimeoutMs / 10))),
+    },
+    (incoming: IncomingMessage, outgoing: ServerResponse) => {
+      const started = performance.now();
+      inFlight.add(outgoing);
+      answering.set(incoming.socket, outgoing);
+      if (closing) outgoing.setHeader('connection', 'close');
+      outgoing.once('close', () => {
+        inFlight.delete(outgoing);
+        if (!settings.onResponse) return;
+        const request = requestOf.get(outgoing);
+        const entry = request ? mock.entryOf(request) : undefined;
+        settings.onResponse({
+          method: incoming.method ?? 'GET',
+          url: incoming.url ?? '/',
+          status: outgoing.statusCode,
+          durationMs: performance.now() - started,
+          bytes: outgoing.hasHeader('content-length') ? Number(outgoing.getHeader('content-length')) : undefined,
+          aborted: !outgoing.writableFinished,
+          ...(entry?.error?.code ? { code: entry.error.code } : {}),
+          ...(entry?.scenario ? { scenario: entry.scenario } : {}),
+          ...(entry?.fault ? { fault: entry.fault.id } : {}),
+        });
+      });
+      if (!incoming.headers.host) {
+        answerDirectly(outgoing, 400, 'The request has no Host header; HTTP/1.1 requires one (it names the server, e.g. Host: 127.0.0.1:4010).', 'missing_host');
+        return;
+      }
+      void bridge(incoming, outgoing);
+    },
+  );
+
+  // node:http answers unparsable requests itself with an empty 400 (and timeouts with an empty 408);
+  // answer with the JSON envelope instead, unless a response is already under way on the socket.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
+    const current = answering.get(socket);
+    if (!socket.writable || error.code === 'ECONNRESET' || (current?.headersSent && !current.writableEnded)) {
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const body = tooLarge
-      ? rawEnvelope('The request headers are larger than this server accepts (16 KiB).', 'headers_too_large')
-      : rawEnvelope(`The request is not valid HTTP/1.1 (${error.code ?? error.message}).`, 'bad_request');
+    const answer =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? rawAnswer(
+            '408 Request Timeout',
+            rawEnvelope(`The request did not arrive within ${bodyTimeoutMs / 1000} s (headers and body); the connection is closed.`, 'request_timeout'),
+          )
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? rawAnswer('431 Request Header Fields Too Large', rawEnvelope('The request headers are larger than this server accepts (16 KiB).', 'headers_too_large'))
+          : rawAnswer('400 Bad Request', rawEnvelope(`The request is not valid HTTP/1.1 (${error.code ?? error.message}).`, 'bad_request'));
+    socket.end(answer, () => socket.destroy());
+  });
+  // Only `Expect: 100-continue` is understood (node answers it); anything else is a 417 envelope.
+  server.on('checkExpectation', (incoming: IncomingMessage, outgoing: ServerResponse) => {
+    answerDirectly(outgoing, 417, `Expect '${String(incoming.headers.expect).slice(0, 80)}' cannot be met; this server understands only 'Expect: 100-continue'.`, 'expectation_failed');
+  });
+  // CONNECT (a proxy tunnel) is not something the mock is: 405, where node would close without a word.
+  server.on('connect', (incoming: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
     socket.end(
-      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      rawAnswer(
+        '405 Method Not Allowed',
+        rawEnvelope(`Method CONNECT is not allowed on ${String(incoming.url).slice(0, 80)}; this is not a proxy. Allowed: GET, HEAD, POST, DELETE, OPTIONS.`, 'method_not_allowed'),
+        'allow: GET, HEAD, POST, DELETE, OPTIONS\r\n',
+      ),
+      () => socket.destroy(),
     );
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('listening', () => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') return;
+    hostAllowed = allowedHostNames(address.address, settings.allowedHosts ?? [], mock.options.publicUrl);
+    loopbackBind = isLoopbackHost(address.address);
   });
 
   return {
@@ -169,6 +379,13 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       return url;
     },
     listen({ port = 0, host = '127.0.0.1' }: ListenOptions = {}) {
+      if (mock.options.admin && mock.options.adminToken === undefined && !isLoopbackHost(host)) {
+        return Promise.reject(
+          new Error(
+            `Refusing to listen on '${host}' with admin on and no adminToken: anyone who reaches it could read the journal and steer the mock. Set adminToken (sora-kit serve: --admin-token), or listen on 127.0.0.1.`,
+          ),
+        );
+      }
       return new Promise((resolve, reject) => {
         const onError = (error: Error) => reject(error);
         server.once('error', onError);
@@ -185,20 +402,29 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       // Inspector streams never end by themselves: end them first, like any started stream below.
       inspector?.close();
       closing ??= new Promise<void>((resolve) => {
+        shuttingDown = true;
+        announceShutdown();
         if (!server.listening) {
           resolve();
           return;
         }
         server.close(() => resolve());
         server.closeIdleConnections();
-        // A started stream would run until its job ends: end it now, cleanly (chunked terminator), which
-        // cancels the mock's body stream and with it the stream's timers.
-        // Its connection was promised keep-alive, so also end the socket once the terminator is out.
         for (const outgoing of inFlight) {
-          if (outgoing.headersSent) {
-            const socket = outgoing.socket;
+          const socket = outgoing.socket;
+          const endStream = streamEnders.get(outgoing);
+          if (endStream) {
+            // An event stream of the API: an in-band server_shutting_down error, then its clean end
+            // (chunked terminator), which cancels the mock's stream and with it its timers. Its
+            // connection was promised keep-alive, so the socket ends once the answer is out.
+            if (!outgoing.headersSent) outgoing.setHeader('connection', 'close');
+            endStream();
+            outgoing.once('finish', () => socket?.destroySoon());
+          } else if (outgoing.headersSent) {
+            // Any other answer under way (a download, an inspector stream) is ended where it stands.
             outgoing.end(() => socket?.destroySoon());
           } else {
+            // Not answered yet: the race in `api` answers 503 server_shutting_down, on a closing connection.
             outgoing.setHeader('connection', 'close');
           }
         }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
 import { MOCK_DEFAULTS } from '../mock/app.js';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../adapters/node.js';
 import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -99,6 +100,10 @@ function isRegExp(source: string): boolean {
   }
 }
 
+/** A Host name the admin surface answers under: `mock.test`, `.lan.example` (it and its subdomains), `192.168.1.5`, `[fe80::1]`. */
+const HOST_NAME = /^(\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*|\[[0-9A-Fa-f:.]+\])$/;
+const HOST_NAME_WORDS = 'a host name (mock.test), .domain for a domain and its subdomains, or an IP address ([::1] for IPv6), without port';
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
 
 export const serveConfigSchema = z
@@ -130,6 +135,9 @@ export const serveConfigSchema = z
     quiet: z.boolean(),
     inspector: z.boolean(),
     mediaSecret: z.string().min(1),
+    allowedHosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_WORDS)).min(1),
+    adminToken: z.string().regex(/^[\x21-\x7e]{8,256}$/, 'a token of 8 to 256 visible ASCII characters (no spaces)'),
+    bodyTimeoutSeconds: z.number().positive().max(3600),
   })
   .partial();
 
@@ -153,6 +161,8 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   openaiApiKey: 'a non-empty string',
   openaiModel: 'a non-empty model name',
   mediaSecret: 'a non-empty string',
+  adminToken: 'a token of 8 to 256 visible ASCII characters (no spaces)',
+  bodyTimeoutSeconds: 'a positive number of seconds, at most 3600',
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -231,6 +241,25 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     arg: 'secret',
     fromString: asString,
     help: 'key that signs media links; instances sharing it (and the seed) serve each other\'s links; prefer the environment (default: random per start)',
+  },
+  allowedHosts: {
+    flag: '--allowed-hosts',
+    arity: 'repeatable',
+    arg: 'host',
+    fromString: asList,
+    help: 'more Host names under which /__sora/* and the inspector answer (exact, or .domain for it and its subdomains), repeatable (default: the bound address; 127.0.0.1, localhost, [::1] for loopback)',
+  },
+  adminToken: {
+    flag: '--admin-token',
+    arg: 'token',
+    fromString: asString,
+    help: 'token the /__sora/* admin endpoints require (Authorization: Bearer or X-Sora-Admin-Token); required with --admin on a non-loopback --host; prefer the environment variable',
+  },
+  bodyTimeoutSeconds: {
+    flag: '--body-timeout-seconds',
+    arg: 'seconds',
+    fromString: asNumber,
+    help: `seconds a request's headers and body may take to arrive before a 408 (default ${DEFAULT_BODY_TIMEOUT_MS / 1000})`,
   },
 };
 

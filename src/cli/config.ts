@@ -36,6 +36,7 @@ import {
   type Settings,
 } from './config-schema.js';
 import type { LicenseConfig, SoraMockOptions } from '../mock/types.js';
+import { DEFAULT_BODY_TIMEOUT_MS, isLoopbackHost } from '../adapters/node.js';
 
 export * from './config-schema.js';
 
@@ -205,6 +206,10 @@ export interface ServeConfig {
   quiet: boolean;
   /** Serve the inspector page at `/`. */
   inspector: boolean;
+  /** Host names beside the bound address under which /__sora/* and the inspector answer. */
+  allowedHosts: string[];
+  /** How long a request's headers and body may take to arrive (408 beyond). */
+  bodyTimeoutSeconds: number;
   /** Options for createSoraMock; unset keys take the mock's own defaults. */
   mock: SoraMockOptions;
   /** Where each explicitly given setting came from (for --print-config). */
@@ -230,6 +235,14 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
       sources.analysis ?? 'default',
     );
   }
+  const host = merged.host ?? DEFAULT_HOST;
+  if (merged.admin === true && merged.adminToken === undefined && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `--admin on the non-loopback host '${host}' needs an admin token: set --admin-token (or ${envName('adminToken')}, or "adminToken" in the config file), or listen on 127.0.0.1`,
+      'adminToken',
+      sources.admin ?? 'default',
+    );
+  }
   const mock: SoraMockOptions = {};
   if (merged.basePath !== undefined) mock.basePath = merged.basePath;
   if (merged.publicUrl !== undefined) mock.publicUrl = merged.publicUrl;
@@ -244,6 +257,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
   if (merged.retentionSeconds !== undefined) mock.retentionSeconds = merged.retentionSeconds;
   if (merged.mediaCacheBytes !== undefined) mock.mediaCacheBytes = merged.mediaCacheBytes;
   if (merged.mediaSecret !== undefined) mock.mediaSecret = merged.mediaSecret;
+  if (merged.adminToken !== undefined) mock.adminToken = merged.adminToken;
   if (merged.fetchImages !== undefined) {
     mock.fetchImages = merged.fetchImages === false ? false : { allow: merged.fetchImages };
   }
@@ -258,11 +272,13 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     }
   }
   return {
-    host: merged.host ?? DEFAULT_HOST,
+    host,
     port: merged.port ?? DEFAULT_PORT,
     log: merged.log ?? 'pretty',
     quiet: merged.quiet ?? false,
     inspector: merged.inspector ?? true,
+    allowedHosts: merged.allowedHosts ?? [],
+    bodyTimeoutSeconds: merged.bodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
     mock,
     sources,
   };

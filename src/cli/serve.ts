@@ -118,8 +118,17 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
   if (analysis?.openai?.apiKey) analysis.openai.apiKey = '***';
   // The mock never shows its media secret; say whether one is set, not what it is.
   options.mediaSecret = config.mock.mediaSecret === undefined ? 'random per start' : '***';
+  if (options.adminToken !== undefined) options.adminToken = '***';
   return {
-    server: { host: config.host, port: config.port, log: config.log, quiet: config.quiet, inspector: config.inspector },
+    server: {
+      host: config.host,
+      port: config.port,
+      log: config.log,
+      quiet: config.quiet,
+      inspector: config.inspector,
+      allowedHosts: config.allowedHosts,
+      bodyTimeoutSeconds: config.bodyTimeoutSeconds,
+    },
     mock: options,
     sources: config.sources,
     ...(config.configFile ? { configFile: config.configFile } : {}),
@@ -153,6 +162,8 @@ export async function startServe(
   const server = createSoraServer(config.mock, {
     overrideGlobalObjects,
     inspector: config.inspector,
+    allowedHosts: config.allowedHosts,
+    bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
     onResponse: config.quiet ? undefined : (entry) => io.out(formatLog(config.log, entry)),
   });
   if (printOnly) {
@@ -192,7 +203,7 @@ export async function startServe(
     io.out(`sora-kit mock listening on ${url}${basePath}`);
     io.out(`  licences: ${licenses.join('\n            ')}`);
     io.out(`  inspector: ${config.inspector ? `${url}/ (open in a browser)` : 'off (--no-inspector)'}`);
-    io.out(`  admin:    ${admin ? `on at ${url}/__sora/` : 'off (enable with --admin)'}`);
+    io.out(`  admin:    ${admin ? `on at ${url}/__sora/${server.mock.options.adminToken ? ' (token required)' : ''}` : 'off (enable with --admin)'}`);
     io.out(`  try:      curl -H 'Authorization: ${server.mock.options.licenses[0]?.key ?? ''}' ${url}${basePath}/models`);
   }
   return server;

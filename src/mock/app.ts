@@ -18,6 +18,7 @@ import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
 import { createJournal, linkBytes, recordBody, recordHeaders } from './journal.js';
+import { isAdminPath, refuseCrossOrigin, refuseNonJsonPost, refuseWithoutToken } from './admin-guard.js';
 import {
   ADMIN_PREFIX,
   adminAddFault,
@@ -93,6 +94,7 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     maxBodyBytes: options.maxBodyBytes ?? MOCK_DEFAULTS.maxBodyBytes,
     retentionSeconds: options.retentionSeconds ?? MOCK_DEFAULTS.retentionSeconds,
     mediaCacheBytes: options.mediaCacheBytes ?? MOCK_DEFAULTS.mediaCacheBytes,
+    adminToken: options.adminToken === undefined || options.adminToken === '' ? undefined : options.adminToken,
   };
 }
 
@@ -159,18 +161,28 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
 
   async function route(ctx: RequestContext): Promise<Response> {
     const { request, url } = ctx;
-    if (request.method === 'OPTIONS') {
-      const allow = api.allow(url.pathname);
-      if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
-    }
-    const match = api.match(request.method, url.pathname);
-    if (match.kind === 'found' && match.operation) ctx.operation = match.operation;
     // Every error answer goes through here, so the journal knows its type, code and param.
     const fail = (error: HttpError): Response => {
       const { type = 'invalid_request_error', code = null, param = null } = error.options;
       ctx.error = { type, code, param };
       return error.toResponse();
     };
+    // The mock's own surface is for scripts and the person at this machine, not for other web pages
+    // (admin-guard.ts): another origin is refused before anything else, preflights included.
+    const admin = isAdminPath(url.pathname);
+    const crossOrigin = admin ? refuseCrossOrigin(request, url, options.publicUrl) : undefined;
+    if (crossOrigin) return fail(crossOrigin);
+    if (request.method === 'OPTIONS') {
+      const allow = api.allow(url.pathname);
+      if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
+    }
+    const match = api.match(request.method, url.pathname);
+    if (match.kind === 'found' && match.operation) ctx.operation = match.operation;
+    // Then the token (health needs none), then the body type, before the admin route runs.
+    if (admin && match.kind === 'found' && url.pathname !== `${ADMIN_PREFIX}/health`) {
+      const refusal = refuseWithoutToken(request, options.adminToken) ?? refuseNonJsonPost(request);
+      if (refusal) return fail(refusal);
+    }
     if (match.kind === 'method_not_allowed') {
       return fail(
         new HttpError(
@@ -226,7 +238,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       }
       // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
       // other responses untouched keeps the Node server's fast path (no header rewrite per request).
-      if (options.cors && request.headers.has('origin')) {
+      // Never under /__sora/: the admin endpoints answer no other origin (admin-guard.ts).
+      if (options.cors && request.headers.has('origin') && !isAdminPath(url.pathname)) {
         for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
       }
       const key = licenseKeyOf(request);

@@ -7,6 +7,7 @@
  * never holds what a client uploaded, only what a test needs to assert on.
  */
 import type { ParsedBody } from './body.js';
+import { ADMIN_TOKEN_HEADER } from './admin-guard.js';
 import { maskSecret } from './mask.js';
 import type { JournalBody, JournalEntry, JournalField, JournalQuery, MediaLink } from './types.js';
 
@@ -19,7 +20,7 @@ const HEADER_VALUE_LIMIT = 512;
 const HEADER_COUNT_LIMIT = 64;
 
 /** Headers whose values are secrets: masked like licences, never stored whole. */
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'openai-api-key']);
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'openai-api-key', ADMIN_TOKEN_HEADER]);
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s);
 

@@ -73,6 +73,12 @@ export interface SoraMockOptions {
    * links and serve each other's. Default: random per instance. Never shown in `options`.
    */
   mediaSecret?: string;
+  /**
+   * When set, the `/__sora/*` admin endpoints (not `/__sora/health`) need `Authorization: Bearer <token>`
+   * or `X-Sora-Admin-Token: <token>` (401 otherwise). The Node server requires one to listen on a
+   * non-loopback host with `admin` on.
+   */
+  adminToken?: string;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -90,6 +96,7 @@ export interface ResolvedSoraMockOptions {
   maxBodyBytes: number;
   retentionSeconds: number;
   mediaCacheBytes: number;
+  adminToken: string | undefined;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };

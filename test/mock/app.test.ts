@@ -212,7 +212,9 @@ describe('models, scenarios, admin', () => {
     await mock.fetch(new Request(`${ORIGIN}/__sora/advance`, { method: 'POST', body: JSON.stringify({ ms: 5000 }), headers: { 'content-type': 'application/json' } }));
     expect(mock.now() - before).toBe(5000);
     expect(mock.jobs()[0].status).toBe('completed');
-    await mock.fetch(new Request(`${ORIGIN}/__sora/reset`, { method: 'POST' }));
+    // Admin POSTs are JSON only (415 otherwise): a web page cannot send that to another origin unasked.
+    expect((await mock.fetch(new Request(`${ORIGIN}/__sora/reset`, { method: 'POST' }))).status).toBe(415);
+    await mock.fetch(new Request(`${ORIGIN}/__sora/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } }));
     expect(mock.jobs()).toHaveLength(0);
     const journal = await (await mock.fetch(new Request(`${ORIGIN}/__sora/requests`))).json();
     expect(journal.data.map((e: { path: string }) => e.path)).toEqual(['/__sora/reset']);

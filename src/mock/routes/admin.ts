@@ -10,15 +10,16 @@ import { maskSecret } from '../mask.js';
 import type { JournalQuery, SoraMock } from '../types.js';
 import { validate } from '../validate.js';
 
-export const ADMIN_PREFIX = '/__sora';
+export { ADMIN_PREFIX } from '../admin-guard.js';
 
 const ADMIN_BODY_BYTES = 4096;
 
 /** Licence keys are secrets; the admin view shows which exist, not what they are. */
 export function redactedOptions(mock: SoraMock) {
-  const { licenses, promptAnalysis, ...rest } = mock.options;
+  const { licenses, promptAnalysis, adminToken, ...rest } = mock.options;
   return {
     ...rest,
+    adminToken: adminToken === undefined ? null : '***',
     licenses: licenses.map((l) => ({ key: maskSecret(l.key), features: l.features })),
     promptAnalysis: { mode: promptAnalysis.mode, ...(promptAnalysis.openai ? { openai: { baseUrl: promptAnalysis.openai.baseUrl, model: promptAnalysis.openai.model } } : {}) },
   };
