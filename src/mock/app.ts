@@ -141,7 +141,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
   const startedAt = now();
   api.on('GET', `${ADMIN_PREFIX}/health`, () =>
-    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.all().length }),
+    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.size }),
   );
   if (options.admin) {
     api
@@ -255,10 +255,10 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       emit('request', entry);
       return response;
     },
-    jobs() {
+    jobs(filter = {}) {
       const t = now();
       return jobs
-        .all()
+        .all(filter.license)
         .reverse()
         .map((job) => videoResource(job, t, options.retentionSeconds));
     },

@@ -87,7 +87,11 @@ export function videoResource(job: VideoJob, now: number, retentionSeconds: numb
   };
 }
 
-/** Jobs in creation order; lookups by id. Bounded so a long-running mock keeps bounded memory. */
+/**
+ * Jobs in creation order; lookups by id. Each job belongs to the licence that created it: given an
+ * `owner`, a lookup sees only that licence's jobs (another's is as absent as one never created).
+ * Bounded so a long-running mock keeps bounded memory.
+ */
 export class JobStore {
   private readonly byId = new Map<string, VideoJob>();
 
@@ -101,19 +105,26 @@ export class JobStore {
     }
   }
 
-  get(id: string): VideoJob | undefined {
-    return this.byId.get(id);
+  /** The job, if it exists and (when `owner` is given) belongs to `owner`. */
+  get(id: string, owner?: string): VideoJob | undefined {
+    const job = this.byId.get(id);
+    return job && (owner === undefined || job.owner === owner) ? job : undefined;
   }
 
-  delete(id: string): VideoJob | undefined {
-    const job = this.byId.get(id);
+  delete(id: string, owner?: string): VideoJob | undefined {
+    const job = this.get(id, owner);
     if (job) this.byId.delete(id);
     return job;
   }
 
-  /** Oldest first. */
-  all(): VideoJob[] {
-    return [...this.byId.values()];
+  /** Oldest first: every job, or only `owner`'s. */
+  all(owner?: string): VideoJob[] {
+    const jobs = [...this.byId.values()];
+    return owner === undefined ? jobs : jobs.filter((job) => job.owner === owner);
+  }
+
+  get size(): number {
+    return this.byId.size;
   }
 
   clear(): void {

@@ -27,6 +27,15 @@ export type NewJobInput = { prompt: string; scenario?: ScenarioName } & (
   | { remixedFrom: VideoJob }
 );
 
+/**
+ * The licence a request's jobs belong to: the one the pipeline's licence step recognised. Every route
+ * that creates or reads jobs runs behind that step, so its absence is a bug in the mock.
+ */
+export function ownerOf(ctx: Pick<RequestContext, 'license'>): string {
+  if (!ctx.license) throw new Error('no licence on the request context: job routes run behind the licence step');
+  return ctx.license.key;
+}
+
 /** Resolve the spec by the rules, store the job, announce it. Shared by `POST /videos`, remix and chat. */
 export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: VideoJob; ignored: IgnoredParam[] } {
   let spec;
@@ -54,6 +63,7 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
   const job: VideoJob = {
     id: ctx.ids.next('video_'),
+    owner: ownerOf(ctx),
     prompt: input.prompt,
     spec,
     watermark,

@@ -92,6 +92,8 @@ export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['cha
 /** A video job as the mock stores it; its status is derived from the clock when read. */
 export interface VideoJob {
   id: string;
+  /** The key of the licence that created it: only that licence sees it through the API. */
+  owner: string;
   prompt: string;
   spec: VideoSpec;
   watermark: boolean;
@@ -104,6 +106,12 @@ export interface VideoJob {
   renderMs: number;
   /** Set for `fail_midway`: the job fails at this fraction of its render time. */
   failAt?: number;
+}
+
+/** Which jobs `mock.jobs()` shows. */
+export interface JobFilter {
+  /** Only the jobs created with this licence key. */
+  license?: string;
 }
 
 /** What `GET /videos/{id}` shows for a job at one instant. */
@@ -201,8 +209,11 @@ export interface SoraMock {
   /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
   fetch(request: Request): Promise<Response>;
   readonly options: Readonly<ResolvedSoraMockOptions>;
-  /** Video jobs, newest first, as the API would show them now. */
-  jobs(): VideoView[];
+  /**
+   * Video jobs, newest first, as the API would show them now: every licence's (the API shows each
+   * licence only its own), or only those of `filter.license` (a licence key).
+   */
+  jobs(filter?: JobFilter): VideoView[];
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
   /** The journal entry of a request this mock answered (what an adapter's access log adds). */

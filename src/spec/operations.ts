@@ -194,7 +194,8 @@ export const OPERATIONS = {
     work: 'read',
     query: VideoListQuery,
     queryFromParams: videoListQueryFromParams,
-    statuses: statuses(EVERY_OPERATION, ['200', '403']),
+    // 404: `after` names no video of this licence.
+    statuses: statuses(EVERY_OPERATION, ['200', '403', '404']),
     tags: ['Videos'],
     summary: 'List video jobs, newest first by default.',
     ok: { '200': json(VideoListResource, 'A page of video jobs.') },
