@@ -66,6 +66,8 @@ export const MOCK_DEFAULTS = {
   maxBodyBytes: 50 * 1024 * 1024,
   retentionSeconds: 3600,
   mediaCacheBytes: DEFAULT_MEDIA_CACHE_BYTES,
+  /** Video jobs kept at once; beyond it expired jobs are evicted first, then the oldest finished ones. */
+  maxJobs: 10_000,
   analysis: 'off',
   devLicense: DEV_LICENSE.key,
 } as const;
@@ -77,6 +79,8 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   }
   const speed = options.speed ?? MOCK_DEFAULTS.speed;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new TypeError(`speed ${speed} must be a positive number.`);
+  const maxJobs = options.maxJobs ?? MOCK_DEFAULTS.maxJobs;
+  if (!Number.isSafeInteger(maxJobs) || maxJobs < 1) throw new TypeError(`maxJobs ${maxJobs} must be a positive integer.`);
   const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
   return {
     basePath,
@@ -93,6 +97,7 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     maxBodyBytes: options.maxBodyBytes ?? MOCK_DEFAULTS.maxBodyBytes,
     retentionSeconds: options.retentionSeconds ?? MOCK_DEFAULTS.retentionSeconds,
     mediaCacheBytes: options.mediaCacheBytes ?? MOCK_DEFAULTS.mediaCacheBytes,
+    maxJobs,
   };
 }
 
@@ -101,7 +106,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const clock = input.clock ?? { now: () => Date.now() };
   let offset = 0;
   const now = () => clock.now() + offset;
-  const jobs = new JobStore();
+  const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
   // For adapters that log a request after it ends (the Node server's access log).

@@ -8,6 +8,7 @@ import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
 import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
 import type { RequestContext } from './context.js';
+import { HttpError } from './http.js';
 import { renderTimeMs } from './jobs.js';
 import { FAIL_MIDWAY_AT } from './scenarios.js';
 import type { ScenarioName, VideoJob } from './types.js';
@@ -74,7 +75,17 @@ export function startVideoJob(ctx: RequestContext, input: NewJobInput): { job: V
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
   };
-  ctx.jobs.add(job);
+  if (!ctx.jobs.add(job, ctx.now())) {
+    // Every stored job still renders: dropping one would lose a job its client is waiting for.
+    const waitMs = ctx.jobs.nextFinishInMs(ctx.now());
+    throw new HttpError(
+      429,
+      `The mock holds maxJobs (${ctx.jobs.maxJobs}) video jobs and every one is still rendering; ` +
+        'a finished job makes room (the oldest expired ones are evicted first). Retry later.',
+      { type: 'rate_limit_error', param: null, code: 'job_limit_reached' },
+      Number.isFinite(waitMs) ? { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) } : {},
+    );
+  }
   ctx.emitJob({ type: 'created', job });
   return { job, ignored };
 }

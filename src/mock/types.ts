@@ -68,6 +68,11 @@ export interface SoraMockOptions {
   retentionSeconds?: number;
   /** Bound of the generated-media cache; default 256 MiB. */
   mediaCacheBytes?: number;
+  /**
+   * Most video jobs kept at once; default 10,000. Beyond it the oldest expired jobs are evicted first,
+   * then the oldest finished ones; a job still rendering never is (a create is refused with 429 instead).
+   */
+  maxJobs?: number;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -85,6 +90,7 @@ export interface ResolvedSoraMockOptions {
   maxBodyBytes: number;
   retentionSeconds: number;
   mediaCacheBytes: number;
+  maxJobs: number;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };

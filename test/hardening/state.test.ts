@@ -109,3 +109,128 @@ describe('tenancy: a licence sees only its own video jobs', () => {
     expect((await alice.videos.retrieve(theirs.id)).id).toBe(theirs.id);
   });
 });
+
+describe('the job cap: expired jobs go first, and a gone job says so', () => {
+  const start = Date.UTC(2026, 0, 1);
+  // sora_video2 (10 s SD) renders in 3 s of mock time.
+  const RENDER_MS = 3000;
+  const RETENTION_S = 60;
+
+  async function setup() {
+    const mock = createSoraMock({
+      clock: { now: () => start },
+      maxJobs: 20,
+      retentionSeconds: RETENTION_S,
+      licenses: [{ key: ALICE, features: [...ALL] }, { key: BOB, features: [...ALL] }],
+    });
+    const as = (licence: string) => async (method: string, path: string, body?: unknown) => {
+      const response = await mock.fetch(
+        new Request(`http://127.0.0.1/sora/v1${path}`, {
+          method,
+          headers: { authorization: licence, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+      const type = response.headers.get('content-type') ?? '';
+      return { status: response.status, headers: response.headers, body: type.startsWith('application/json') ? await response.json() : undefined };
+    };
+    const alice = as(ALICE);
+    const create = async (n: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const created = await alice('POST', '/videos', { model: 'sora_video2', prompt: `job ${i}` });
+        expect(created.status, JSON.stringify(created.body)).toBe(200);
+        ids.push(created.body.id);
+      }
+      return ids;
+    };
+    return { mock, alice, bob: as(BOB), create };
+  }
+
+  const codeOf = (answer: { body: ErrorBody }) => answer.body.error.code;
+
+  it('evicts expired jobs first, then the oldest finished ones, never a rendering one, and says which on every read', async () => {
+    const { mock, alice, bob, create } = await setup();
+    expect(mock.options.maxJobs).toBe(20);
+    const expired = await create(10);
+    mock.advance(RENDER_MS + RETENTION_S * 1000 + 1000); // completed, then past expires_at
+    const finished = await create(10);
+    mock.advance(RENDER_MS); // completed, within retention
+    expect(mock.jobs()).toHaveLength(20);
+    // Past retention a job stays readable until the cap needs its place.
+    expect((await alice('GET', `/videos/${expired[0]}`)).status).toBe(200);
+    expect(codeOf(await alice('GET', `/videos/${expired[0]}/content`))).toBe('video_expired');
+
+    const rendering = await create(5);
+    expect(mock.jobs()).toHaveLength(20);
+    // The five oldest expired jobs made room; the other expired ones and every finished one stay.
+    for (const id of expired.slice(0, 5)) {
+      const answer = await alice('GET', `/videos/${id}`);
+      expect(answer.status).toBe(404);
+      expect(codeOf(answer)).toBe('video_expired');
+      expect(answer.body.error.message).toMatch(/expired/);
+      expect(answer.body.error.message).toMatch(/evicted/);
+    }
+    for (const id of [...expired.slice(5), ...finished]) expect((await alice('GET', `/videos/${id}`)).status).toBe(200);
+
+    await create(10); // five more expired ones go, then the five oldest finished ones
+    expect(mock.jobs()).toHaveLength(20);
+    for (const id of expired) expect(codeOf(await alice('GET', `/videos/${id}`))).toBe('video_expired');
+    const evicted = finished.slice(0, 5);
+    for (const id of evicted) {
+      for (const [method, path, body] of [
+        ['GET', `/videos/${id}`],
+        ['GET', `/videos/${id}/content`],
+        ['POST', `/videos/${id}/remix`, { prompt: 'again' }],
+        ['DELETE', `/videos/${id}`],
+      ] as [string, string, unknown?][]) {
+        const answer = await alice(method, path, body);
+        expect(answer.status, `${method} ${path}`).toBe(404);
+        expect(codeOf(answer), `${method} ${path}`).toBe('video_evicted');
+        expect(answer.body.error.message).toMatch(/evicted before its retention ended/);
+        expect(answer.body.error.message).toMatch(/maxJobs/);
+      }
+    }
+    for (const id of [...finished.slice(5), ...rendering]) expect((await alice('GET', `/videos/${id}`)).status).toBe(200);
+    for (const id of rendering) expect((await alice('GET', `/videos/${id}`)).body.status).not.toBe('completed');
+
+    // A gone id as a cursor: 404 naming `after`, with the reason.
+    const cursor = await alice('GET', `/videos?after=${evicted[0]}`);
+    expect(cursor.status).toBe(404);
+    expect(cursor.body.error).toMatchObject({ code: 'video_evicted', param: 'after' });
+    expect(codeOf(await alice('GET', `/videos?order=asc&after=${expired[0]}`))).toBe('video_expired');
+    // Another licence learns nothing about it.
+    expect(codeOf(await bob('GET', `/videos/${evicted[0]}`))).toBe('video_not_found');
+    expect(codeOf(await bob('GET', `/videos?after=${evicted[0]}`))).toBe('video_not_found');
+    // Still an ordinary 404 for what never existed, and for what the client deleted itself.
+    const kept = finished[5];
+    expect((await alice('DELETE', `/videos/${kept}`)).status).toBe(200);
+    expect(codeOf(await alice('GET', `/videos/${kept}`))).toBe('video_not_found');
+    expect(codeOf(await alice('GET', '/videos/video_0000000000000000'))).toBe('video_not_found');
+  });
+
+  it('refuses a new job with 429 job_limit_reached rather than drop one still rendering; reset forgets the gone ids', async () => {
+    const { mock, alice, create } = await setup();
+    const rendering = await create(20);
+    const refused = await alice('POST', '/videos', { model: 'sora_video2', prompt: 'one too many' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'job_limit_reached', type: 'rate_limit_error' });
+    expect(refused.body.error.message).toMatch(/maxJobs \(20\)/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const chat = await alice('POST', '/chat/completions', { model: 'sora_video2', messages: [{ role: 'user', content: 'via chat' }] });
+    expect(chat.status).toBe(429);
+    for (const id of rendering) expect((await alice('GET', `/videos/${id}`)).status).toBe(200);
+
+    mock.advance(RENDER_MS); // all finished: the oldest finished one makes room
+    const [next] = await create(1);
+    expect(codeOf(await alice('GET', `/videos/${rendering[0]}`))).toBe('video_evicted');
+    expect((await alice('GET', `/videos/${next}`)).status).toBe(200);
+    mock.reset();
+    expect(codeOf(await alice('GET', `/videos/${rendering[0]}`))).toBe('video_not_found');
+  });
+
+  it('rejects a cap that is not a positive integer', () => {
+    expect(createSoraMock().options.maxJobs).toBe(10_000);
+    for (const maxJobs of [0, -1, 1.5, Number.NaN]) expect(() => createSoraMock({ maxJobs })).toThrow(/maxJobs/);
+  });
+});

@@ -31,10 +31,28 @@ function notFound(id: string, param = 'video_id'): HttpError {
   });
 }
 
+/**
+ * No video with this id for this licence: 404, saying why when the store evicted it to stay within
+ * `maxJobs` (`video_expired` when its retention had ended, `video_evicted` when it had not), else
+ * `video_not_found`. Another licence's evicted job is `video_not_found` too.
+ */
+function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError {
+  const gone = ctx.jobs.goneJob(id, ownerOf(ctx));
+  if (!gone) return notFound(id, param);
+  const shown = id.slice(0, 80);
+  const cap = `the mock keeps at most maxJobs (${ctx.jobs.maxJobs}) video jobs`;
+  const message =
+    gone.reason === 'expired'
+      ? `Video '${shown}' expired at ${new Date(gone.expiresAtMs).toISOString()} and was evicted (${cap}, expired ones first); it is gone.`
+      : `Video '${shown}' was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
+        `${cap}, and with none expired it dropped the oldest finished ones. It is gone.`;
+  return new HttpError(404, message, { type: 'invalid_request_error', param, code: gone.reason === 'expired' ? 'video_expired' : 'video_evicted' });
+}
+
 /** The request's licence's job with this id; 404 otherwise. */
 function findJob(ctx: RequestContext, id: string): VideoJob {
   const job = ctx.jobs.get(id, ownerOf(ctx));
-  if (!job) throw notFound(id);
+  if (!job) throw missing(ctx, id);
   return job;
 }
 
@@ -63,9 +81,10 @@ export const listVideos: OperationHandler<'listVideos'> = {
     if (query.order === 'desc') ordered.reverse();
     let start = 0;
     if (query.after !== undefined) {
-      // A cursor names a video of this licence's list; any other id is a 404, like a lookup.
+      // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
+      // one says so: the client's place in the list went with it).
       const at = ordered.findIndex((j) => j.id === query.after);
-      if (at < 0) throw notFound(query.after, 'after');
+      if (at < 0) throw missing(ctx, query.after, 'after');
       start = at + 1;
     }
     const page = ordered.slice(start, start + query.limit);
@@ -88,7 +107,7 @@ export const retrieveVideo: OperationHandler<'retrieveVideo'> = {
 export const deleteVideo: OperationHandler<'deleteVideo'> = {
   handle(ctx, { params }) {
     const job = ctx.jobs.delete(params.video_id, ownerOf(ctx));
-    if (!job) throw notFound(params.video_id);
+    if (!job) throw missing(ctx, params.video_id);
     ctx.emitJob({ type: 'deleted', job });
     const body: DeletedVideoResource = { id: job.id, object: 'video.deleted', deleted: true };
     return json(body);
