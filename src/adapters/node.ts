@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { createInspector, type Inspector } from '../inspector/index.js';
+import { createInspector, type Inspector, type InspectorOptions } from '../inspector/index.js';
 import { createSoraMock } from '../mock/app.js';
 import { errorResponse } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
@@ -54,9 +54,10 @@ export interface SoraServerOptions {
   /**
    * Serve the inspector page at `/` (data under `/__sora/inspector/`): requests, jobs with live
    * progress, media, licences (masked), scenarios and snippets. Off by default; `sora-kit serve` turns
-   * it on. Its own requests do not enter the mock's journal.
+   * it on. Its own requests do not enter the mock's journal. An object turns it on with its bounds on
+   * viewers that do not keep up (InspectorOptions).
    */
-  inspector?: boolean;
+  inspector?: boolean | InspectorOptions;
 }
 
 export interface ListenOptions {
@@ -96,7 +97,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let closing: Promise<void> | undefined;
   let url: string | undefined;
 
-  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock) : undefined;
+  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock, settings.inspector === true ? {} : settings.inspector) : undefined;
   // The Request each response answered, for the access log's journal facts (code, scenario, fault).
   const requestOf = new WeakMap<object, Request>();
   const api = settings.onResponse
@@ -106,7 +107,9 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       }
     : (request: Request) => mock.fetch(request);
   const handle = inspector
-    ? (request: Request, env: { outgoing: object }) => (inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request) : api(request, env))
+    ? (request: Request, env: { outgoing: object }) =>
+        // A dropped viewer's connection is closed here: one that stopped reading would never see its stream end.
+        inspector.owns(pathnameOf(request.url)) ? inspector.fetch(request, () => (env.outgoing as ServerResponse).destroy()) : api(request, env)
     : api;
 
   const bridge = getRequestListener(handle, {

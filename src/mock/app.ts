@@ -11,7 +11,7 @@ import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT, mediaPath } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
-import { JobStore, videoResource } from './jobs.js';
+import { JobStore, jobState, videoResource } from './jobs.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
@@ -38,6 +38,7 @@ import { recipeOfJob } from './start-job.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
+  type JobCounts,
   type JournalEntry,
   type ResolvedSoraMockOptions,
   type SoraMock,
@@ -262,10 +263,19 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     },
     jobs(filter = {}) {
       const t = now();
-      return jobs
-        .all(filter.license)
+      const all = jobs.all(filter.license);
+      return (filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit)))
         .reverse()
         .map((job) => videoResource(job, t, options.retentionSeconds));
+    },
+    jobCounts(filter = {}) {
+      const t = now();
+      const counts: JobCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
+      for (const job of jobs.all(filter.license)) {
+        counts.total++;
+        counts[jobState(job, t).status]++;
+      }
+      return counts;
     },
     requests(query) {
       return journal.list(query);

@@ -118,7 +118,12 @@ export interface VideoJob {
 export interface JobFilter {
   /** Only the jobs created with this licence key. */
   license?: string;
+  /** Only the newest this many. */
+  limit?: number;
 }
+
+/** How many jobs there are, in all and by status, at one instant (`mock.jobCounts()`). */
+export type JobCounts = { total: number } & Record<VideoResource['status'], number>;
 
 /** What `GET /videos/{id}` shows for a job at one instant. */
 export type VideoView = VideoResource;
@@ -220,6 +225,8 @@ export interface SoraMock {
    * licence only its own), or only those of `filter.license` (a licence key).
    */
   jobs(filter?: JobFilter): VideoView[];
+  /** How many jobs there are by status now (every licence's, or `filter.license`'s), without listing them. */
+  jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
   /** The journal entry of a request this mock answered (what an adapter's access log adds). */

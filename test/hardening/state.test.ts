@@ -3,11 +3,14 @@
  * evicts expired jobs first and tells a client whose job is gone; the inspector's event stream stays
  * bounded with viewers that never read.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
 import { createSoraMock } from '../../src/mock/app.js';
-import type { SoraMockOptions } from '../../src/mock/types.js';
+import type { SoraMock, SoraMockOptions } from '../../src/mock/types.js';
 
 const ALICE = 'licence-alice-0001';
 const BOB = 'licence-bob-0002';
@@ -233,4 +236,138 @@ describe('the job cap: expired jobs go first, and a gone job says so', () => {
     expect(createSoraMock().options.maxJobs).toBe(10_000);
     for (const maxJobs of [0, -1, 1.5, Number.NaN]) expect(() => createSoraMock({ maxJobs })).toThrow(/maxJobs/);
   });
+});
+
+describe('inspector viewers: bounded, coalesced, slow ones dropped', () => {
+  /** A viewer that connects with node:http and never reads: its socket is paused. */
+  function stalledViewer(url: string): Promise<{ socket: Socket; response: IncomingMessage }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(`${url}/__sora/inspector/events`, (response) => {
+        response.pause();
+        response.socket.pause();
+        resolve({ socket: response.socket, response });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** A viewer that reads every event. */
+  function readingViewer(url: string) {
+    const controller = new AbortController();
+    const received: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (event) => received.push(event) });
+    const done = (async () => {
+      const response = await fetch(`${url}/__sora/inspector/events`, { signal: controller.signal });
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { done: end, value } = await reader.read();
+        if (end) break;
+        parser.feed(value);
+      }
+    })().catch((error) => {
+      if (!controller.signal.aborted) throw error;
+    });
+    return { received, close: () => controller.abort(), done };
+  }
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('10,000 rendering jobs, five viewers that never read and one that does: memory, payloads and the stalled ones stay bounded', async () => {
+    // The stall bound shortened from 30 s so the test sees the drop.
+    const { server, url } = await serve({ clock: { now: () => Date.UTC(2026, 0, 1) } }, { stalledViewerMs: 2000 });
+    const mock: SoraMock = server.mock;
+    for (let i = 0; i < 10_000; i++) {
+      const response = await mock.fetch(
+        new Request('http://127.0.0.1/sora/v1/videos', {
+          method: 'POST',
+          headers: { authorization: ALICE, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'sora_video2', prompt: `a job that keeps rendering, number ${i}` }),
+        }),
+      );
+      if (response.status !== 200) throw new Error(`job ${i}: ${response.status} ${await response.text()}`);
+    }
+    expect(mock.jobs().filter((j) => j.status === 'queued')).toHaveLength(10_000);
+
+    // The snapshot is bounded too.
+    const state = await (await fetch(`${url}/__sora/inspector/state`)).text();
+    expect(state.length).toBeLessThan(256 * 1024);
+    expect(JSON.parse(state)).toMatchObject({ jobCounts: { total: 10_000, queued: 10_000 } });
+
+    const serverSockets = new Map<number, Socket>();
+    server.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort!, socket));
+    const rssBefore = process.memoryUsage().rss;
+    const stalled = await Promise.all(Array.from({ length: 5 }, () => stalledViewer(url)));
+    const reader = readingViewer(url);
+
+    // About 5 s of traffic: each request is announced to every viewer (with its headers, ~8 KiB).
+    const padding = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`x-pad-${i}`, 'p'.repeat(500)]));
+    const until = performance.now() + 5000;
+    let requests = 0;
+    let maxRss = rssBefore;
+    while (performance.now() < until) {
+      const response = await fetch(`${url}/sora/v1/models`, { headers: { authorization: ALICE, ...padding } });
+      await response.arrayBuffer();
+      requests++;
+      if (requests % 50 === 0) maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    }
+    await sleep(1000);
+    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+
+    // Memory stays bounded.
+    expect((maxRss - rssBefore) / 2 ** 20).toBeLessThan(150);
+    // The reading viewer kept getting updates, each one bounded.
+    const jobsEvents = reader.received.filter((e) => e.event === 'jobs');
+    expect(jobsEvents.length).toBeGreaterThanOrEqual(5);
+    expect(reader.received.filter((e) => e.event === 'request').length).toBeGreaterThan(Math.min(requests, 200) / 2);
+    for (const event of reader.received) expect(event.data.length, event.event).toBeLessThan(256 * 1024);
+    const last = JSON.parse(jobsEvents.at(-1)!.data) as { jobs: unknown[]; jobCounts: { total: number; queued: number } };
+    expect(last.jobs).toHaveLength(100);
+    expect(last.jobCounts).toMatchObject({ total: 10_000, queued: 10_000 });
+
+    // The viewers that never read were dropped: the server closed their connections, having written
+    // them a bounded amount.
+    for (const viewer of stalled) {
+      const socket = serverSockets.get(viewer.socket.localPort!);
+      expect(socket, 'server side of a stalled viewer').toBeDefined();
+      expect(socket!.bytesWritten).toBeLessThan(16 * 2 ** 20);
+      await expect.poll(() => socket!.destroyed, { timeout: 5000 }).toBe(true);
+    }
+    // The reader was not.
+    const readerSockets = [...serverSockets.values()].filter((s) => !stalled.some((v) => v.socket.localPort === s.remotePort) && !s.destroyed);
+    expect(readerSockets.length).toBeGreaterThanOrEqual(1);
+    reader.close();
+    for (const viewer of stalled) viewer.socket.destroy();
+  }, 60_000);
+
+  it('drops a viewer whose stream has not drained for the stall bound, though little is pending', async () => {
+    const { server, url } = await serve({ clock: { now: () => Date.UTC(2026, 0, 1) } }, { stalledViewerMs: 1000 });
+    const serverSockets = new Map<number, Socket>();
+    server.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort!, socket));
+    // Two jobs that keep rendering, so a jobs update goes out every 400 ms.
+    for (const prompt of ['a', 'b']) {
+      await server.mock.fetch(
+        new Request('http://127.0.0.1/sora/v1/videos', {
+          method: 'POST',
+          headers: { authorization: ALICE, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'sora_video2', prompt }),
+        }),
+      );
+    }
+    const viewer = await stalledViewer(url);
+    const reader = readingViewer(url);
+    // Fill the stalled viewer's socket buffers, so the server sees it is not reading.
+    const padding = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`x-pad-${i}`, 'p'.repeat(500)]));
+    const socket = () => serverSockets.get(viewer.socket.localPort!)!;
+    const deadline = performance.now() + 20_000;
+    while (!socket().writableNeedDrain && performance.now() < deadline) {
+      await (await fetch(`${url}/sora/v1/models`, { headers: { authorization: ALICE, ...padding } })).arrayBuffer();
+    }
+    expect(socket().writableNeedDrain).toBe(true);
+    // No more traffic: only the coalesced jobs updates (every 400 ms) wait for it now.
+    await expect.poll(() => socket().destroyed, { timeout: 5000 }).toBe(true);
+    expect(reader.received.some((e) => e.event === 'jobs')).toBe(true);
+    reader.close();
+    viewer.socket.destroy();
+  }, 60_000);
 });
