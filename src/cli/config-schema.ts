@@ -126,6 +126,7 @@ export const serveConfigSchema = z
     maxBodyBytes: z.number().int().positive(),
     retentionSeconds: z.number().int().positive(),
     mediaCacheBytes: z.number().int().positive(),
+    maxJobs: z.number().int().positive(),
     log: z.enum(LOG_FORMATS),
     quiet: z.boolean(),
     inspector: z.boolean(),
@@ -149,6 +150,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   maxBodyBytes: 'a positive integer number of bytes',
   retentionSeconds: 'a positive integer number of seconds',
   mediaCacheBytes: 'a positive integer number of bytes',
+  maxJobs: 'a positive integer number of video jobs',
   openaiApiKey: 'a non-empty string',
   openaiModel: 'a non-empty model name',
 };
@@ -221,6 +223,7 @@ export const SETTINGS: Record<SettingKey, Setting> = {
   maxBodyBytes: { flag: '--max-body-bytes', arg: 'bytes', fromString: asNumber, help: `largest accepted request body (default ${mib(MOCK_DEFAULTS.maxBodyBytes)})` },
   mediaCacheBytes: { flag: '--media-cache-bytes', arg: 'bytes', fromString: asNumber, help: `bound of the generated-media cache (default ${mib(MOCK_DEFAULTS.mediaCacheBytes)})` },
   retentionSeconds: { flag: '--retention-seconds', arg: 'seconds', fromString: asNumber, help: `seconds a finished video stays downloadable (default ${MOCK_DEFAULTS.retentionSeconds})` },
+  maxJobs: { flag: '--max-jobs', arg: 'count', fromString: asNumber, help: `video jobs kept at once; expired ones are evicted first (default ${MOCK_DEFAULTS.maxJobs})` },
   log: { flag: '--log', arg: 'format', fromString: asString, help: `log format: ${LOG_FORMATS.join(' | ')} (default pretty)` },
   quiet: { flag: '--quiet', arity: 'switch', fromString: asBoolean, help: 'no request log' },
   inspector: { flag: '--no-inspector', arity: 'switch', fromString: asBoolean, help: 'do not serve the inspector page at / (default: served)' },

@@ -243,6 +243,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
   if (merged.maxBodyBytes !== undefined) mock.maxBodyBytes = merged.maxBodyBytes;
   if (merged.retentionSeconds !== undefined) mock.retentionSeconds = merged.retentionSeconds;
   if (merged.mediaCacheBytes !== undefined) mock.mediaCacheBytes = merged.mediaCacheBytes;
+  if (merged.maxJobs !== undefined) mock.maxJobs = merged.maxJobs;
   if (merged.fetchImages !== undefined) {
     mock.fetchImages = merged.fetchImages === false ? false : { allow: merged.fetchImages };
   }

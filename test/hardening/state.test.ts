@@ -9,6 +9,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
+import { loadServeConfig } from '../../src/cli/config.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../../src/mock/types.js';
 
@@ -232,9 +233,12 @@ describe('the job cap: expired jobs go first, and a gone job says so', () => {
     expect(codeOf(await alice('GET', `/videos/${rendering[0]}`))).toBe('video_not_found');
   });
 
-  it('rejects a cap that is not a positive integer', () => {
+  it('rejects a cap that is not a positive integer; sora-kit serve takes it as --max-jobs or SORA_MOCK_MAX_JOBS', async () => {
     expect(createSoraMock().options.maxJobs).toBe(10_000);
     for (const maxJobs of [0, -1, 1.5, Number.NaN]) expect(() => createSoraMock({ maxJobs })).toThrow(/maxJobs/);
+    expect((await loadServeConfig({ env: {}, flags: { maxJobs: '20' } })).mock.maxJobs).toBe(20);
+    expect((await loadServeConfig({ env: { SORA_MOCK_MAX_JOBS: '30' } })).mock.maxJobs).toBe(30);
+    await expect(loadServeConfig({ env: { SORA_MOCK_MAX_JOBS: 'many' } })).rejects.toThrow(/SORA_MOCK_MAX_JOBS.*many/);
   });
 });
 
