@@ -11,7 +11,7 @@ import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { hostname as machineName, networkInterfaces } from 'node:os';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createInspector, type Inspector } from '../inspector/index.js';
+import { createInspector, type Inspector, type InspectorOptions } from '../inspector/index.js';
 import { isAdminPath, refuseCrossOrigin, refuseWithoutToken } from '../mock/admin-guard.js';
 import { createSoraMock } from '../mock/app.js';
 import { errorResponse, HttpError } from '../mock/http.js';
@@ -57,9 +57,10 @@ export interface SoraServerOptions {
   /**
    * Serve the inspector page at `/` (data under `/__sora/inspector/`): requests, jobs with live
    * progress, media, licences (masked), scenarios and snippets. Off by default; `sora-kit serve` turns
-   * it on. Its own requests do not enter the mock's journal.
+   * it on. Its own requests do not enter the mock's journal. An object turns it on with its bounds on
+   * viewers that do not keep up (InspectorOptions).
    */
-  inspector?: boolean;
+  inspector?: boolean | InspectorOptions;
   /**
    * Host names (beside the bound address) under which `/__sora/*` and the inspector answer; any other
    * `Host` header is a 403 `host_not_allowed`, which is what defeats DNS rebinding. An entry is an
@@ -182,7 +183,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let hostAllowed: (name: string) => boolean = allowedHostNames('127.0.0.1', settings.allowedHosts ?? [], mock.options.publicUrl);
   let loopbackBind = true;
 
-  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock) : undefined;
+  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock, settings.inspector === true ? {} : settings.inspector) : undefined;
   // The Request each response answered, for the access log's journal facts (code, scenario, fault).
   const requestOf = new WeakMap<object, Request>();
 
@@ -267,7 +268,8 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       const refused = refuseOnSurface(request, forInspector);
       if (refused) return refused;
     }
-    return forInspector ? (inspector as Inspector).fetch(request) : api(request, env);
+    // A dropped inspector viewer's connection is closed here: one that stopped reading would never see its stream end.
+    return forInspector ? (inspector as Inspector).fetch(request, () => env.outgoing.destroy()) : api(request, env);
   };
 
   const bridge = getRequestListener(handle as Parameters<typeof getRequestListener>[0], {

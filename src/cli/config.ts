@@ -258,6 +258,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
   if (merged.mediaCacheBytes !== undefined) mock.mediaCacheBytes = merged.mediaCacheBytes;
   if (merged.mediaSecret !== undefined) mock.mediaSecret = merged.mediaSecret;
   if (merged.adminToken !== undefined) mock.adminToken = merged.adminToken;
+  if (merged.maxJobs !== undefined) mock.maxJobs = merged.maxJobs;
   if (merged.fetchImages !== undefined) {
     mock.fetchImages = merged.fetchImages === false ? false : { allow: merged.fetchImages };
   }

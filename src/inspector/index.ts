@@ -9,9 +9,10 @@
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
 import { errorResponse, json } from '../mock/http.js';
+import { concatBytes } from '../util/index.js';
 import { maskSecret } from '../mock/mask.js';
 import { scenarioEffect } from '../mock/scenarios.js';
-import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
+import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JobCounts, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
 import { INSPECTOR_PAGE } from './page.js';
 
 /** The page; the rest of the inspector lives under INSPECTOR_PREFIX, beside the admin endpoints. */
@@ -27,6 +28,25 @@ const isOwnMedia = (entry: JournalEntry) => entry.path.endsWith(`?${INSPECTOR_ME
 
 /** How many requests the page is sent and keeps. */
 export const INSPECTOR_REQUEST_LIMIT = 200;
+/** The snapshot carries the newest requests up to this many bytes of JSON (and INSPECTOR_REQUEST_LIMIT). */
+export const INSPECTOR_SNAPSHOT_REQUEST_BYTES = 128 * 1024;
+/** The snapshot and each `jobs` event carry the newest this many jobs, plus the counts of all. */
+export const INSPECTOR_JOB_LIMIT = 100;
+/** A job's prompt is cut to this many characters in the inspector (the page does not show it whole). */
+const JOB_PROMPT_CHARS = 256;
+
+/** How the inspector bounds what a viewer that does not keep up costs. */
+export interface InspectorOptions {
+  /**
+   * A viewer whose stream has not drained for this long (updates wait for it, none is taken) is
+   * dropped: its stream ends and its connection is closed. Default 30 s.
+   */
+  stalledViewerMs?: number;
+  /** A viewer with more than this many bytes of updates waiting for it is dropped at once. Default 1 MiB. */
+  maxPendingBytes?: number;
+}
+
+export const INSPECTOR_DEFAULTS = { stalledViewerMs: 30_000, maxPendingBytes: 1024 * 1024 } as const satisfies Required<InspectorOptions>;
 /** While a job is queued or rendering, its progress is pushed this often. */
 const JOBS_INTERVAL_MS = 400;
 /** Job lists caused by requests are sent at most this often. */
@@ -45,6 +65,17 @@ export interface InspectorJob extends VideoView {
   media?: { video: string; thumbnail: string };
 }
 
+/** How many jobs there are in all (the page is sent only the newest INSPECTOR_JOB_LIMIT). */
+export type InspectorJobCounts = JobCounts;
+
+/** The `jobs` event. */
+export interface InspectorJobsUpdate {
+  now: number;
+  /** The newest INSPECTOR_JOB_LIMIT jobs, newest first. */
+  jobs: InspectorJob[];
+  jobCounts: InspectorJobCounts;
+}
+
 export interface InspectorSnapshot {
   /** Origin + base path of the API, as the page's own request reached it. */
   apiUrl: string;
@@ -58,14 +89,21 @@ export interface InspectorSnapshot {
   scenarioRules: { prompt?: string; model?: string; scenario: ScenarioName }[];
   /** Run-time faults in force, oldest first. */
   faults: Fault[];
+  /** The newest requests, newest first: at most INSPECTOR_REQUEST_LIMIT and INSPECTOR_SNAPSHOT_REQUEST_BYTES of them. */
   requests: InspectorRequest[];
+  /** The newest INSPECTOR_JOB_LIMIT jobs, newest first. */
   jobs: InspectorJob[];
+  jobCounts: InspectorJobCounts;
 }
 
 export interface Inspector {
   /** Whether a request path is the inspector's (the page, or under INSPECTOR_PREFIX). */
   owns(pathname: string): boolean;
-  fetch(request: Request): Response;
+  /**
+   * Answer an inspector request. `hangUp`, when the adapter gives one, closes the connection of an
+   * event stream whose viewer is dropped (one that stopped reading never sees the stream end).
+   */
+  fetch(request: Request, hangUp?: () => void): Response;
   /** End every open event stream (graceful shutdown) and stop listening to the mock. */
   close(): void;
 }
@@ -94,24 +132,65 @@ function ownMedia(path: string): string {
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
-export function createInspector(mock: SoraMock): Inspector {
+/** One open event stream and what waits for it. */
+interface Viewer {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  /**
+   * Updates not yet taken by the stream, by key: a newer `jobs` or `faults` update replaces the one
+   * waiting, a request is sent again under its own key (when a stream adds media, it replaces itself).
+   */
+  pending: Map<string, Uint8Array>;
+  pendingBytes: number;
+  pendingRequests: number;
+  /** Set while the stream waits for data (a read is pending): the next update goes out at once. */
+  wake: (() => void) | undefined;
+  /** Since when (performance.now()) updates have waited for this viewer. */
+  blockedSince: number | undefined;
+  hangUp: (() => void) | undefined;
+}
+
+const REQUEST_KEY = 'request:';
+
+export function createInspector(mock: SoraMock, options: InspectorOptions = {}): Inspector {
+  const limits = { ...INSPECTOR_DEFAULTS, ...options };
   const startedAt = mock.now();
-  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const viewers = new Set<Viewer>();
   const encoder = new TextEncoder();
   let jobsTimer: ReturnType<typeof setInterval> | undefined;
   let jobsSoon: ReturnType<typeof setTimeout> | undefined;
   let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void)[] = [];
 
-  const jobViews = (): InspectorJob[] =>
-    mock.jobs().map((job) => {
+  /** The newest jobs as the page shows them, and how many there are of each status. */
+  const jobsNow = (): InspectorJobsUpdate => {
+    const jobCounts = mock.jobCounts();
+    const jobs = mock.jobs({ limit: INSPECTOR_JOB_LIMIT }).map((job): InspectorJob => {
+      const view = job.prompt && job.prompt.length > JOB_PROMPT_CHARS ? { ...job, prompt: `${job.prompt.slice(0, JOB_PROMPT_CHARS)}…` } : job;
       const media = job.status === 'completed' ? mock.jobMedia(job.id) : undefined;
-      return media ? { ...job, media: { video: ownMedia(media.video), thumbnail: ownMedia(media.thumbnail) } } : job;
+      return media ? { ...view, media: { video: ownMedia(media.video), thumbnail: ownMedia(media.thumbnail) } } : view;
     });
+    return { now: mock.now(), jobs, jobCounts };
+  };
+
+  /** The newest requests, newest first, within the count and byte bounds of the snapshot. */
+  const recentRequests = (): InspectorRequest[] => {
+    const entries = mock.requests();
+    const shown: InspectorRequest[] = [];
+    let bytes = 0;
+    for (let i = entries.length - 1; i >= 0 && shown.length < INSPECTOR_REQUEST_LIMIT; i--) {
+      if (isOwnMedia(entries[i])) continue;
+      const view = requestView(entries[i]);
+      bytes += JSON.stringify(view).length;
+      if (bytes > INSPECTOR_SNAPSHOT_REQUEST_BYTES) break;
+      shown.push(view);
+    }
+    return shown;
+  };
 
   const snapshot = (apiUrl: string): InspectorSnapshot => {
     const { options } = mock;
     const dev = options.licenses.find((l) => l.key === DEV_LICENSE.key);
+    const { jobs, jobCounts } = jobsNow();
     return {
       apiUrl,
       now: mock.now(),
@@ -122,35 +201,82 @@ export function createInspector(mock: SoraMock): Inspector {
       scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: scenarioEffect(name) })),
       scenarioRules: options.scenarios.map((r) => ({ ...(r.prompt ? { prompt: r.prompt } : {}), ...(r.model ? { model: r.model } : {}), scenario: r.scenario })),
       faults: mock.faults.list(),
-      requests: mock
-        .requests()
-        .filter((entry) => !isOwnMedia(entry))
-        .slice(-INSPECTOR_REQUEST_LIMIT)
-        .reverse()
-        .map(requestView),
-      jobs: jobViews(),
+      requests: recentRequests(),
+      jobs,
+      jobCounts,
     };
   };
 
-  const broadcast = (event: string, data: unknown): void => send(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-  const send = (frame: Uint8Array): void => {
-    for (const controller of streams) {
-      try {
-        controller.enqueue(frame);
-      } catch {
-        streams.delete(controller); // closed under us; its cancel will tidy up
-      }
+  const frame = (event: string, data: unknown): Uint8Array => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+
+  /** Hand bytes to a stream that waits for them. */
+  const deliver = (viewer: Viewer, bytes: Uint8Array): void => {
+    const wake = viewer.wake;
+    viewer.wake = undefined;
+    try {
+      viewer.controller.enqueue(bytes);
+    } catch {
+      // closed under us; its cancel tidies up
     }
+    wake?.();
   };
 
-  const activeJobs = () => mock.jobs().some((j) => j.status === 'queued' || j.status === 'in_progress');
+  /**
+   * An update for one viewer: out at once when its stream waits for data, else it waits, replacing the
+   * update of the same key. A viewer that lets too much wait, or for too long, is dropped.
+   */
+  const offer = (viewer: Viewer, key: string, bytes: Uint8Array): void => {
+    if (viewer.wake) {
+      deliver(viewer, bytes);
+      return;
+    }
+    const previous = viewer.pending.get(key);
+    if (previous) {
+      viewer.pending.delete(key);
+      viewer.pendingBytes -= previous.byteLength;
+    } else if (key.startsWith(REQUEST_KEY)) {
+      viewer.pendingRequests++;
+    }
+    viewer.pending.set(key, bytes);
+    viewer.pendingBytes += bytes.byteLength;
+    // The page keeps only the newest requests: so does what waits for it.
+    if (viewer.pendingRequests > INSPECTOR_REQUEST_LIMIT) {
+      for (const [k, b] of viewer.pending) {
+        if (!k.startsWith(REQUEST_KEY)) continue;
+        viewer.pending.delete(k);
+        viewer.pendingBytes -= b.byteLength;
+        viewer.pendingRequests--;
+        break;
+      }
+    }
+    const now = performance.now();
+    viewer.blockedSince ??= now;
+    if (viewer.pendingBytes > limits.maxPendingBytes || now - viewer.blockedSince > limits.stalledViewerMs) drop(viewer);
+  };
+
+  const broadcast = (key: string, event: string, data: unknown): void => {
+    if (viewers.size === 0) return;
+    const bytes = frame(event, data);
+    for (const viewer of [...viewers]) offer(viewer, key, bytes);
+  };
+
+  const activeJobs = () => {
+    const counts = mock.jobCounts();
+    return counts.queued + counts.in_progress > 0;
+  };
+
+  const broadcastJobs = (): boolean => {
+    if (viewers.size === 0) return false;
+    const update = jobsNow();
+    broadcast('jobs', 'jobs', update);
+    return update.jobCounts.queued + update.jobCounts.in_progress > 0;
+  };
 
   /** Push job progress while something renders and someone watches; no timer otherwise. */
   const scheduleJobs = (): void => {
-    if (jobsTimer || streams.size === 0 || !activeJobs()) return;
+    if (jobsTimer || viewers.size === 0 || !activeJobs()) return;
     jobsTimer = setInterval(() => {
-      broadcast('jobs', { now: mock.now(), jobs: jobViews() });
-      if (streams.size === 0 || !activeJobs()) {
+      if (!broadcastJobs()) {
         clearInterval(jobsTimer);
         jobsTimer = undefined;
       }
@@ -161,29 +287,36 @@ export function createInspector(mock: SoraMock): Inspector {
     unsubscribe = [
       mock.on('request', (entry) => {
         if (isOwnMedia(entry)) return;
-        broadcast('request', requestView(entry));
+        broadcast(`${REQUEST_KEY}${entry.id}`, 'request', requestView(entry));
         // A request may have created, deleted or finished a job (or moved the clock): refresh them,
         // once per burst (a load test must not make every request pay for a list of every job).
         jobsSoon ??= setTimeout(() => {
           jobsSoon = undefined;
-          broadcast('jobs', { now: mock.now(), jobs: jobViews() });
+          broadcastJobs();
           scheduleJobs();
         }, JOBS_COALESCE_MS);
       }),
       // A streamed answer linked more media: the page replaces the row it has.
       mock.on('requestUpdated', (entry) => {
-        if (!isOwnMedia(entry)) broadcast('request', requestView(entry));
+        if (!isOwnMedia(entry)) broadcast(`${REQUEST_KEY}${entry.id}`, 'request', requestView(entry));
       }),
-      mock.on('faults', (faults) => broadcast('faults', { faults })),
+      mock.on('faults', (faults) => broadcast('faults', 'faults', { faults })),
       mock.on('job', () => scheduleJobs()),
     ];
     const keepAlive = encoder.encode(': keep-alive\n\n');
-    keepAliveTimer = setInterval(() => send(keepAlive), KEEP_ALIVE_MS);
+    // Also how a stalled viewer is noticed when nothing else happens.
+    keepAliveTimer = setInterval(() => {
+      for (const viewer of [...viewers]) offer(viewer, 'keep-alive', keepAlive);
+    }, KEEP_ALIVE_MS);
   };
 
-  const release = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
-    streams.delete(controller);
-    if (streams.size > 0) return;
+  const release = (viewer: Viewer): void => {
+    if (!viewers.delete(viewer)) return;
+    viewer.pending.clear();
+    viewer.pendingBytes = 0;
+    viewer.wake?.();
+    viewer.wake = undefined;
+    if (viewers.size > 0) return;
     for (const stop of unsubscribe) stop();
     unsubscribe = [];
     clearInterval(keepAliveTimer);
@@ -192,29 +325,57 @@ export function createInspector(mock: SoraMock): Inspector {
     keepAliveTimer = jobsTimer = jobsSoon = undefined;
   };
 
-  const events = (request: Request, apiUrl: string): Response => {
-    let self: ReadableStreamDefaultController<Uint8Array>;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        self = controller;
-        if (streams.size === 0) subscribe();
-        streams.add(controller);
-        // The browser reconnects after 2 s if the stream drops (server restart).
-        controller.enqueue(encoder.encode(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot(apiUrl))}\n\n`));
-        scheduleJobs();
-        request.signal.addEventListener('abort', () => {
-          release(controller);
-          try {
-            controller.close();
-          } catch {
-            // already closed
+  const end = (viewer: Viewer): void => {
+    release(viewer);
+    try {
+      viewer.controller.close();
+    } catch {
+      // already closed
+    }
+  };
+
+  /** A viewer that does not keep up: forget what waits for it, end its stream, close its connection. */
+  const drop = (viewer: Viewer): void => {
+    end(viewer);
+    viewer.hangUp?.();
+  };
+
+  const events = (request: Request, apiUrl: string, hangUp: (() => void) | undefined): Response => {
+    let viewer: Viewer;
+    // Pull-based (high-water mark 0): the stream takes data only when its consumer reads, which the
+    // Node bridge does only once the socket drained. What the consumer has not asked for waits in
+    // `pending`, coalesced, instead of piling up in the stream's queue.
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          viewer = { controller, pending: new Map(), pendingBytes: 0, pendingRequests: 0, wake: undefined, blockedSince: undefined, hangUp };
+          if (viewers.size === 0) subscribe();
+          viewers.add(viewer);
+          // The browser reconnects after 2 s if the stream drops (server restart).
+          offer(viewer, 'snapshot', encoder.encode(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot(apiUrl))}\n\n`));
+          scheduleJobs();
+          request.signal.addEventListener('abort', () => end(viewer), { once: true });
+        },
+        pull() {
+          viewer.blockedSince = undefined;
+          if (viewer.pending.size > 0) {
+            const bytes = concatBytes([...viewer.pending.values()]);
+            viewer.pending.clear();
+            viewer.pendingBytes = viewer.pendingRequests = 0;
+            viewer.controller.enqueue(bytes);
+            return;
           }
-        }, { once: true });
+          if (!viewers.has(viewer)) return;
+          return new Promise<void>((resolve) => {
+            viewer.wake = resolve;
+          });
+        },
+        cancel() {
+          release(viewer);
+        },
       },
-      cancel() {
-        release(self);
-      },
-    });
+      { highWaterMark: 0 },
+    );
     return new Response(stream, {
       headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
     });
@@ -226,7 +387,7 @@ export function createInspector(mock: SoraMock): Inspector {
     owns(pathname) {
       return isPage(pathname) || pathname.startsWith(`${INSPECTOR_PREFIX}/`);
     },
-    fetch(request) {
+    fetch(request, hangUp) {
       const url = new URL(request.url);
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
       const route = isPage(url.pathname) ? 'page' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
@@ -253,17 +414,10 @@ export function createInspector(mock: SoraMock): Inspector {
         return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(snapshot(apiUrl), 200, NO_STORE);
       }
       if (head) return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' } });
-      return events(request, apiUrl);
+      return events(request, apiUrl, hangUp);
     },
     close() {
-      for (const controller of [...streams]) {
-        release(controller);
-        try {
-          controller.close();
-        } catch {
-          // already closed
-        }
-      }
+      for (const viewer of [...viewers]) end(viewer);
     },
   };
 }

@@ -76,6 +76,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
   <section id="jobs-section">
     <h2>Video jobs</h2>
     <div class="jobs" id="jobs"></div>
+    <p class="empty" id="jobs-more" hidden></p>
     <p class="empty" id="jobs-empty">No video jobs yet.</p>
   </section>
   <section id="images-section">
@@ -104,7 +105,8 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
 "use strict";
 (function () {
   var MAX_REQUESTS = 200;
-  var state = { requests: [], jobs: [], images: [], faults: [], now: 0, startedAt: 0 };
+  // jobs: the newest ones only (the server sends a bounded list); jobCounts: all of them.
+  var state = { requests: [], jobs: [], jobCounts: null, images: [], faults: [], now: 0, startedAt: 0 };
   // Rows a person opened stay open across re-renders.
   var open = {};
   var byId = function (id) { return document.getElementById(id); };
@@ -220,13 +222,19 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     Array.prototype.forEach.call(box.children, function (c) { existing[c.getAttribute("data-job-id")] = c; });
     box.replaceChildren.apply(box, state.jobs.map(function (j) { return jobCard(j, existing[j.id]); }));
     byId("jobs-empty").hidden = state.jobs.length > 0;
+    var total = state.jobCounts ? state.jobCounts.total : state.jobs.length;
+    var more = byId("jobs-more");
+    more.hidden = total <= state.jobs.length;
+    more.textContent = "Showing the newest " + state.jobs.length + " of " + total + " jobs.";
   }
 
   function renderHeader() {
     var up = Math.max(0, Math.round((state.now - state.startedAt) / 1000));
     byId("clock").textContent = "mock clock " + new Date(state.now).toISOString().replace("T", " ").slice(0, 19) + " (up " + up + " s)";
-    var active = state.jobs.filter(function (j) { return j.status === "queued" || j.status === "in_progress"; }).length;
-    byId("counts").textContent = state.requests.length + " requests · " + state.jobs.length + " jobs (" + active + " rendering)";
+    var c = state.jobCounts;
+    var total = c ? c.total : state.jobs.length;
+    var active = c ? c.queued + c.in_progress : state.jobs.filter(function (j) { return j.status === "queued" || j.status === "in_progress"; }).length;
+    byId("counts").textContent = state.requests.length + " requests · " + total + " jobs (" + active + " rendering)";
   }
 
   function renderConfig(s) {
@@ -288,6 +296,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
   function onSnapshot(s) {
     state.requests = s.requests.slice(0, MAX_REQUESTS);
     state.jobs = s.jobs;
+    state.jobCounts = s.jobCounts || null;
     state.now = s.now;
     state.startedAt = s.startedAt;
     state.faults = s.faults;
@@ -327,6 +336,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     source.addEventListener("jobs", function (e) {
       var d = JSON.parse(e.data);
       state.jobs = d.jobs;
+      state.jobCounts = d.jobCounts || null;
       state.now = d.now;
       renderJobs();
       renderHeader();

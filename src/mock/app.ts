@@ -12,7 +12,7 @@ import { FILES_SEGMENT } from './context.js';
 import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
-import { JobStore, videoResource } from './jobs.js';
+import { JobStore, jobState, videoResource } from './jobs.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
@@ -39,6 +39,7 @@ import { videoHandlers } from './routes/videos.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
+  type JobCounts,
   type JournalEntry,
   type ResolvedSoraMockOptions,
   type SoraMock,
@@ -67,6 +68,8 @@ export const MOCK_DEFAULTS = {
   maxBodyBytes: 50 * 1024 * 1024,
   retentionSeconds: 3600,
   mediaCacheBytes: DEFAULT_MEDIA_CACHE_BYTES,
+  /** Video jobs kept at once; beyond it expired jobs are evicted first, then the oldest finished ones. */
+  maxJobs: 10_000,
   analysis: 'off',
   devLicense: DEV_LICENSE.key,
 } as const;
@@ -78,6 +81,8 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   }
   const speed = options.speed ?? MOCK_DEFAULTS.speed;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new TypeError(`speed ${speed} must be a positive number.`);
+  const maxJobs = options.maxJobs ?? MOCK_DEFAULTS.maxJobs;
+  if (!Number.isSafeInteger(maxJobs) || maxJobs < 1) throw new TypeError(`maxJobs ${maxJobs} must be a positive integer.`);
   const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
   return {
     basePath,
@@ -95,6 +100,7 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     retentionSeconds: options.retentionSeconds ?? MOCK_DEFAULTS.retentionSeconds,
     mediaCacheBytes: options.mediaCacheBytes ?? MOCK_DEFAULTS.mediaCacheBytes,
     adminToken: options.adminToken === undefined || options.adminToken === '' ? undefined : options.adminToken,
+    maxJobs,
   };
 }
 
@@ -103,7 +109,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const clock = input.clock ?? { now: () => Date.now() };
   let offset = 0;
   const now = () => clock.now() + offset;
-  const jobs = new JobStore();
+  const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
   // For adapters that log a request after it ends (the Node server's access log).
@@ -145,7 +151,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
   const startedAt = now();
   api.on('GET', `${ADMIN_PREFIX}/health`, () =>
-    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.all().length }),
+    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.size }),
   );
   if (options.admin) {
     api
@@ -270,12 +276,21 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       emit('request', entry);
       return response;
     },
-    jobs() {
+    jobs(filter = {}) {
       const t = now();
-      return jobs
-        .all()
+      const all = jobs.all(filter.license);
+      return (filter.limit === undefined ? all : all.slice(Math.max(0, all.length - filter.limit)))
         .reverse()
         .map((job) => videoResource(job, t, options.retentionSeconds));
+    },
+    jobCounts(filter = {}) {
+      const t = now();
+      const counts: JobCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
+      for (const job of jobs.all(filter.license)) {
+        counts.total++;
+        counts[jobState(job, t).status]++;
+      }
+      return counts;
     },
     requests(query) {
       return journal.list(query);

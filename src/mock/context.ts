@@ -10,7 +10,7 @@ import type { IdSource } from './ids.js';
 import type { JobStore } from './jobs.js';
 import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
-import type { JobEvent, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
+import type { JobEvent, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
 
 export interface MockContext {
   options: ResolvedSoraMockOptions;
@@ -31,6 +31,8 @@ export interface RequestContext extends MockContext {
   url: URL;
   /** The operation of the table (spec/operations.ts) the request was routed to, if any. */
   operation?: string;
+  /** The licence the pipeline's licence step recognised; jobs belong to it (ownerOf in start-job.ts). */
+  license?: LicenseConfig;
   /** Set by routes once they know it, for the journal. */
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario, if one did. */

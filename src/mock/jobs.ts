@@ -87,36 +87,133 @@ export function videoResource(job: VideoJob, now: number, retentionSeconds: numb
   };
 }
 
-/** Jobs in creation order; lookups by id. Bounded so a long-running mock keeps bounded memory. */
+/** When a job stopped rendering (completed or failed), in mock milliseconds; Infinity while it renders. */
+export function finishedAtMs(job: VideoJob): number {
+  return job.createdAtMs + job.renderMs * (job.failAt ?? 1);
+}
+
+/**
+ * When a finished job's retention ends, in mock milliseconds: `expires_at` of a completed job (whole
+ * seconds, as the API shows it), counted from the failure for a failed one; Infinity while it renders.
+ */
+export function expiresAtMs(job: VideoJob, retentionSeconds: number): number {
+  const finished = finishedAtMs(job);
+  return Number.isFinite(finished) ? (seconds(finished) + retentionSeconds) * 1000 : Infinity;
+}
+
+/** Why a job the store no longer holds is gone: its retention had ended, or the cap needed its place before. */
+export type GoneReason = 'expired' | 'evicted';
+
+export interface GoneJob {
+  id: string;
+  owner: string;
+  reason: GoneReason;
+  /** When its retention ended (expired) or would have (evicted), in mock milliseconds. */
+  expiresAtMs: number;
+  /** When it was evicted, in mock milliseconds. */
+  evictedAtMs: number;
+}
+
+/** How many evicted ids the store remembers, as a multiple of its cap (an older one is simply unknown). */
+export const GONE_MEMORY_FACTOR = 10;
+
+/**
+ * Jobs in creation order; lookups by id. Each job belongs to the licence that created it: given an
+ * `owner`, a lookup sees only that licence's jobs (another's is as absent as one never created).
+ *
+ * Bounded so a long-running mock keeps bounded memory: at most `maxJobs` jobs. To make room for a new
+ * one it evicts, oldest first, jobs whose retention ended (`expires_at` passed), and only if none is
+ * left the oldest finished (completed or failed) ones; a job still rendering is never evicted (`add`
+ * refuses instead). Evicted ids are remembered (up to GONE_MEMORY_FACTOR x maxJobs), so a client asking
+ * for one learns it is gone rather than that it never existed.
+ */
 export class JobStore {
   private readonly byId = new Map<string, VideoJob>();
+  private readonly gone = new Map<string, GoneJob>();
+  /** No stored job expires before this (a lower bound): until then, looking for expired ones is skipped. */
+  private nextExpiryMs = Infinity;
 
-  constructor(private readonly maxJobs = 10_000) {}
+  constructor(private readonly limits: { maxJobs: number; retentionSeconds: number }) {}
 
-  add(job: VideoJob): void {
+  get maxJobs(): number {
+    return this.limits.maxJobs;
+  }
+
+  /** Store a job, evicting as above to stay within the cap; false (nothing stored) when every job still renders. */
+  add(job: VideoJob, now: number): boolean {
+    while (this.byId.size >= this.limits.maxJobs) {
+      const victim = this.victim(now);
+      if (!victim) return false;
+      this.evict(victim.job, victim.reason, now);
+    }
     this.byId.set(job.id, job);
-    if (this.byId.size > this.maxJobs) {
-      const oldest = this.byId.keys().next().value;
-      if (oldest !== undefined) this.byId.delete(oldest);
+    this.gone.delete(job.id);
+    this.nextExpiryMs = Math.min(this.nextExpiryMs, expiresAtMs(job, this.limits.retentionSeconds));
+    return true;
+  }
+
+  /** The next job to evict: the oldest expired one, else the oldest finished one, else none. */
+  private victim(now: number): { job: VideoJob; reason: GoneReason } | undefined {
+    if (now >= this.nextExpiryMs) {
+      let next = Infinity;
+      for (const job of this.byId.values()) {
+        const expires = expiresAtMs(job, this.limits.retentionSeconds);
+        if (expires <= now) return { job, reason: 'expired' };
+        next = Math.min(next, expires);
+      }
+      this.nextExpiryMs = next;
+    }
+    for (const job of this.byId.values()) if (finishedAtMs(job) <= now) return { job, reason: 'evicted' };
+    return undefined;
+  }
+
+  private evict(job: VideoJob, reason: GoneReason, now: number): void {
+    this.byId.delete(job.id);
+    this.gone.set(job.id, { id: job.id, owner: job.owner, reason, expiresAtMs: expiresAtMs(job, this.limits.retentionSeconds), evictedAtMs: now });
+    if (this.gone.size > this.limits.maxJobs * GONE_MEMORY_FACTOR) {
+      const oldest = this.gone.keys().next().value;
+      if (oldest !== undefined) this.gone.delete(oldest);
     }
   }
 
-  get(id: string): VideoJob | undefined {
-    return this.byId.get(id);
+  /** The job, if it exists and (when `owner` is given) belongs to `owner`. */
+  get(id: string, owner?: string): VideoJob | undefined {
+    const job = this.byId.get(id);
+    return job && (owner === undefined || job.owner === owner) ? job : undefined;
   }
 
-  delete(id: string): VideoJob | undefined {
-    const job = this.byId.get(id);
+  /** Why a job this store evicted is gone, if it did and (when `owner` is given) the job was `owner`'s. */
+  goneJob(id: string, owner?: string): GoneJob | undefined {
+    const gone = this.gone.get(id);
+    return gone && (owner === undefined || gone.owner === owner) ? gone : undefined;
+  }
+
+  /** How long until the soonest rendering job finishes (what a refused create may wait), in mock milliseconds. */
+  nextFinishInMs(now: number): number {
+    let soonest = Infinity;
+    for (const job of this.byId.values()) soonest = Math.min(soonest, finishedAtMs(job));
+    return Math.max(0, soonest - now);
+  }
+
+  delete(id: string, owner?: string): VideoJob | undefined {
+    const job = this.get(id, owner);
     if (job) this.byId.delete(id);
     return job;
   }
 
-  /** Oldest first. */
-  all(): VideoJob[] {
-    return [...this.byId.values()];
+  /** Oldest first: every job, or only `owner`'s. */
+  all(owner?: string): VideoJob[] {
+    const jobs = [...this.byId.values()];
+    return owner === undefined ? jobs : jobs.filter((job) => job.owner === owner);
+  }
+
+  get size(): number {
+    return this.byId.size;
   }
 
   clear(): void {
     this.byId.clear();
+    this.gone.clear();
+    this.nextExpiryMs = Infinity;
   }
 }

@@ -45,7 +45,8 @@ async function bodyOf(ctx: RequestContext, body: NonNullable<OperationDef['body'
 function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handler<RequestContext> {
   const op: OperationDef = OPERATIONS[id];
   return async (ctx, rawParams) => {
-    authorize(ctx.request, ctx.options.licenses, op.feature);
+    // The licence travels with the request: handlers scope what they read and create to it.
+    ctx.license = authorize(ctx.request, ctx.options.licenses, op.feature);
     const params = op.params ? validate(op.params, rawParams) : {};
     const query = op.query ? validate(op.query, (op.queryFromParams ?? ((p) => Object.fromEntries(p)))(ctx.url.searchParams)) : undefined;
     const body = op.body ? await bodyOf(ctx, op.body) : undefined;

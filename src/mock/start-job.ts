@@ -8,6 +8,7 @@ import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
 import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
 import { mediaPath, type RequestContext } from './context.js';
+import { HttpError } from './http.js';
 import { renderTimeMs } from './jobs.js';
 import { FAIL_MIDWAY_AT } from './scenarios.js';
 import type { JobMediaPaths, ScenarioName, VideoJob } from './types.js';
@@ -26,6 +27,15 @@ export type NewJobInput = { prompt: string; scenario?: ScenarioName } & (
     }
   | { remixedFrom: VideoJob }
 );
+
+/**
+ * The licence a request's jobs belong to: the one the pipeline's licence step recognised. Every route
+ * that creates or reads jobs runs behind that step, so its absence is a bug in the mock.
+ */
+export function ownerOf(ctx: Pick<RequestContext, 'license'>): string {
+  if (!ctx.license) throw new Error('no licence on the request context: job routes run behind the licence step');
+  return ctx.license.key;
+}
 
 /**
  * Resolve the spec by the rules, sign the job's media links, store the job, announce it. Shared by
@@ -60,6 +70,7 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
   const media = await jobMediaPaths(ctx, recipeOfJob(ctx, made));
   const job: VideoJob = {
     id: ctx.ids.next('video_'),
+    owner: ownerOf(ctx),
     ...made,
     createdAtMs: ctx.now(),
     renderMs,
@@ -67,7 +78,17 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
   };
-  ctx.jobs.add(job);
+  if (!ctx.jobs.add(job, ctx.now())) {
+    // Every stored job still renders: dropping one would lose a job its client is waiting for.
+    const waitMs = ctx.jobs.nextFinishInMs(ctx.now());
+    throw new HttpError(
+      429,
+      `The mock holds maxJobs (${ctx.jobs.maxJobs}) video jobs and every one is still rendering; ` +
+        'a finished job makes room (the oldest expired ones are evicted first). Retry later.',
+      { type: 'rate_limit_error', param: null, code: 'job_limit_reached' },
+      Number.isFinite(waitMs) ? { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) } : {},
+    );
+  }
   ctx.emitJob({ type: 'created', job });
   return { job, ignored };
 }

@@ -79,6 +79,11 @@ export interface SoraMockOptions {
    * non-loopback host with `admin` on.
    */
   adminToken?: string;
+  /**
+   * Most video jobs kept at once; default 10,000. Beyond it the oldest expired jobs are evicted first,
+   * then the oldest finished ones; a job still rendering never is (a create is refused with 429 instead).
+   */
+  maxJobs?: number;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -97,6 +102,7 @@ export interface ResolvedSoraMockOptions {
   retentionSeconds: number;
   mediaCacheBytes: number;
   adminToken: string | undefined;
+  maxJobs: number;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };
@@ -104,6 +110,8 @@ export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['cha
 /** A video job as the mock stores it; its status is derived from the clock when read. */
 export interface VideoJob {
   id: string;
+  /** The key of the licence that created it: only that licence sees it through the API. */
+  owner: string;
   prompt: string;
   spec: VideoSpec;
   watermark: boolean;
@@ -119,6 +127,17 @@ export interface VideoJob {
   /** Its signed media links (`mock.jobMedia()`), made when the job is started. */
   media?: JobMediaPaths;
 }
+
+/** Which jobs `mock.jobs()` shows. */
+export interface JobFilter {
+  /** Only the jobs created with this licence key. */
+  license?: string;
+  /** Only the newest this many. */
+  limit?: number;
+}
+
+/** How many jobs there are, in all and by status, at one instant (`mock.jobCounts()`). */
+export type JobCounts = { total: number } & Record<VideoResource['status'], number>;
 
 /** What `GET /videos/{id}` shows for a job at one instant. */
 export type VideoView = VideoResource;
@@ -215,8 +234,13 @@ export interface SoraMock {
   /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
   fetch(request: Request): Promise<Response>;
   readonly options: Readonly<ResolvedSoraMockOptions>;
-  /** Video jobs, newest first, as the API would show them now. */
-  jobs(): VideoView[];
+  /**
+   * Video jobs, newest first, as the API would show them now: every licence's (the API shows each
+   * licence only its own), or only those of `filter.license` (a licence key).
+   */
+  jobs(filter?: JobFilter): VideoView[];
+  /** How many jobs there are by status now (every licence's, or `filter.license`'s), without listing them. */
+  jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
   /** The journal entry of a request this mock answered (what an adapter's access log adds). */

@@ -42,14 +42,14 @@ export const STATUS_MEANINGS = {
   '400': 'Invalid request: malformed JSON or multipart, a wrong type, an unknown model, a malformed value. `param` names the parameter.',
   '401': 'The Authorization header is missing, or the licence is unknown.',
   '403': 'The licence does not include the paid add-on this endpoint needs (images or videos); the message names it.',
-  '404': 'No such video (never created, deleted or expired).',
+  '404': 'No such video for this licence (never created, deleted, another licence\'s, or evicted by the job cap: `video_expired`, `video_evicted`).',
   '408': 'The client closed the request before the answer was ready (recorded, never received).',
   '409': 'The video is not in a state that allows this (content before completion, remix of an unfinished video).',
   '410': 'The content of the video expired (its retention ended).',
   '413': 'The request body or an uploaded file is too large.',
   '415': 'The Content-Type is not one this operation accepts.',
   '416': 'The Range header does not overlap the content (`Content-Range: bytes */<size>`).',
-  '429': 'Too many requests; retry after the number of seconds in `Retry-After`.',
+  '429': 'Too many requests, or (`job_limit_reached`) the job store is full of jobs still rendering; retry after the number of seconds in `Retry-After`.',
   '500': 'The server failed while processing the request.',
 } as const;
 export type Status = keyof typeof STATUS_MEANINGS;
@@ -194,7 +194,8 @@ export const OPERATIONS = {
     work: 'read',
     query: VideoListQuery,
     queryFromParams: videoListQueryFromParams,
-    statuses: statuses(EVERY_OPERATION, ['200', '403']),
+    // 404: `after` names no video of this licence.
+    statuses: statuses(EVERY_OPERATION, ['200', '403', '404']),
     tags: ['Videos'],
     summary: 'List video jobs, newest first by default.',
     ok: { '200': json(VideoListResource, 'A page of video jobs.') },

@@ -104,6 +104,31 @@ describe('statuses are declared per operation', () => {
     expect(undeclared(seen)).toEqual([]);
   });
 
+  it('a full job store and evicted ids answer only declared statuses', async () => {
+    const mock = manualMock({ maxJobs: 2, retentionSeconds: 1 });
+    const seen = watch(mock);
+    const create = async () => ((await (await call(mock, 'POST', '/videos', { body: { model: 'sora_video2', prompt: 'a' } })).json()) as { id: string }).id;
+    const [first] = [await create(), await create()];
+    await call(mock, 'POST', '/videos', { body: { model: 'sora_video2', prompt: 'full' } });
+    await call(mock, 'POST', '/chat/completions', { body: { model: 'sora_video2', messages: [{ role: 'user', content: 'full' }] } });
+    mock.advance(60_000);
+    await create(); // evicts `first`, expired
+    for (const [method, path, body] of [
+      ['GET', `/videos/${first}`],
+      ['GET', `/videos/${first}/content`],
+      ['POST', `/videos/${first}/remix`, { prompt: 'x' }],
+      ['DELETE', `/videos/${first}`],
+      ['GET', `/videos?after=${first}`],
+    ] as [string, string, unknown?][]) {
+      await call(mock, method, path, { body });
+    }
+    const statuses = new Set(seen.map((e) => `${e.operation}:${e.status}:${e.error?.code ?? ''}`));
+    for (const expected of ['createVideo:429:job_limit_reached', 'createChatCompletion:429:job_limit_reached', 'retrieveVideo:404:video_expired', 'listVideos:404:video_expired', 'remixVideo:404:video_expired']) {
+      expect(statuses, expected).toContain(expected);
+    }
+    expect(undeclared(seen)).toEqual([]);
+  });
+
   it('random requests to every operation answer only declared statuses', async () => {
     const mock = manualMock({ instant: true, maxBodyBytes: 20_000 });
     const seen = watch(mock);

@@ -162,6 +162,8 @@ describe('time-based scenarios', () => {
         }),
       ),
     );
+    // Starting the job signs its media links with Web Crypto, which no fake timer moves: wait for it in real time.
+    await vi.waitFor(() => expect(mock.jobs()).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(state.response).toBeUndefined();
     expect(mock.jobs()[0]).toMatchObject({ status: 'in_progress' });
@@ -194,6 +196,7 @@ describe('time-based scenarios', () => {
       }
       ended = true;
     })();
+    await vi.waitFor(() => expect(mock.jobs()).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(ended).toBe(false);
     client.abort();

@@ -11,7 +11,7 @@ import { HttpError, json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { jobState, videoResource } from '../jobs.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
-import { recipeOfJob, startVideoJob } from '../start-job.js';
+import { ownerOf, recipeOfJob, startVideoJob } from '../start-job.js';
 import type { VideoJob } from '../types.js';
 import { serveMedia } from '../serve-media.js';
 
@@ -19,17 +19,40 @@ function ignoredHeaders(ignored: IgnoredParam[]): Record<string, string> {
   return ignored.length > 0 ? { [IGNORED_PARAMS_HEADER]: formatIgnoredHeader(ignored) } : {};
 }
 
-function notFound(id: string): HttpError {
+/**
+ * No such video for this licence. Another licence's video gets the very same answer as one never
+ * created, so ids reveal nothing across licences (OpenAI scopes videos to a project the same way).
+ */
+function notFound(id: string, param = 'video_id'): HttpError {
   return new HttpError(404, `No video with id '${id.slice(0, 80)}': it does not exist, or it was deleted.`, {
     type: 'invalid_request_error',
-    param: 'video_id',
+    param,
     code: 'video_not_found',
   });
 }
 
+/**
+ * No video with this id for this licence: 404, saying why when the store evicted it to stay within
+ * `maxJobs` (`video_expired` when its retention had ended, `video_evicted` when it had not), else
+ * `video_not_found`. Another licence's evicted job is `video_not_found` too.
+ */
+function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError {
+  const gone = ctx.jobs.goneJob(id, ownerOf(ctx));
+  if (!gone) return notFound(id, param);
+  const shown = id.slice(0, 80);
+  const cap = `the mock keeps at most maxJobs (${ctx.jobs.maxJobs}) video jobs`;
+  const message =
+    gone.reason === 'expired'
+      ? `Video '${shown}' expired at ${new Date(gone.expiresAtMs).toISOString()} and was evicted (${cap}, expired ones first); it is gone.`
+      : `Video '${shown}' was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
+        `${cap}, and with none expired it dropped the oldest finished ones. It is gone.`;
+  return new HttpError(404, message, { type: 'invalid_request_error', param, code: gone.reason === 'expired' ? 'video_expired' : 'video_evicted' });
+}
+
+/** The request's licence's job with this id; 404 otherwise. */
 function findJob(ctx: RequestContext, id: string): VideoJob {
-  const job = ctx.jobs.get(id);
-  if (!job) throw notFound(id);
+  const job = ctx.jobs.get(id, ownerOf(ctx));
+  if (!job) throw missing(ctx, id);
   return job;
 }
 
@@ -54,18 +77,14 @@ export const createVideo: OperationHandler<'createVideo'> = {
 
 export const listVideos: OperationHandler<'listVideos'> = {
   handle(ctx, { query }) {
-    const ordered = ctx.jobs.all();
+    const ordered = ctx.jobs.all(ownerOf(ctx));
     if (query.order === 'desc') ordered.reverse();
     let start = 0;
     if (query.after !== undefined) {
+      // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
+      // one says so: the client's place in the list went with it).
       const at = ordered.findIndex((j) => j.id === query.after);
-      if (at < 0) {
-        throw new HttpError(400, `Invalid 'after' '${query.after.slice(0, 80)}': no video with that id in this list.`, {
-          type: 'invalid_request_error',
-          param: 'after',
-          code: 'invalid_value',
-        });
-      }
+      if (at < 0) throw missing(ctx, query.after, 'after');
       start = at + 1;
     }
     const page = ordered.slice(start, start + query.limit);
@@ -87,8 +106,8 @@ export const retrieveVideo: OperationHandler<'retrieveVideo'> = {
 
 export const deleteVideo: OperationHandler<'deleteVideo'> = {
   handle(ctx, { params }) {
-    const job = ctx.jobs.delete(params.video_id);
-    if (!job) throw notFound(params.video_id);
+    const job = ctx.jobs.delete(params.video_id, ownerOf(ctx));
+    if (!job) throw missing(ctx, params.video_id);
     ctx.emitJob({ type: 'deleted', job });
     const body: DeletedVideoResource = { id: job.id, object: 'video.deleted', deleted: true };
     return json(body);
@@ -97,7 +116,7 @@ export const deleteVideo: OperationHandler<'deleteVideo'> = {
 
 export const remixVideo: OperationHandler<'remixVideo'> = {
   // Rules and faults see the model the remix renders with: its source's.
-  subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id)?.spec.model ?? body.model?.name ?? '' }),
+  subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id, ownerOf(ctx))?.spec.model ?? body.model?.name ?? '' }),
   async handle(ctx, { params, body, scenario }) {
     const source = findJob(ctx, params.video_id);
     const state = jobState(source, ctx.now());
