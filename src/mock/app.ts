@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../media/index.js';
 import { BASE_PATH } from '../spec/operations.js';
-import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
+import { IGNORED_PARAMS_HEADER, cutText, describeValue } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT, mediaPath } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
@@ -173,7 +173,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       return fail(
         new HttpError(
           405,
-          `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(', ')}.`,
+          `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: ${match.allow.join(', ')}.`,
           { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
           { allow: match.allow.join(', ') },
         ),
@@ -181,7 +181,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     }
     if (match.kind === 'not_found') {
       return fail(
-        new HttpError(404, `Unknown route ${request.method} ${url.pathname}; the API is under ${p}/ (see GET ${p}/models).`, {
+        new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(url.pathname, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
           type: 'invalid_request_error',
           param: null,
           code: 'unknown_route',
@@ -212,7 +212,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       try {
         url = new URL(request.url);
       } catch {
-        return errorResponse(400, `Invalid request URL '${String(request.url).slice(0, 80)}'.`, { code: 'invalid_url' });
+        return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
       }
       const ctx: RequestContext = { ...base, request, url, links: [] };
       let response = await route(ctx);

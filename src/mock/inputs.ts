@@ -6,7 +6,7 @@
  */
 import { fromBase64 } from '../util/index.js';
 import { inspectMedia, sniffMediaType } from '../media/index.js';
-import type { Dimensions } from '../spec/rules.js';
+import { cutText, describeValue, type Dimensions } from '../spec/rules.js';
 import { readLimited } from './body.js';
 import { HttpError, badRequest } from './http.js';
 import type { ResolvedSoraMockOptions } from './types.js';
@@ -19,6 +19,8 @@ export interface InputImage {
 
 const REMOTE_IMAGE_MAX_BYTES = 20 * 1024 * 1024;
 const REMOTE_IMAGE_TIMEOUT_MS = 10_000;
+/** URLs in messages are shown longer than other values (they are what a client debugs), still cut. */
+const URL_SHOWN = { max: 200 } as const;
 
 export async function checkImageBytes(bytes: Uint8Array, param: string, what: string): Promise<InputImage> {
   const sniffed = sniffMediaType(bytes);
@@ -42,7 +44,7 @@ export async function imageFromFile(file: unknown, param: string): Promise<Input
   if (!(typeof File !== 'undefined' && file instanceof File)) {
     throw badRequest(`Invalid '${param}': expected an image file upload.`, param, 'invalid_type');
   }
-  return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file '${file.name || 'upload'}'`);
+  return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file ${describeValue(file.name || 'upload')}`);
 }
 
 /**
@@ -81,7 +83,7 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
   try {
     parsed = new URL(url);
   } catch {
-    throw badRequest(`Invalid '${param}' '${url.slice(0, 60)}': expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
+    throw badRequest(`Invalid '${param}' ${describeValue(url)}: expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
   }
   if (options.fetchImages && isFetchAllowed(parsed, options.fetchImages.allow)) {
     const timeout = AbortSignal.timeout(REMOTE_IMAGE_TIMEOUT_MS);
@@ -91,17 +93,17 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
       const response = await fetch(parsed, { signal: signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'error' });
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
-        throw badRequest(`Invalid '${param}': fetching ${parsed.href} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
+        throw badRequest(`Invalid '${param}': fetching ${describeValue(parsed.href, URL_SHOWN)} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
       }
       bytes = await readLimited(response, REMOTE_IMAGE_MAX_BYTES);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      throw badRequest(`Invalid '${param}': fetching ${parsed.href} failed (${(error as Error).message}).`, param, 'image_fetch_failed');
+      throw badRequest(`Invalid '${param}': fetching ${describeValue(parsed.href, URL_SHOWN)} failed (${cutText((error as Error).message, 200)}).`, param, 'image_fetch_failed');
     }
     if (bytes === 'too_large') {
-      throw badRequest(`Invalid '${param}': ${parsed.href} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
+      throw badRequest(`Invalid '${param}': ${describeValue(parsed.href, URL_SHOWN)} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
     }
-    return checkImageBytes(bytes, param, parsed.href);
+    return checkImageBytes(bytes, param, describeValue(parsed.href, URL_SHOWN));
   }
   return { bytes: new TextEncoder().encode(parsed.href) };
 }

@@ -4,7 +4,7 @@
  * checked the licence, parsed and validated the input and chosen the scenario before these run.
  */
 import { inputDigestOf } from '../../media/index.js';
-import { IGNORED_PARAMS_HEADER, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
+import { IGNORED_PARAMS_HEADER, describeValue, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
 import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas/index.js';
 import { analyse, type RequestContext } from '../context.js';
 import { HttpError, json } from '../http.js';
@@ -20,7 +20,7 @@ function ignoredHeaders(ignored: IgnoredParam[]): Record<string, string> {
 }
 
 function notFound(id: string): HttpError {
-  return new HttpError(404, `No video with id '${id.slice(0, 80)}': it does not exist, or it was deleted.`, {
+  return new HttpError(404, `No video with id ${describeValue(id)}: it does not exist, or it was deleted.`, {
     type: 'invalid_request_error',
     param: 'video_id',
     code: 'video_not_found',
@@ -60,7 +60,7 @@ export const listVideos: OperationHandler<'listVideos'> = {
     if (query.after !== undefined) {
       const at = ordered.findIndex((j) => j.id === query.after);
       if (at < 0) {
-        throw new HttpError(400, `Invalid 'after' '${query.after.slice(0, 80)}': no video with that id in this list.`, {
+        throw new HttpError(400, `Invalid 'after' ${describeValue(query.after)}: no video with that id in this list.`, {
           type: 'invalid_request_error',
           param: 'after',
           code: 'invalid_value',
