@@ -11,6 +11,7 @@ import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT, mediaPath } from './context.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
+import { checkFetchRules } from './inputs.js';
 import { JobStore, videoResource } from './jobs.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
@@ -78,6 +79,8 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   const speed = options.speed ?? MOCK_DEFAULTS.speed;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new TypeError(`speed ${speed} must be a positive number.`);
   const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
+  // A rule that can match nothing (a typo, a prefix without its scheme) is refused here, not ignored.
+  if (options.fetchImages) checkFetchRules(options.fetchImages.allow);
   return {
     basePath,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),

@@ -4,9 +4,7 @@
  * remote input images are fetched once per distinct URL and only where the allow-list really says so.
  * Sizes are chosen so the file runs in seconds: a 2 MB value stands for the 40 MB ones of the reports.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
@@ -15,7 +13,6 @@ import { isFetchAllowed } from '../../src/mock/inputs.js';
 import type { SoraMock } from '../../src/mock/types.js';
 import { describeValue } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
-import { REPO_ROOT } from '../e2e/support.js';
 import { LICENCE, ORIGIN, call, pngBytes } from '../mock/helpers.js';
 
 /** The contract, spelled out here so a change of a limit is a visible change of this test. */
@@ -350,5 +347,114 @@ describe('3. deep nesting is a 400, not a 500', () => {
     expect(fault.param).toBe('scenario');
     const advance = await small400(await call(mock, 'POST', `${ORIGIN}/__sora/advance`, body(`{"ms":${nested(2_000)}}`)));
     expect(advance.param).toBe('ms');
+  });
+});
+
+describe('4. fetching remote input images', () => {
+  let origin: Server;
+  let port: number;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    origin = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done));
+    port = (origin.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((done) => origin.close(() => done())));
+
+  const chatWith = (target: SoraMock, urls: string[]) =>
+    call(target, 'POST', '/chat/completions', {
+      body: { model: 'sora_image', messages: user([{ type: 'text', text: 'x' }, ...urls.map((url) => ({ type: 'image_url', image_url: { url } }))]) },
+    });
+
+  it('fetches each distinct URL once per request, through a host:port glob', async () => {
+    const fetching = createSoraMock({ instant: true, fetchImages: { allow: [`127.0.0.1:${port}`] } });
+    hits.length = 0;
+    const same = `http://127.0.0.1:${port}/cat.png`;
+    const one = await chatWith(fetching, Array.from({ length: IMAGE_PARTS_CAP }, () => same));
+    expect(one.status, await one.clone().text()).toBe(200);
+    await one.text();
+    expect(hits).toEqual(['/cat.png']);
+
+    hits.length = 0;
+    const two = await chatWith(fetching, Array.from({ length: IMAGE_PARTS_CAP }, (_, i) => `http://127.0.0.1:${port}/${i % 2 ? 'a' : 'b'}.png`));
+    expect(two.status).toBe(200);
+    await two.text();
+    expect(hits.sort()).toEqual(['/a.png', '/b.png']);
+
+    // The same through a glob without a port (which matched before host:port globs existed).
+    hits.length = 0;
+    const anyPort = createSoraMock({ instant: true, fetchImages: { allow: ['127.0.0.1'] } });
+    const again = await chatWith(anyPort, Array.from({ length: IMAGE_PARTS_CAP }, () => same));
+    expect(again.status).toBe(200);
+    await again.text();
+    expect(hits).toEqual(['/cat.png']);
+
+    // Over the cap, nothing is fetched at all.
+    hits.length = 0;
+    await small400(await chatWith(fetching, Array.from({ length: IMAGE_PARTS_CAP + 1 }, () => same)));
+    expect(hits).toEqual([]);
+  });
+
+  it('a host:port glob matches that port only; a glob without a port matches any', () => {
+    const allows = (url: string, rules: string[]) => isFetchAllowed(new URL(url), rules);
+    expect(allows('http://127.0.0.1:5322/x.png', ['127.0.0.1:5322'])).toBe(true);
+    expect(allows('http://127.0.0.1:5323/x.png', ['127.0.0.1:5322'])).toBe(false);
+    expect(allows('http://127.0.0.1/x.png', ['127.0.0.1:5322'])).toBe(false);
+    expect(allows('https://a.example.com:8443/x.png', ['*.example.com:8443'])).toBe(true);
+    expect(allows('https://a.example.com/x.png', ['*.example.com:8443'])).toBe(false);
+    expect(allows('https://example.com/x.png', ['example.com:443'])).toBe(true);
+    expect(allows('http://example.com/x.png', ['example.com:80'])).toBe(true);
+    expect(allows('http://[::1]:8080/x.png', ['[::1]:8080'])).toBe(true);
+    expect(allows('http://[::1]:8081/x.png', ['[::1]:8080'])).toBe(false);
+    expect(allows('http://127.0.0.1:5322/x.png', ['127.0.0.1'])).toBe(true);
+  });
+
+  it('a prefix rule compares decoded, normalised paths: no way out of the prefix', () => {
+    const allows = (url: string) => isFetchAllowed(new URL(url), ['https://cdn.test/img/']);
+    expect(allows('https://cdn.test/img/cat.png')).toBe(true);
+    expect(allows('https://cdn.test/img/sub/a%20b.png')).toBe(true);
+    for (const escape of [
+      'https://cdn.test/img/../secret',
+      'https://cdn.test/img/%2e%2e/secret',
+      'https://cdn.test/img/%2E%2E/secret',
+      'https://cdn.test/img/..%2fsecret',
+      'https://cdn.test/img/%2e%2e%2fsecret',
+      'https://cdn.test/img/%252e%252e%252fsecret',
+      'https://cdn.test/img/..%5csecret',
+      'https://cdn.test/img%2f..%2fsecret',
+      'https://cdn.test/secret',
+    ]) {
+      expect(allows(escape), escape).toBe(false);
+    }
+    // A prefix without a trailing slash still means whole segments: /img admits /img/x, not /imgs.
+    expect(isFetchAllowed(new URL('https://cdn.test/img/cat.png'), ['https://cdn.test/img'])).toBe(true);
+    expect(isFetchAllowed(new URL('https://cdn.test/imgsecret/cat.png'), ['https://cdn.test/img'])).toBe(false);
+  });
+
+  it('an escaping URL is not fetched through a prefix rule (over HTTP to a counting server)', async () => {
+    const fetching = createSoraMock({ instant: true, fetchImages: { allow: [`http://127.0.0.1:${port}/img/`] } });
+    hits.length = 0;
+    const inside = await chatWith(fetching, [`http://127.0.0.1:${port}/img/cat.png`]);
+    expect(inside.status).toBe(200);
+    await inside.text();
+    expect(hits).toEqual(['/img/cat.png']);
+    hits.length = 0;
+    for (const url of [`http://127.0.0.1:${port}/img/..%2fsecret.png`, `http://127.0.0.1:${port}/img/%2e%2e%2Fsecret.png`]) {
+      const outside = await chatWith(fetching, [url]);
+      expect(outside.status).toBe(200);
+      await outside.text();
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('refuses a malformed allow-list rule at start-up with a clear error', () => {
+    for (const rule of ['127.0.0.1:port', 'https://', 'cdn.test/img/', '']) {
+      expect(() => resolveOptions({ fetchImages: { allow: [rule] } }), rule).toThrow(/fetchImages/);
+    }
+    expect(() => resolveOptions({ fetchImages: { allow: ['127.0.0.1:5322', '*.example.com', 'https://cdn.test/img/'] } })).not.toThrow();
   });
 });
