@@ -4,7 +4,9 @@
  * remote input images are fetched once per distinct URL and only where the allow-list really says so.
  * Sizes are chosen so the file runs in seconds: a 2 MB value stands for the 40 MB ones of the reports.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
@@ -13,6 +15,7 @@ import { isFetchAllowed } from '../../src/mock/inputs.js';
 import type { SoraMock } from '../../src/mock/types.js';
 import { describeValue } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
+import { REPO_ROOT } from '../e2e/support.js';
 import { LICENCE, ORIGIN, call, pngBytes } from '../mock/helpers.js';
 
 /** The contract, spelled out here so a change of a limit is a visible change of this test. */
@@ -456,5 +459,19 @@ describe('4. fetching remote input images', () => {
       expect(() => resolveOptions({ fetchImages: { allow: [rule] } }), rule).toThrow(/fetchImages/);
     }
     expect(() => resolveOptions({ fetchImages: { allow: ['127.0.0.1:5322', '*.example.com', 'https://cdn.test/img/'] } })).not.toThrow();
+  });
+});
+
+describe('the limits are documented', () => {
+  it('the Limits section of specs/mock.md gives every bound of src/spec/limits.ts', async () => {
+    const limits: Record<string, unknown> = await import('../../src/spec/limits.js');
+    const doc = readFileSync(resolve(REPO_ROOT, 'specs/mock.md'), 'utf8');
+    const start = doc.indexOf('\n## Limits\n');
+    expect(start).toBeGreaterThan(0);
+    const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
+    for (const [name, value] of Object.entries(limits)) {
+      expect(typeof value, name).toBe('number');
+      expect(section, name).toContain((value as number).toLocaleString('en-US'));
+    }
   });
 });
