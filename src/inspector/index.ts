@@ -8,6 +8,7 @@
  * Why SSE and not WebSocket: updates flow one way, EventSource reconnects by itself, and the stream is
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
+import { cutText } from '../spec/rules.js';
 import { errorResponse, json } from '../mock/http.js';
 import { concatBytes } from '../util/index.js';
 import { maskSecret } from '../mock/mask.js';
@@ -392,10 +393,10 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
       const route = isPage(url.pathname) ? 'page' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
       if (!['page', 'events', 'state'].includes(route)) {
-        return errorResponse(404, `Unknown inspector path ${url.pathname}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state and ${INSPECTOR_PREFIX}/events.`, { code: 'unknown_route' }, NO_STORE);
+        return errorResponse(404, `Unknown inspector path ${cutText(url.pathname, 200)}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state and ${INSPECTOR_PREFIX}/events.`, { code: 'unknown_route' }, NO_STORE);
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return errorResponse(405, `Method ${request.method} is not allowed on ${url.pathname}; allowed: GET, HEAD.`, { code: 'method_not_allowed' }, { ...NO_STORE, allow: 'GET, HEAD' });
+        return errorResponse(405, `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: GET, HEAD.`, { code: 'method_not_allowed' }, { ...NO_STORE, allow: 'GET, HEAD' });
       }
       const head = request.method === 'HEAD';
       if (route === 'page') {

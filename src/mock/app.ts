@@ -6,12 +6,13 @@
  */
 import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../media/index.js';
 import { BASE_PATH } from '../spec/operations.js';
-import { IGNORED_PARAMS_HEADER } from '../spec/rules.js';
+import { IGNORED_PARAMS_HEADER, cutText, describeValue } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT } from './context.js';
 import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
+import { checkFetchRules } from './inputs.js';
 import { JobStore, jobState, videoResource } from './jobs.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
@@ -84,6 +85,8 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   const maxJobs = options.maxJobs ?? MOCK_DEFAULTS.maxJobs;
   if (!Number.isSafeInteger(maxJobs) || maxJobs < 1) throw new TypeError(`maxJobs ${maxJobs} must be a positive integer.`);
   const licenses = options.licenses && options.licenses.length > 0 ? options.licenses : [DEV_LICENSE];
+  // A rule that can match nothing (a typo, a prefix without its scheme) is refused here, not ignored.
+  if (options.fetchImages) checkFetchRules(options.fetchImages.allow);
   return {
     basePath,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
@@ -193,7 +196,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       return fail(
         new HttpError(
           405,
-          `Method ${request.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(', ')}.`,
+          `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: ${match.allow.join(', ')}.`,
           { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
           { allow: match.allow.join(', ') },
         ),
@@ -201,7 +204,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     }
     if (match.kind === 'not_found') {
       return fail(
-        new HttpError(404, `Unknown route ${request.method} ${url.pathname}; the API is under ${p}/ (see GET ${p}/models).`, {
+        new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(url.pathname, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
           type: 'invalid_request_error',
           param: null,
           code: 'unknown_route',
@@ -232,7 +235,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       try {
         url = new URL(request.url);
       } catch {
-        return errorResponse(400, `Invalid request URL '${String(request.url).slice(0, 80)}'.`, { code: 'invalid_url' });
+        return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
       }
       const ctx: RequestContext = { ...base, request, url, links: [] };
       let response = await route(ctx);

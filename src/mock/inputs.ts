@@ -6,7 +6,7 @@
  */
 import { fromBase64 } from '../util/index.js';
 import { inspectMedia, sniffMediaType } from '../media/index.js';
-import type { Dimensions } from '../spec/rules.js';
+import { cutText, describeValue, type Dimensions } from '../spec/rules.js';
 import { readLimited } from './body.js';
 import { HttpError, badRequest } from './http.js';
 import type { ResolvedSoraMockOptions } from './types.js';
@@ -19,6 +19,8 @@ export interface InputImage {
 
 const REMOTE_IMAGE_MAX_BYTES = 20 * 1024 * 1024;
 const REMOTE_IMAGE_TIMEOUT_MS = 10_000;
+/** URLs in messages are shown longer than other values (they are what a client debugs), still cut. */
+const URL_SHOWN = { max: 200 } as const;
 
 export async function checkImageBytes(bytes: Uint8Array, param: string, what: string): Promise<InputImage> {
   const sniffed = sniffMediaType(bytes);
@@ -42,28 +44,122 @@ export async function imageFromFile(file: unknown, param: string): Promise<Input
   if (!(typeof File !== 'undefined' && file instanceof File)) {
     throw badRequest(`Invalid '${param}': expected an image file upload.`, param, 'invalid_type');
   }
-  return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file '${file.name || 'upload'}'`);
+  return checkImageBytes(new Uint8Array(await file.arrayBuffer()), param, `the file ${describeValue(file.name || 'upload')}`);
+}
+
+type FetchRule =
+  | { kind: 'host'; host: RegExp; port?: number }
+  | { kind: 'prefix'; origin: string; segments: string[] };
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
+
+/**
+ * The segments of a URL path as a server may come to read it: escapes of ASCII bytes decoded until
+ * nothing changes (`%252e` -> `%2e` -> `.`), backslashes read as slashes, `.` and `..` resolved.
+ * Undefined when decoding does not settle, which no honest URL needs.
+ */
+function normalisedSegments(pathname: string): string[] | undefined {
+  let path = pathname;
+  for (let round = 0; ; round++) {
+    const next = path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === path) break;
+    if (round === 8) return undefined;
+    path = next;
+  }
+  const segments: string[] = [];
+  for (const segment of path.replace(/\\/g, '/').split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return segments;
+}
+
+const HOST_GLOB = /^(\[[0-9a-f:.]+\]|[a-z0-9*_.-]+)(?::([0-9]{1,5}))?$/i;
+
+/** A rule of `fetchImages.allow`, or why it is not one. */
+export function parseFetchRule(rule: string): FetchRule | { error: string } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rule)) {
+    let prefix: URL;
+    try {
+      prefix = new URL(rule);
+    } catch {
+      return { error: 'is not a valid URL' };
+    }
+    if (!(prefix.protocol in DEFAULT_PORTS)) return { error: 'is a URL prefix whose scheme is not http or https' };
+    const segments = normalisedSegments(prefix.pathname);
+    if (!segments) return { error: 'has a path that does not decode' };
+    return { kind: 'prefix', origin: prefix.origin, segments };
+  }
+  const m = HOST_GLOB.exec(rule);
+  const port = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || (port !== undefined && !(port >= 1 && port <= 65535))) {
+    return {
+      error: rule.includes('/')
+        ? "is neither a host glob nor a URL prefix (a prefix needs its scheme: 'https://cdn.example/images/')"
+        : "is not a host glob such as '*.example.com' or '127.0.0.1:5322'",
+    };
+  }
+  const host = new RegExp(`^${m[1].split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`, 'i');
+  return { kind: 'host', host, port };
+}
+
+/** Throws a TypeError naming the first rule of `allow` that is not one (the mock refuses it at start). */
+export function checkFetchRules(allow: readonly string[]): void {
+  for (const rule of allow) {
+    const parsed = parseFetchRule(rule);
+    if ('error' in parsed) throw new TypeError(`fetchImages: the rule ${describeValue(rule)} ${parsed.error}.`);
+  }
 }
 
 /**
- * A rule is a URL prefix (`https://cdn.example/images/`: same origin, path starting with the rule's
- * path; comparing parsed URLs, since a textual prefix `http://good.example` would also let
- * `http://good.example.evil.net` through) or a host glob (`*.example.com`, any port; `*` stays inside one label).
+ * A rule is a URL prefix (`https://cdn.example/images/`: the same origin, scheme and port included,
+ * and a path whose decoded, normalised segments start with the rule's, so neither
+ * `http://good.example.evil.net` nor `/images/..%2fsecret` gets through) or a host glob
+ * (`*.example.com` on any port, `127.0.0.1:5322` on that port only; `*` stays inside one label).
  */
 export function isFetchAllowed(url: URL, allow: readonly string[]): boolean {
-  return allow.some((rule) => {
-    if (/^https?:\/\//i.test(rule)) {
-      let prefix: URL;
-      try {
-        prefix = new URL(rule);
-      } catch {
-        return false;
-      }
-      return url.origin === prefix.origin && url.pathname.startsWith(prefix.pathname);
+  return allow.some((text) => {
+    const rule = parseFetchRule(text);
+    if ('error' in rule) return false;
+    if (rule.kind === 'host') {
+      const port = url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port);
+      return rule.host.test(url.hostname) && (rule.port === undefined || rule.port === port);
     }
-    const pattern = new RegExp(`^${rule.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^.]*')}$`, 'i');
-    return pattern.test(url.hostname);
+    if (url.origin !== rule.origin) return false;
+    const segments = normalisedSegments(url.pathname);
+    return segments !== undefined && rule.segments.every((segment, i) => segments[i] === segment);
   });
+}
+
+/**
+ * The input images of one request, in order: each distinct URL is decoded or fetched once (a body
+ * naming the same URL sixteen times costs one fetch), and a failure names its first occurrence.
+ */
+export async function imagesFromUrls(
+  images: ReadonlyArray<{ url: string; param: string }>,
+  options: ResolvedSoraMockOptions,
+  signal?: AbortSignal,
+): Promise<InputImage[]> {
+  const seen = new Map<string, InputImage>();
+  const out: InputImage[] = [];
+  for (const { url, param } of images) {
+    let key = url;
+    if (!/^data:/i.test(url)) {
+      try {
+        key = new URL(url).href;
+      } catch {
+        // imageFromUrl names it
+      }
+    }
+    let image = seen.get(key);
+    if (!image) {
+      image = await imageFromUrl(url, param, options, signal);
+      seen.set(key, image);
+    }
+    out.push(image);
+  }
+  return out;
 }
 
 /** `signal`: the client's request; when it leaves, a remote fetch on its behalf stops too. */
@@ -81,7 +177,7 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
   try {
     parsed = new URL(url);
   } catch {
-    throw badRequest(`Invalid '${param}' '${url.slice(0, 60)}': expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
+    throw badRequest(`Invalid '${param}' ${describeValue(url)}: expected an http(s) URL or a base64 data URI.`, param, 'invalid_value');
   }
   if (options.fetchImages && isFetchAllowed(parsed, options.fetchImages.allow)) {
     const timeout = AbortSignal.timeout(REMOTE_IMAGE_TIMEOUT_MS);
@@ -91,17 +187,17 @@ export async function imageFromUrl(url: string, param: string, options: Resolved
       const response = await fetch(parsed, { signal: signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, signal]) : timeout, redirect: 'error' });
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
-        throw badRequest(`Invalid '${param}': fetching ${parsed.href} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
+        throw badRequest(`Invalid '${param}': fetching ${describeValue(parsed.href, URL_SHOWN)} answered HTTP ${response.status}.`, param, 'image_fetch_failed');
       }
       bytes = await readLimited(response, REMOTE_IMAGE_MAX_BYTES);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      throw badRequest(`Invalid '${param}': fetching ${parsed.href} failed (${(error as Error).message}).`, param, 'image_fetch_failed');
+      throw badRequest(`Invalid '${param}': fetching ${describeValue(parsed.href, URL_SHOWN)} failed (${cutText((error as Error).message, 200)}).`, param, 'image_fetch_failed');
     }
     if (bytes === 'too_large') {
-      throw badRequest(`Invalid '${param}': ${parsed.href} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
+      throw badRequest(`Invalid '${param}': ${describeValue(parsed.href, URL_SHOWN)} is larger than ${REMOTE_IMAGE_MAX_BYTES} bytes.`, param, 'image_too_large');
     }
-    return checkImageBytes(bytes, param, parsed.href);
+    return checkImageBytes(bytes, param, describeValue(parsed.href, URL_SHOWN));
   }
   return { bytes: new TextEncoder().encode(parsed.href) };
 }

@@ -5,6 +5,7 @@
  * and what it does in words (the inspector and `--help` show them). What each one does to a request
  * lives in outcomes.ts (answers) and jobs.ts (video renders). See specs/mock.md.
  */
+import { describeValue } from '../spec/rules.js';
 import { badRequest } from './http.js';
 import type { ScenarioRule } from './types.js';
 
@@ -46,7 +47,7 @@ export function scenarioFromHeader(request: Request): ScenarioName | undefined {
     if (!m) continue;
     if (!isScenario(m[1])) {
       throw badRequest(
-        `Unknown scenario '${m[1]}' in the Prefer header; accepted: ${SCENARIO_NAMES.join(', ')}.`,
+        `Unknown scenario ${describeValue(m[1])} in the Prefer header; accepted: ${SCENARIO_NAMES.join(', ')}.`,
         'Prefer',
         'unknown_scenario',
       );

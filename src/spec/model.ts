@@ -25,6 +25,9 @@ import {
   type OptionField,
 } from './options.js';
 
+import { cutText, describeValue } from './describe.js';
+import { MODEL_NAME_MAX_LENGTH } from './limits.js';
+
 // The table's names are part of this module's API (sora-kit re-exports it whole).
 export * from './options.js';
 
@@ -47,6 +50,7 @@ export interface ModelName {
 
 export type ModelNameErrorReason =
   | 'empty'
+  | 'too_long'
   | 'unknown_base'
   | 'unknown_option'
   | 'duplicate_option'
@@ -55,7 +59,7 @@ export type ModelNameErrorReason =
 
 export interface ModelNameError {
   reason: ModelNameErrorReason;
-  /** The name as received. */
+  /** The name as received (cut like every quoted value when it is too long to be a name). */
   name: string;
   /** The offending option or base, when there is one. */
   token?: string;
@@ -184,22 +188,33 @@ export function parseModelName(name: unknown): ParseModelResult {
     const got = typeof name === 'string' ? 'an empty string' : name === null ? 'null' : typeof name;
     return fail('', 'empty', `Model name must be a non-empty string, got ${got}; accepted bases: ${ACCEPTED_BASES}.`);
   }
+  // Quoted values are cut (describeValue), and a name far longer than any model name is refused
+  // before the near-miss search, whose cost grows with the name.
+  const quoted = describeValue(name);
+  if (name.length > MODEL_NAME_MAX_LENGTH) {
+    return fail(
+      cutText(name),
+      'too_long',
+      `Model name ${quoted} is longer than ${MODEL_NAME_MAX_LENGTH} characters; accepted bases: ${ACCEPTED_BASES}.`,
+    );
+  }
   const [baseToken, ...optionTokens] = name.split('-');
   if (!isBase(baseToken)) {
     const suggestion = suggestWholeName(name) ?? nearest(baseToken, BASE_MODELS);
     return fail(
       name,
       'unknown_base',
-      `Unknown model '${name}': base '${baseToken}' is not one of ${ACCEPTED_BASES}.`,
+      `Unknown model ${quoted}: base ${describeValue(baseToken)} is not one of ${ACCEPTED_BASES}.`,
       baseToken,
       suggestion,
     );
   }
   if (optionTokens.length > 0 && !baseRow(baseToken).takesOptions) {
+    const given = optionTokens.slice(0, 6).map((o) => describeValue(o)).join(', ') + (optionTokens.length > 6 ? ', ...' : '');
     return fail(
       name,
       'options_not_supported',
-      `Model '${baseToken}' takes no options, but '${name}' gives ${optionTokens.map((o) => `'${o}'`).join(', ')}; ` +
+      `Model '${baseToken}' takes no options, but ${quoted} gives ${given}; ` +
         `only ${OPTION_BASE} accepts ${ACCEPTED_OPTIONS}.`,
       optionTokens[0],
       suggestForOptionsOn(baseToken, optionTokens),
@@ -208,7 +223,7 @@ export function parseModelName(name: unknown): ParseModelResult {
   const seen = new Set<ModelOption>();
   for (const token of optionTokens) {
     if (!isOption(token)) {
-      const what = token === '' ? `Empty option (a stray '-') in model '${name}'` : `Unknown option '${token}' in model '${name}'`;
+      const what = token === '' ? `Empty option (a stray '-') in model ${quoted}` : `Unknown option ${describeValue(token)} in model ${quoted}`;
       return fail(
         name,
         'unknown_option',
@@ -218,7 +233,7 @@ export function parseModelName(name: unknown): ParseModelResult {
       );
     }
     if (seen.has(token)) {
-      return fail(name, 'duplicate_option', `Option '${token}' appears more than once in model '${name}'.`, token);
+      return fail(name, 'duplicate_option', `Option '${token}' appears more than once in model ${quoted}.`, token);
     }
     for (const group of EXCLUSIVE_GROUPS) {
       const other = group.find((g) => g !== token && seen.has(g));
@@ -226,7 +241,7 @@ export function parseModelName(name: unknown): ParseModelResult {
         return fail(
           name,
           'conflicting_options',
-          `Options '${other}' and '${token}' in model '${name}' exclude each other; give at most one of ${group.join(' | ')}.`,
+          `Options '${other}' and '${token}' in model ${quoted} exclude each other; give at most one of ${group.join(' | ')}.`,
           token,
         );
       }

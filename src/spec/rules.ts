@@ -18,6 +18,7 @@ import {
 } from './options.js';
 import { aspectDimensions, type PromptAnalysis } from './analysis.js';
 import type { IgnoredParam } from './ignored.js';
+import { describeValue } from './describe.js';
 
 // The header that reports IgnoredParam lives in its own module; re-exported so callers need one import.
 export * from './ignored.js';
@@ -140,21 +141,8 @@ export const MAX_DIMENSION = 16384;
 
 export type ParseSizeResult = { ok: true; dims: Dimensions } | { ok: false; error: RuleError };
 
-/** Renders a received value for an error message without flooding it (bodies may carry megabytes). */
-export function describeValue(value: unknown): string {
-  let text: string;
-  if (typeof value === 'string') text = `'${value}'`;
-  else if (value === undefined) text = 'undefined';
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      // BigInts, cycles, or a toString that is not a function: name the type rather than throw.
-      text = Object.prototype.toString.call(value);
-    }
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+// The one describer of received values (strings in single quotes here); re-exported for callers.
+export { cutText, describeValue } from './describe.js';
 
 const SIZE_PATTERN = /^([0-9]+)x([0-9]+)$/;
 

@@ -7,6 +7,7 @@ import { readRequestBody, type RequestContext } from '../context.js';
 import { FaultInput } from '../faults.js';
 import { HttpError, badRequest, json } from '../http.js';
 import { maskSecret } from '../mask.js';
+import { describeValue } from '../../spec/rules.js';
 import type { JournalQuery, SoraMock } from '../types.js';
 import { validate } from '../validate.js';
 
@@ -66,7 +67,7 @@ export async function adminAdvance(ctx: RequestContext, mock: SoraMock): Promise
   const body = await jsonBody(ctx);
   const ms = body && typeof body === 'object' ? (body as { ms?: unknown }).ms : undefined;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw badRequest(`Invalid 'ms' ${String(JSON.stringify(ms)).slice(0, 40)}: expected a non-negative number of milliseconds.`, 'ms');
+    throw badRequest(`Invalid 'ms' ${describeValue(ms)}: expected a non-negative number of milliseconds.`, 'ms');
   }
   mock.advance(ms);
   return json({ now: mock.now() });
@@ -83,7 +84,7 @@ export function adminListFaults(_ctx: RequestContext, mock: SoraMock): Response 
 
 export function adminDeleteFault(_ctx: RequestContext, mock: SoraMock, id: string): Response {
   if (!mock.faults.remove(id)) {
-    throw new HttpError(404, `No fault with id '${id.slice(0, 80)}': it never existed, retired after its last time, or was removed.`, {
+    throw new HttpError(404, `No fault with id ${describeValue(id)}: it never existed, retired after its last time, or was removed.`, {
       type: 'invalid_request_error',
       param: 'fault_id',
       code: 'fault_not_found',

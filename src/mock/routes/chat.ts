@@ -22,7 +22,7 @@ import {
 import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { sleep } from '../../util/index.js';
 import { HttpError, json } from '../http.js';
-import { imageFromUrl, type InputImage } from '../inputs.js';
+import { imagesFromUrls, type InputImage } from '../inputs.js';
 import { jobState } from '../jobs.js';
 import { MIDWAY_FAILURE, scenarioDelay } from '../outcomes.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
@@ -159,8 +159,7 @@ export const chatCompletions: OperationHandler<'createChatCompletion'> = {
 async function complete(ctx: RequestContext, body: ChatRequest, scenario: ScenarioName | undefined): Promise<Response> {
   const model: ModelName = body.model.spec;
   const { prompt, images } = userInput(body);
-  const inputs: InputImage[] = [];
-  for (const image of images) inputs.push(await imageFromUrl(image.url, image.param, ctx.options, ctx.request.signal));
+  const inputs: InputImage[] = await imagesFromUrls(images, ctx.options, ctx.request.signal);
   const analysis = await analyse(ctx, prompt);
 
   // Work continues while the client listens: the stream's cancel (or the request's abort) stops it.

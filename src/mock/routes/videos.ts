@@ -4,7 +4,7 @@
  * checked the licence, parsed and validated the input and chosen the scenario before these run.
  */
 import { inputDigestOf } from '../../media/index.js';
-import { IGNORED_PARAMS_HEADER, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
+import { IGNORED_PARAMS_HEADER, describeValue, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
 import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas/index.js';
 import { analyse, type RequestContext } from '../context.js';
 import { HttpError, json } from '../http.js';
@@ -24,7 +24,7 @@ function ignoredHeaders(ignored: IgnoredParam[]): Record<string, string> {
  * created, so ids reveal nothing across licences (OpenAI scopes videos to a project the same way).
  */
 function notFound(id: string, param = 'video_id'): HttpError {
-  return new HttpError(404, `No video with id '${id.slice(0, 80)}': it does not exist, or it was deleted.`, {
+  return new HttpError(404, `No video with id ${describeValue(id)}: it does not exist, or it was deleted.`, {
     type: 'invalid_request_error',
     param,
     code: 'video_not_found',
@@ -39,12 +39,12 @@ function notFound(id: string, param = 'video_id'): HttpError {
 function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError {
   const gone = ctx.jobs.goneJob(id, ownerOf(ctx));
   if (!gone) return notFound(id, param);
-  const shown = id.slice(0, 80);
+  const shown = describeValue(id);
   const cap = `the mock keeps at most maxJobs (${ctx.jobs.maxJobs}) video jobs`;
   const message =
     gone.reason === 'expired'
-      ? `Video '${shown}' expired at ${new Date(gone.expiresAtMs).toISOString()} and was evicted (${cap}, expired ones first); it is gone.`
-      : `Video '${shown}' was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
+      ? `Video ${shown} expired at ${new Date(gone.expiresAtMs).toISOString()} and was evicted (${cap}, expired ones first); it is gone.`
+        : `Video ${shown} was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
         `${cap}, and with none expired it dropped the oldest finished ones. It is gone.`;
   return new HttpError(404, message, { type: 'invalid_request_error', param, code: gone.reason === 'expired' ? 'video_expired' : 'video_evicted' });
 }

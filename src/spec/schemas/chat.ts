@@ -4,22 +4,49 @@
  * OpenAI clients send `temperature`, `user`, `max_tokens` and friends, which the platform ignores.
  */
 import { z } from 'zod';
-import { NParam, SizeParam, UnixSeconds, WatermarkParam, modelField, requestExamples } from './common.js';
+import {
+  IMAGE_URL_MAX_LENGTH,
+  MAX_CHAT_MESSAGES,
+  MAX_CONTENT_PARTS,
+  MAX_INPUT_IMAGES,
+  MESSAGE_NAME_MAX_LENGTH,
+  NParam,
+  PROMPT_MAX_LENGTH,
+  SizeParam,
+  UnixSeconds,
+  WatermarkParam,
+  modelField,
+  requestExamples,
+} from './common.js';
 
-const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+// Linear on any input: one host character, then anything but whitespace (a `[^/]+[^\s]*` pair backtracks quadratically).
+const HTTP_URL = /^https?:\/\/[^\s/?#][^\s]*$/i;
 /** Only base64 data URIs: the seed says "url或者base64", and a percent-encoded image is not an image input anyone sends. */
 const DATA_IMAGE_URI = /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]+={0,2}$/i;
 
 export const ImageUrlString = z
   .string({ error: 'an http(s) URL or a base64 data URI string' })
-  .refine((url) => HTTP_URL.test(url) || DATA_IMAGE_URI.test(url), {
-    error: "an http(s) URL or a base64 data URI 'data:image/<type>;base64,<data>'",
+  .superRefine((url, ctx) => {
+    // A data URI is bounded by the body limit only; an http(s) URL by IMAGE_URL_MAX_LENGTH.
+    if (/^data:/i.test(url) ? DATA_IMAGE_URI.test(url) : url.length <= IMAGE_URL_MAX_LENGTH && HTTP_URL.test(url)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        url.length > IMAGE_URL_MAX_LENGTH && !/^data:/i.test(url)
+          ? `an http(s) URL of at most ${IMAGE_URL_MAX_LENGTH} characters, or a base64 data URI`
+          : "an http(s) URL or a base64 data URI 'data:image/<type>;base64,<data>'",
+    });
   })
-  .meta({ description: 'An http(s) URL or a base64 data URI of the input image.', examples: ['https://example.com/cat.png'] });
+  .meta({
+    description: `An http(s) URL (at most ${IMAGE_URL_MAX_LENGTH} characters) or a base64 data URI (bounded by the body limit) of the input image.`,
+    examples: ['https://example.com/cat.png'],
+  });
+
+const PROMPT_TEXT = `a string of at most ${PROMPT_MAX_LENGTH} characters`;
 
 export const ChatTextPart = z.looseObject({
   type: z.literal('text'),
-  text: z.string({ error: 'a string' }),
+  text: z.string({ error: 'a string' }).max(PROMPT_MAX_LENGTH, { error: PROMPT_TEXT }),
 });
 
 export const ChatImagePart = z.looseObject({
@@ -36,19 +63,67 @@ export const ChatMessage = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   // Assistant turns replayed by clients may carry `content: null` (with tool calls); only user text matters here.
   content: z
-    .union([z.string(), z.array(ChatContentPart).min(1, { error: 'at least one content part' })], {
-      error: "a string or an array of content parts ({type:'text'} or {type:'image_url'})",
-    })
+    .union(
+      [
+        z.string().max(PROMPT_MAX_LENGTH, { error: PROMPT_TEXT }),
+        z
+          .array(ChatContentPart)
+          .min(1, { error: 'at least one content part' })
+          .max(MAX_CONTENT_PARTS, { error: `at most ${MAX_CONTENT_PARTS} content parts` }),
+      ],
+      { error: "a string or an array of content parts ({type:'text'} or {type:'image_url'})" },
+    )
     .nullable(),
-  name: z.string().optional(),
+  name: z.string().max(MESSAGE_NAME_MAX_LENGTH, { error: `a string of at most ${MESSAGE_NAME_MAX_LENGTH} characters` }).optional(),
 });
+
+/**
+ * What a chat request weighs as a prompt: the text of every message (a message's text parts joined
+ * by the newline the mock joins them with) and its image parts, over all messages. Reads the raw
+ * value defensively: object refinements run even when a message failed its own schema.
+ */
+export function chatPromptWeight(messages: unknown): { characters: number; images: number } {
+  let characters = 0;
+  let images = 0;
+  if (!Array.isArray(messages)) return { characters, images };
+  for (const message of messages) {
+    const content = (message as { content?: unknown } | null)?.content;
+    if (typeof content === 'string') characters += content.length;
+    else if (Array.isArray(content)) {
+      let texts = 0;
+      for (const part of content) {
+        const p = part as { type?: unknown; text?: unknown } | null;
+        if (p?.type === 'text' && typeof p.text === 'string') {
+          characters += p.text.length + (texts > 0 ? 1 : 0);
+          texts++;
+        } else if (p?.type === 'image_url') images++;
+      }
+    }
+  }
+  return { characters, images };
+}
 
 export const ChatCompletionRequest = z
   .looseObject({
     model: modelField('any'),
     messages: z
       .array(ChatMessage, { error: 'an array of messages' })
-      .min(1, { error: 'a non-empty array of messages' }),
+      .min(1, { error: 'a non-empty array of messages' })
+      .max(MAX_CHAT_MESSAGES, { error: `an array of at most ${MAX_CHAT_MESSAGES} messages` })
+      .superRefine((messages, ctx) => {
+        const { characters, images } = chatPromptWeight(messages);
+        if (characters > PROMPT_MAX_LENGTH) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              `at most ${PROMPT_MAX_LENGTH} characters of text over all messages together ` +
+              `(a message's text parts joined by newlines); these have ${characters}`,
+          });
+        }
+        if (images > MAX_INPUT_IMAGES) {
+          ctx.addIssue({ code: 'custom', message: `at most ${MAX_INPUT_IMAGES} image_url parts over all messages; these have ${images}` });
+        }
+      }),
     stream: z.boolean({ error: 'a boolean (true or false)' }).default(false),
     stream_options: z
       .looseObject({ include_usage: z.boolean({ error: 'a boolean (true or false)' }).optional() })

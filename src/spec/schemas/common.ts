@@ -6,6 +6,11 @@
 import { z } from 'zod';
 import { BASE_MODELS, BASE_MODEL_TABLE, OPTION_BASE, OPTION_FIELDS, isVideoModel, parseModelName, type ModelName } from '../model.js';
 import { IMAGE_COUNT_DEFAULT, IMAGE_COUNT_MAX, IMAGE_COUNT_MIN, MAX_DIMENSION, parseSize } from '../rules.js';
+import { describeValue } from '../describe.js';
+import { MODEL_NAME_MAX_LENGTH, PROMPT_MAX_LENGTH, SIZE_MAX_LENGTH } from '../limits.js';
+
+// Every bound of the request schemas, from the one table of limits.
+export * from '../limits.js';
 
 /** Which model names an endpoint takes: chat takes any, images only `sora_image`, videos only video models. */
 export type ModelKind = 'any' | 'image' | 'video';
@@ -55,6 +60,8 @@ export interface ModelChoice {
 export function modelField(kind: ModelKind) {
   return z
     .string({ error: 'a model name string' })
+    // Checked first and alone (abort): the grammar's near-miss search must never see a 40 MB name.
+    .max(MODEL_NAME_MAX_LENGTH, { error: `a model name of at most ${MODEL_NAME_MAX_LENGTH} characters`, abort: true })
     .meta({ description: MODEL_DESCRIPTIONS[kind], examples: MODEL_EXAMPLES[kind] })
     .transform((name, ctx): ModelChoice => {
       const parsed = parseModelName(name);
@@ -66,13 +73,13 @@ export function modelField(kind: ModelKind) {
       if (kind === 'image' && video) {
         ctx.addIssue({
           code: 'custom',
-          message: `Model '${name}' is a video model; this endpoint accepts only sora_image.`,
+          message: `Model ${describeValue(name)} is a video model; this endpoint accepts only sora_image.`,
           params: { code: 'invalid_model' },
         });
       } else if (kind === 'video' && !video) {
         ctx.addIssue({
           code: 'custom',
-          message: `Model '${name}' is an image model; this endpoint accepts only video models (sora_video, sora_video2[-options]).`,
+          message: `Model ${describeValue(name)} is an image model; this endpoint accepts only video models (sora_video, sora_video2[-options]).`,
           params: { code: 'invalid_model' },
         });
       }
@@ -86,6 +93,7 @@ export function modelField(kind: ModelKind) {
  */
 export const SizeParam = z
   .string({ error: "a string 'WxH'" })
+  .max(SIZE_MAX_LENGTH, { error: `a size 'WxH' of at most ${SIZE_MAX_LENGTH} characters`, abort: true })
   .superRefine((value, ctx) => {
     if (!parseSize(value).ok) {
       ctx.addIssue({ code: 'custom', message: `a size 'WxH' with positive integers W and H up to ${MAX_DIMENSION}, e.g. '1024x1536'` });
@@ -114,9 +122,6 @@ export const WatermarkParam = z
   .boolean({ error: 'a boolean (true or false)' })
   .default(false)
   .meta({ description: 'Keep the platform watermark on generated videos.' });
-
-/** OpenAI's prompt limit, kept so that a body valid here is valid for the official API too. */
-export const PROMPT_MAX_LENGTH = 32000;
 
 export const PromptParam = z
   .string({ error: 'a non-empty string' })

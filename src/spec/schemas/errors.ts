@@ -3,6 +3,7 @@
  * 400 through `zodIssueToError`, so the wording of validation errors is decided here and only here.
  */
 import { z } from 'zod';
+import { cutText, describeValue } from '../describe.js';
 
 export const ErrorObject = z
   .object({
@@ -52,13 +53,6 @@ export function errorEnvelope(message: string, options: ErrorOptions = {}): Erro
 type Issue = z.core.$ZodIssue;
 type Path = ReadonlyArray<PropertyKey>;
 
-/** Long values (base64 data URIs, whole prompts) are cut so an error stays one readable line. */
-const MAX_SHOWN = 60;
-
-function truncate(text: string): string {
-  return text.length <= MAX_SHOWN ? text : `${text.slice(0, MAX_SHOWN - 1)}… (${text.length} characters)`;
-}
-
 function valueAt(root: unknown, path: Path): unknown {
   let current = root;
   for (const key of path) {
@@ -76,19 +70,10 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
-/** The value as the client sent it, short enough for a message. */
+/** The value as the client sent it, short enough for a message (the one describer, JSON quoting). */
 export function describeReceived(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof File !== 'undefined' && value instanceof File) {
-    return `a file '${value.name}' (${value.type || 'no content type'}, ${value.size} bytes)`;
-  }
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return truncate(text);
+  return describeValue(value, { quote: 'json' });
 }
 
 const TYPE_PHRASES: Record<string, string> = {
@@ -158,6 +143,10 @@ function locate(issues: readonly Issue[], prefix: PropertyKey[]): Located | unde
   if (deeper.length > 0) {
     return deeper.reduce((best, b) => (b.path.length > best.path.length ? b : best));
   }
+  // A branch that took the value's type and refused only its value (a string over its length
+  // limit) is what the client meant, rather than the branches that wanted another type.
+  const typed = branches.filter((b) => b.issue.code !== 'invalid_type');
+  if (typed.length === 1 && branches.length > 1) return typed[0];
   const unionAccepted = isDefaultMessage(issue.message)
     ? [...new Set(branches.map((b) => acceptedPhrase(b.issue)))].join(' or ')
     : issue.message;
@@ -189,8 +178,10 @@ export function zodIssueToError(issues: readonly Issue[], received: unknown): Er
     return errorEnvelope(`Invalid value for ${name}: ${issue.message}`, { param, code: issue.params.code });
   }
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => `'${k}'`).join(', ');
-    const first = paramOf([...path, issue.keys[0] ?? '']);
+    // Keys are the client's: each is cut, and only the first few are listed.
+    const shown = issue.keys.slice(0, 5).map((k) => `'${cutText(k)}'`);
+    const keys = issue.keys.length > 5 ? `${shown.join(', ')} and ${issue.keys.length - 5} more` : shown.join(', ');
+    const first = paramOf([...path, cutText(issue.keys[0] ?? '')]);
     return errorEnvelope(`Unrecognized parameter${issue.keys.length > 1 ? 's' : ''} ${keys} in ${name}.`, {
       param: first,
       code: 'unknown_parameter',

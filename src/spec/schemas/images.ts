@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ImageSize } from '../rules.js';
-import { NParam, PromptParam, SizeParam, UnixSeconds, UploadedFile, modelField, requestExamples } from './common.js';
+import { MAX_INPUT_IMAGES, NParam, PromptParam, SizeParam, UnixSeconds, UploadedFile, modelField, requestExamples } from './common.js';
 
 export const ResponseFormat = z
   .enum(['url', 'b64_json'], { error: "one of 'url', 'b64_json'" })
@@ -24,8 +24,8 @@ export const ImageGenerationRequest = z.object(imageFields).meta({
   ...requestExamples([{ prompt: '画小猫', model: 'sora_image' }, { prompt: 'a cat', model: 'sora_image', size: '1536x1024', n: 2 }]),
 });
 
-/** OpenAI's limit on input images, kept so clients get the same answer here and there. */
-export const MAX_EDIT_IMAGES = 16;
+/** OpenAI's limit on input images, kept so clients get the same answer here and there (the limit of every input-image list). */
+export const MAX_EDIT_IMAGES = MAX_INPUT_IMAGES;
 
 export const ImageEditRequest = z
   .object({

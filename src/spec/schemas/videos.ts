@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ALL_VIDEO_SECONDS, type VideoSeconds } from '../model.js';
 import { VIDEO_SIZES, type VideoSize } from '../rules.js';
-import { PromptParam, SizeParam, UnixSeconds, UploadedFile, WatermarkParam, modelField, requestExamples } from './common.js';
+import { PromptParam, SizeParam, UnixSeconds, UploadedFile, VIDEO_ID_MAX_LENGTH, WatermarkParam, modelField, requestExamples } from './common.js';
 
 type NonEmpty<T> = readonly [T, ...T[]];
 
@@ -49,7 +49,12 @@ export const VideoRemixRequest = z
 export const VIDEO_LIST_LIMIT_MAX = 100;
 
 export const VideoListQuery = z.object({
-  after: z.string({ error: 'a video id string' }).min(1, { error: 'a video id' }).optional().meta({
+  after: z
+    .string({ error: 'a video id string' })
+    .min(1, { error: 'a video id' })
+    .max(VIDEO_ID_MAX_LENGTH, { error: `a video id of at most ${VIDEO_ID_MAX_LENGTH} characters` })
+    .optional()
+    .meta({
     description: 'Identifier of the last item of the previous page.',
   }),
   limit: z
@@ -71,7 +76,11 @@ export const VideoContentVariant = z
 export const VideoContentQuery = z.object({ variant: VideoContentVariant.default('video') });
 
 export const VideoIdParams = z.object({
-  video_id: z.string().min(1).meta({ description: 'The identifier of the video.', examples: ['video_123'] }),
+  video_id: z
+    .string()
+    .min(1)
+    .max(VIDEO_ID_MAX_LENGTH, { error: `a video id of at most ${VIDEO_ID_MAX_LENGTH} characters` })
+    .meta({ description: 'The identifier of the video.', examples: ['video_123'] }),
 });
 
 export const VideoStatus = z.enum(['queued', 'in_progress', 'completed', 'failed']).meta({ id: 'VideoStatus' });
