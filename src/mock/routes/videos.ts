@@ -44,7 +44,7 @@ function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError
   const message =
     gone.reason === 'expired'
       ? `Video ${shown} expired at ${new Date(gone.expiresAtMs).toISOString()} and was evicted (${cap}, expired ones first); it is gone.`
-        : `Video ${shown} was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
+      : `Video ${shown} was evicted before its retention ended (it would have expired at ${new Date(gone.expiresAtMs).toISOString()}): ` +
         `${cap}, and with none expired it dropped the oldest finished ones. It is gone.`;
   return new HttpError(404, message, { type: 'invalid_request_error', param, code: gone.reason === 'expired' ? 'video_expired' : 'video_evicted' });
 }
