@@ -244,21 +244,12 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     );
   }
   const mock: SoraMockOptions = {};
-  if (merged.basePath !== undefined) mock.basePath = merged.basePath;
-  if (merged.publicUrl !== undefined) mock.publicUrl = merged.publicUrl;
+  // Settings that are mock options under the same name, as given.
+  const SAME_NAME = ['basePath', 'publicUrl', 'seed', 'speed', 'instant', 'admin', 'cors', 'scenarios', 'maxBodyBytes', 'retentionSeconds', 'mediaCacheBytes', 'mediaSecret', 'adminToken', 'maxJobs'] as const satisfies readonly (SettingKey & keyof SoraMockOptions)[];
+  for (const key of SAME_NAME) {
+    if (merged[key] !== undefined) (mock as Record<string, unknown>)[key] = merged[key];
+  }
   if (merged.licenses !== undefined) mock.licenses = dedupeLicenses(merged.licenses, sources.licenses ?? 'default');
-  if (merged.seed !== undefined) mock.seed = merged.seed;
-  if (merged.speed !== undefined) mock.speed = merged.speed;
-  if (merged.instant !== undefined) mock.instant = merged.instant;
-  if (merged.admin !== undefined) mock.admin = merged.admin;
-  if (merged.cors !== undefined) mock.cors = merged.cors;
-  if (merged.scenarios !== undefined) mock.scenarios = merged.scenarios;
-  if (merged.maxBodyBytes !== undefined) mock.maxBodyBytes = merged.maxBodyBytes;
-  if (merged.retentionSeconds !== undefined) mock.retentionSeconds = merged.retentionSeconds;
-  if (merged.mediaCacheBytes !== undefined) mock.mediaCacheBytes = merged.mediaCacheBytes;
-  if (merged.mediaSecret !== undefined) mock.mediaSecret = merged.mediaSecret;
-  if (merged.adminToken !== undefined) mock.adminToken = merged.adminToken;
-  if (merged.maxJobs !== undefined) mock.maxJobs = merged.maxJobs;
   if (merged.fetchImages !== undefined) {
     mock.fetchImages = merged.fetchImages === false ? false : { allow: merged.fetchImages };
   }
