@@ -235,7 +235,10 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       }
       return RESPONSE_ALREADY_SENT;
     }
-    return first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream') ? endable(first, env.outgoing) : first;
+    // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
+    // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
+    const stream = request.method === 'POST' && first.status === 200 && first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream');
+    return stream ? endable(first, env.outgoing) : first;
   };
 
   /**
