@@ -24,7 +24,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 const log = join(mkdtempSync(join(tmpdir(), 'sora-scale-')), 'serve.log');
 const child = spawn(
   process.execPath,
-  [resolve(ROOT, 'dist/cli/index.js'), 'serve', '--port', '0', '--quiet', '--no-inspector', '--retention-seconds', '86400'],
+  [resolve(ROOT, 'dist/cli/index.js'), 'serve', '--port', '0', '--quiet', '--no-inspector', '--retention-seconds', '86400', '--max-jobs', String(Math.max(...CHECKPOINTS) * 2)],
   {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_'))),
