@@ -1,5 +1,5 @@
 /**
- * Run-time faults: what `server.use()` gives msw users and WireMock's stubs give its users, a test
+ * Run-time faults: what `server.use()` gives msw users and WireMock's mappings give its users, a test
  * steering the mock while it runs without changing the client under test. A fault names a scenario
  * and, optionally, the route (`"POST /videos"`, `":id"` segments allowed) and the model it applies to,
  * and how many matching requests it fires for before it retires.
