@@ -7,6 +7,7 @@ import { encodeRecipe, type MediaStore, type MediaVariant, type Recipe } from '.
 import { readBody, type BodyOptions, type ParsedBody } from './body.js';
 import type { Fault, FaultRegistry } from './faults.js';
 import type { IdSource } from './ids.js';
+import { BODY_PREVIEW_BYTES } from './journal.js';
 import type { JobStore } from './jobs.js';
 import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
@@ -51,14 +52,12 @@ export interface RequestContext extends MockContext {
   raw?: { bytes: Uint8Array; size: number };
 }
 
-const RAW_PREVIEW_BYTES = 8 * 1024;
-
 /** Read the request body (readBody) and keep what the journal records of it. */
 export async function readRequestBody(ctx: RequestContext, options: Omit<BodyOptions, 'onBytes'>): Promise<ParsedBody> {
   const parsed = await readBody(ctx.request, {
     ...options,
     onBytes: (bytes) => {
-      ctx.raw = { bytes: bytes.subarray(0, RAW_PREVIEW_BYTES), size: bytes.byteLength };
+      ctx.raw = { bytes: bytes.subarray(0, BODY_PREVIEW_BYTES), size: bytes.byteLength };
     },
   });
   ctx.body = parsed;
