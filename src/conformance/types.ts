@@ -8,8 +8,15 @@ import type { Resources } from './resources.js';
 export const GROUPS = ['auth', 'chat', 'images', 'videos', 'errors', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
 
-/** `must`: the seed documentation says so. `should`: OpenAI compatibility or a sora-kit decision. */
-export type Severity = 'must' | 'should';
+/**
+ * How much a failed check weighs, by where its rule comes from:
+ * - `must`: the platform document (the seed) says so;
+ * - `should`: the OpenAI contract and HTTP semantics clients rely on (statuses, the error envelope,
+ *   SSE framing, object schemas, content types);
+ * - `info`: sora-kit's own decisions where both are silent; reported, never failing a run.
+ */
+export type Severity = 'must' | 'should' | 'info';
+export const SEVERITIES: readonly Severity[] = ['must', 'should', 'info'];
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
 /** A generation a check causes: the unit of the plan and of `--max-generations`. */
@@ -48,6 +55,39 @@ export interface Check {
   run(ctx: CheckContext): Promise<void>;
 }
 
+/** A request as the run sent it, enough to show it and to rebuild it as a `curl` command. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  /** Headers as sent, the licence replaced by `$SORA_LICENSE`. */
+  headers: Record<string, string>;
+  /** A JSON body as sent (already serialised text; may be invalid JSON on purpose). */
+  body?: string;
+  /** A multipart body: text fields and files (name, type, size; the bytes are not kept). */
+  form?: Array<{ name: string; value: string } | { name: string; file: { filename: string; type: string; size: number } }>;
+}
+
+/** A media answer the check judged: where it came from and what decoding found. */
+export interface MediaEvidence {
+  url: string;
+  status: number;
+  contentType: string;
+  /** The decoded facts (`png 1024x1024`, `mp4/h264 720x1280 10.00 s 30.0 fps`), or why decoding failed. */
+  facts?: string;
+  error?: string;
+  kind?: 'image' | 'video';
+  /** The bytes, for reporters that show or save the media; absent from the JSON report. */
+  bytes?: Uint8Array;
+}
+
+/** What a failure showed: the exchange, what was expected and what came instead. */
+export interface FailureDetail {
+  request?: RecordedRequest;
+  response?: { status: number; contentType: string; body: string };
+  expected?: string;
+  actual?: string;
+}
+
 export interface CheckResult {
   id: string;
   group: Group;
@@ -58,6 +98,10 @@ export interface CheckResult {
   /** Why it failed or was skipped; empty when it passed. */
   message: string;
   durationMs: number;
+  /** The exchange behind a failure (the last one the check named). */
+  failure?: FailureDetail;
+  /** Media the check downloaded and judged, in order. */
+  media?: MediaEvidence[];
 }
 
 export interface Plan {
@@ -166,4 +210,27 @@ export class LicenseRejectedError extends Error {
 /** The deployment did not answer the probe (exit 2 in the CLI). */
 export class DeploymentUnreachableError extends Error {
   override readonly name = 'DeploymentUnreachableError';
+}
+
+/** One exchange seen on the wire (the validating proxy's view): request and response, bodies whole. */
+export interface ObservedExchange {
+  request: { method: string; url: string; headers: Headers; body: Uint8Array };
+  response: { status: number; headers: Headers; body: Uint8Array };
+}
+
+/** A rule an observed exchange broke: the check that judges it, and what was wrong. */
+export interface Violation {
+  check: string;
+  severity: Severity;
+  method: string;
+  url: string;
+  message: string;
+}
+
+/**
+ * Judges traffic passively, with the same judgments the checks make. It keeps state across exchanges
+ * (a job's life across its polls), so one judge watches one session of traffic.
+ */
+export interface TrafficJudge {
+  observe(exchange: ObservedExchange): Promise<Violation[]>;
 }
