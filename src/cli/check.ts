@@ -1,6 +1,7 @@
 /**
- * `sora-kit check`: run the conformance checks against a deployment. Exit 0 when no `must` check
- * failed, 1 when one did, 2 on a usage error or a deployment that does not answer.
+ * `sora-kit check`: run the conformance checks against a deployment. Exit 0 when no check at or above
+ * `--fail-on` (default should) failed, 1 when one did, 2 on a usage error, a deployment that does not
+ * answer or a licence it refuses.
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -28,6 +29,7 @@ interface CheckFlags {
   only: string[];
   skip: string[];
   severity?: Severity;
+  failOn?: Exclude<Severity, 'info'>;
   reporter: 'pretty' | 'json' | 'junit';
   output?: string;
   fuzz?: string;
@@ -82,6 +84,7 @@ const FLAG_OF: Partial<Record<keyof RunOptions, string>> = {
   baseUrl: '--base-url',
   license: '--license',
   severity: '--severity',
+  failOn: '--fail-on',
   fuzz: '--fuzz',
   seed: '--seed',
   timeoutMs: '--timeout',
@@ -110,6 +113,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
       only: flags.only,
       skip: flags.skip,
       severity: flags.severity,
+      failOn: flags.failOn,
       fuzz: number('--fuzz', flags.fuzz),
       seed: number('--seed', flags.seed),
       timeoutMs: number('--timeout', flags.timeout),
@@ -137,7 +141,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
     } else {
       io.out(render(report, flags.reporter, io.tty));
     }
-    return report.summary.mustFailed > 0 ? 1 : 0;
+    return report.passed ? 0 : 1;
   } catch (error) {
     if (error instanceof ConformanceUsageError || error instanceof DeploymentUnreachableError || error instanceof LicenseRejectedError) {
       // The library names its options (maxWaitSeconds); a CLI user typed flags (--max-wait).
@@ -158,7 +162,8 @@ export function register(program: Command): void {
     .option('--license <key>', 'the licence sent as Authorization; default $SORA_LICENSE (keeps it out of ps and CI logs)')
     .option('--only <ids>', 'run only these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
     .option('--skip <ids>', 'skip these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
-    .addOption(new Option('--severity <level>', 'must: only the seed rules; should: everything (default)').choices(['must', 'should']))
+    .addOption(new Option('--severity <level>', 'the lowest severity to run: must (the platform document), should (and the OpenAI contract), info (and sora-kit\'s own choices; default)').choices(['must', 'should', 'info']))
+    .addOption(new Option('--fail-on <level>', 'the lowest severity whose failure exits 1: should (default) or must (a lenient run); info never fails').choices(['must', 'should']))
     .addOption(new Option('--reporter <name>', 'report format').choices(['pretty', 'json', 'junit']).default('pretty'))
     .option('--output <file>', 'write the report to FILE')
     .option('--fuzz <n>', `generated fuzz cases (images and videos); 0 turns fuzzing off (default ${RUN_DEFAULTS.fuzz})`)
@@ -169,7 +174,7 @@ export function register(program: Command): void {
     .option('--max-generations <n>', 'most images + videos the run may generate; checks beyond are skipped')
     .option('--yes', 'run against a non-loopback host (generations may cost money)')
     .option('--list', 'list the checks and exit')
-    .addHelpText('after', '\nExit codes: 0 no must check failed, 1 a must check failed, 2 usage error or deployment unreachable.')
+    .addHelpText('after', '\nExit codes: 0 no must or should check failed (with --fail-on must: no must check), 1 one did, 2 usage error, deployment unreachable or licence refused.')
     .exitOverride((error: CommanderError) => {
       // Usage errors exit 2 like every other mistake of the caller; help and version exit 0.
       process.exit(error.exitCode === 0 ? 0 : 2);

@@ -6,7 +6,8 @@
  */
 import { concatBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
-import { CheckFailure, type ResolvedRunOptions } from './types.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { CheckFailure, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
 
 export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
 
@@ -23,12 +24,18 @@ export interface RequestSpec {
   auth?: AuthMode;
   /** The request is a deliberate client mistake: the deployment should answer 4xx with an envelope. */
   mistake?: boolean;
+  /** For a mistake in one parameter: the parameter a refusal's `error.param` should name. */
+  param?: string;
+  /** The request makes media (an image, a chat stream): it waits for a slot of the run's generation limit. */
+  generation?: boolean;
 }
 
 export interface Exchange {
   checkId: string;
   mistake: boolean;
-  request: { method: string; url: string; bodyExcerpt: string };
+  /** The parameter a refusal of this mistake should name (RequestSpec.param). */
+  param?: string;
+  request: { method: string; url: string; bodyExcerpt: string; recorded: RecordedRequest; json?: unknown };
   status: number;
   headers: Headers;
   contentType: string;
@@ -103,22 +110,55 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 
 interface SharedState {
   exchanges: Exchange[];
+  /** Generations in flight at once: `--concurrency`. */
+  generations: LimitFunction;
+}
+
+/** The licence as a reader of a report or a curl line should see it. */
+export const LICENSE_PLACEHOLDER = '$SORA_LICENSE';
+
+/** The request as sent, for reports and curl: headers with the licence replaced, the body as text or form fields. */
+function recordRequest(method: string, url: string, headers: Headers, spec: RequestSpec, license: string): RecordedRequest {
+  const shown: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    shown[name] = license ? value.split(license).join(LICENSE_PLACEHOLDER) : value;
+  });
+  const recorded: RecordedRequest = { method, url, headers: shown };
+  if (spec.rawJson !== undefined) recorded.body = spec.rawJson;
+  else if (spec.json !== undefined) recorded.body = JSON.stringify(spec.json);
+  if (spec.form) {
+    recorded.form = [...spec.form.entries()].map(([name, value]) =>
+      typeof value === 'string' ? { name, value } : { name, file: { filename: value.name, type: value.type, size: value.size } },
+    );
+  }
+  return recorded;
 }
 
 export class ConformanceClient {
   readonly exchanges: Exchange[];
+  /** Media this client's check downloaded and judged, in order (see media.ts). */
+  readonly media: MediaEvidence[] = [];
 
   constructor(
-    readonly options: Pick<ResolvedRunOptions, 'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'fetch'>,
+    readonly options: Pick<ResolvedRunOptions, 'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'fetch'> &
+      Partial<Pick<ResolvedRunOptions, 'concurrency'>>,
     readonly checkId = '',
-    shared: SharedState = { exchanges: [] },
+    private readonly shared: SharedState = { exchanges: [], generations: pLimit(options.concurrency ?? 4) },
   ) {
     this.exchanges = shared.exchanges;
   }
 
   /** The same client, recording exchanges under another check id. */
   forCheck(checkId: string): ConformanceClient {
-    return new ConformanceClient(this.options, checkId, { exchanges: this.exchanges });
+    return new ConformanceClient(this.options, checkId, this.shared);
+  }
+
+  /**
+   * Run one generation (a video job from create to its final status) within the run's limit of
+   * generations at once; independent generations of every check share it.
+   */
+  generating<T>(work: () => Promise<T>): Promise<T> {
+    return this.shared.generations(work);
   }
 
   url(path: string): string {
@@ -155,6 +195,7 @@ export class ConformanceClient {
       try {
         const response = await this.options.fetch(url, init);
         exchange = await read(response, started);
+        exchange.request.recorded = recordRequest(init.method!, url, init.headers as Headers, spec, this.options.license);
       } catch (error) {
         const what = signal.aborted ? reason() : error instanceof Error ? `${error.message}${causeOf(error)}` : String(error);
         throw new TransportError(`${init.method} ${url} ${describeBody(spec)}\n  -> no response: ${what}`);
@@ -167,10 +208,13 @@ export class ConformanceClient {
   }
 
   private exchangeOf(spec: RequestSpec, response: Response, body: Uint8Array, started: number): Exchange {
+    const method = spec.method ?? (spec.form || spec.json !== undefined || spec.rawJson !== undefined ? 'POST' : 'GET');
     return {
       checkId: this.checkId,
       mistake: spec.mistake ?? false,
-      request: { method: spec.method ?? (spec.form || spec.json !== undefined || spec.rawJson !== undefined ? 'POST' : 'GET'), url: this.url(spec.path), bodyExcerpt: describeBody(spec) },
+      param: spec.param,
+      // `recorded` is filled in by send(), which has the headers as sent.
+      request: { method, url: this.url(spec.path), bodyExcerpt: describeBody(spec), recorded: { method, url: this.url(spec.path), headers: {} }, json: spec.json ?? formJson(spec.form) },
       status: response.status,
       headers: response.headers,
       contentType: response.headers.get('content-type') ?? '',
@@ -181,6 +225,7 @@ export class ConformanceClient {
 
   /** One request, body read whole, within the per-request timeout. */
   request(spec: RequestSpec): Promise<Exchange> {
+    if (spec.generation) return this.generating(() => this.request({ ...spec, generation: false }));
     const { timeoutMs } = this.options;
     return this.send(
       spec,
@@ -194,6 +239,7 @@ export class ConformanceClient {
    * it (keep-alive comments count as life), and so does a stream longer than `maxWaitSeconds`.
    */
   async sse(spec: RequestSpec, onData?: (data: string) => void): Promise<SseResult> {
+    if (spec.generation) return this.generating(() => this.sse({ ...spec, generation: false }, onData));
     const { timeoutMs, maxWaitSeconds } = this.options;
     const data: string[] = [];
     let comments = 0;
@@ -252,6 +298,14 @@ export class ConformanceClient {
       clearTimeout(deadline);
     }
   }
+}
+
+/** A form's text fields as an object (what the rules read from a multipart body); files are left out. */
+function formJson(form: FormData | undefined): Record<string, string> | undefined {
+  if (!form) return undefined;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form.entries()) if (typeof value === 'string') fields[name] = value;
+  return fields;
 }
 
 function causeOf(error: Error): string {

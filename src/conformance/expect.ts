@@ -3,25 +3,37 @@
  * what was expected, so a reader can tell what went wrong without re-running anything.
  */
 import type { z } from 'zod';
-import { ErrorEnvelope } from '../spec/schemas/errors.js';
-import { bodyJson, bodyText, describeExchange, excerpt, type Exchange } from './client.js';
-import { CheckFailure } from './types.js';
+import { bodyJson, bodyText, describeExchange, type Exchange } from './client.js';
+import { describeIssues } from './issues.js';
+import { envelopeProblemOf, REFUSAL_STATUSES } from './judge.js';
+import { CheckFailure, type FailureDetail } from './types.js';
 
-export function fail(message: string, exchange?: Exchange): never {
-  throw new CheckFailure(exchange ? `${message}\n  ${describeExchange(exchange)}` : message);
+const DETAIL_BODY = 2000;
+
+/** The exchange behind a failure, as reports show it. */
+export function detailOf(exchange: Exchange, said: { expected?: string; actual?: string } = {}): FailureDetail {
+  const textual = /json|text|html|xml|event-stream/i.test(exchange.contentType) || exchange.contentType === '';
+  const text = textual ? bodyText(exchange) : `<${exchange.body.length} bytes of ${exchange.contentType}>`;
+  return {
+    request: exchange.request.recorded,
+    response: { status: exchange.status, contentType: exchange.contentType, body: text.length > DETAIL_BODY ? `${text.slice(0, DETAIL_BODY)}… (${text.length} chars)` : text },
+    ...said,
+  };
+}
+
+/**
+ * Fail the check. The message says what was wrong; with the exchange that showed it, the report gets
+ * the request (to rebuild as curl) and the answer; `expected` and `actual` say it in two short phrases.
+ */
+export function fail(message: string, exchange?: Exchange, said?: { expected?: string; actual?: string }): never {
+  throw new CheckFailure(exchange ? `${message}\n  ${describeExchange(exchange)}` : message, exchange ? detailOf(exchange, said) : said);
 }
 
 export function expectOk(exchange: Exchange, what: string): void {
   if (exchange.status < 200 || exchange.status > 299) fail(`${what}: expected a 2xx answer, got ${exchange.status}`, exchange);
 }
 
-/** zod issues, one line each, for messages. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
+export { describeIssues };
 
 /** A 2xx JSON body that satisfies `schema`. */
 export function expectJson<T>(exchange: Exchange, schema: z.ZodType<T>, what: string): T {
@@ -34,24 +46,33 @@ export function expectJson<T>(exchange: Exchange, schema: z.ZodType<T>, what: st
   return parsed.data;
 }
 
+
+/** Why an answer that is not a refusal is not one, in a few words. */
+function notRefusal(status: number): string {
+  if (status >= 200 && status <= 299) return 'the value was accepted';
+  if (status === 401 || status === 403) return 'the licence was refused, not the value';
+  if (status === 404) return 'the route was not found';
+  if (status === 429) return 'rate limited';
+  if (status >= 500) return 'a server error';
+  return 'not a refusal of the value';
+}
+
 /**
- * A client mistake must be refused with a 4xx. The envelope's shape is judged separately by
- * `errors.envelope` (a `should`: the seed does not define errors), so a deployment that refuses with
- * an odd body fails only that check.
+ * A client mistake must be refused for what it is: 400 or 422. 401, 403, 404, 429 and 5xx say
+ * something else (the licence, the route, the load, a crash), so they fail, and a deployment that
+ * answers 401 to everything passes no refusal check. The envelope (type invalid_request_error, `param`
+ * naming the parameter) is judged for every mistake of the run by `errors.envelope` (OpenAI's
+ * contract, a `should`), so a refusal in an odd body fails only that check.
  */
-export function expectRejected(exchange: Exchange, what: string): void {
-  if (exchange.status < 400 || exchange.status > 499) fail(`${what}: expected a 4xx refusal, got ${exchange.status}`, exchange);
+export function expectRefusal(exchange: Exchange, what: string, param?: string): void {
+  if (REFUSAL_STATUSES.includes(exchange.status)) return;
+  const expected = `400 or 422${param ? ` refusing '${param}'` : ''}`;
+  fail(`${what}: expected ${expected}, got ${exchange.status} (${notRefusal(exchange.status)})`, exchange, { expected, actual: String(exchange.status) });
 }
 
 /** What is wrong with an error answer's envelope, or undefined when it is OpenAI's `{error:{...}}` as JSON. */
 export function envelopeProblem(exchange: Exchange): string | undefined {
-  if (!/json/i.test(exchange.contentType)) return `Content-Type is '${exchange.contentType}', expected application/json`;
-  const body = bodyJson(exchange);
-  if (body === undefined) return `the body is not JSON: ${excerpt(bodyText(exchange), 80)}`;
-  const parsed = ErrorEnvelope.safeParse(body);
-  if (!parsed.success) return `the body is not an error envelope {error:{message,type,param,code}} (${describeIssues(parsed.error)})`;
-  if (parsed.data.error.message.trim() === '') return 'error.message is empty';
-  return undefined;
+  return envelopeProblemOf(exchange);
 }
 
 export function isHtml(exchange: Exchange): boolean {

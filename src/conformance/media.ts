@@ -33,17 +33,71 @@ export function describeFacts(facts: MediaFacts): string {
   return `${facts.format}/${facts.codec} ${facts.width}x${facts.height} ${facts.durationSeconds.toFixed(2)} s ${facts.frameRate.toFixed(1)} fps`;
 }
 
+/** Media kept for reports, up to this size each (a report shows or saves it). */
+const EVIDENCE_BYTES = 32 * 1024 * 1024;
+
+/** Note media a check judged on its client, for the report (inline images, saved videos). */
+export function noteMedia(client: ConformanceClient, exchange: Exchange, decoded: { facts?: MediaFacts; error?: string }): void {
+  client.media.push({
+    url: exchange.request.url,
+    status: exchange.status,
+    contentType: exchange.contentType,
+    ...(decoded.facts ? { facts: describeFacts(decoded.facts), kind: decoded.facts.kind } : {}),
+    ...(decoded.error ? { error: decoded.error } : {}),
+    ...(exchange.body.length <= EVIDENCE_BYTES ? { bytes: exchange.body } : {}),
+  });
+}
+
 /** Download a media link (or the content endpoint) and decode it; fails on a non-2xx or undecodable body. */
 export async function download(client: ConformanceClient, path: string, what: string, origin?: Exchange): Promise<Downloaded> {
   const exchange = await client.request({ path });
   if (exchange.status < 200 || exchange.status > 299) failMedia(`${what}: expected a 2xx answer, got ${exchange.status}`, { exchange, origin });
   try {
-    return { exchange, facts: await inspectMedia(exchange.body), origin };
+    const facts = await inspectMedia(exchange.body);
+    noteMedia(client, exchange, { facts });
+    return { exchange, facts, origin };
   } catch (error) {
-    if (error instanceof MediaInspectionError) failMedia(`${what}: the body does not decode as media (${error.message})`, { exchange, origin });
+    if (error instanceof MediaInspectionError) {
+      noteMedia(client, exchange, { error: error.message });
+      failMedia(`${what}: the body does not decode as media (${error.message})`, { exchange, origin });
+    }
     throw error;
   }
 }
+
+/**
+ * Download links in turn until one decodes to the kind wanted: a deployment may write other links
+ * (a progress page, a preview) beside the media. Fails with what each link was when none is.
+ */
+export async function downloadFirst(client: ConformanceClient, links: readonly string[], kind: 'image' | 'video', what: string, origin: Exchange): Promise<Downloaded> {
+  const seen: string[] = [];
+  let last: Downloaded | undefined;
+  for (const link of links.slice(0, MAX_LINKS_TRIED)) {
+    const exchange = await client.request({ path: link });
+    if (exchange.status < 200 || exchange.status > 299) {
+      seen.push(`${link} answered ${exchange.status}`);
+      continue;
+    }
+    try {
+      const facts = await inspectMedia(exchange.body);
+      last = { exchange, facts, origin };
+      if (facts.kind === kind) {
+        noteMedia(client, exchange, { facts });
+        return last;
+      }
+      seen.push(`${link} decodes as ${describeFacts(facts)}`);
+    } catch (error) {
+      if (!(error instanceof MediaInspectionError)) throw error;
+      seen.push(`${link} does not decode (${error.message})`);
+    }
+  }
+  if (last) noteMedia(client, last.exchange, { facts: last.facts });
+  if (!links.length) fail(`${what}: the answer has no link at all`, origin, { expected: `a link to ${kind === 'image' ? 'an image' : 'a video'}`, actual: 'no link' });
+  failMedia(`${what}: no link is ${kind === 'image' ? 'an image' : 'a video'}: ${seen.join('; ')}`, { exchange: last?.exchange ?? origin, origin });
+}
+
+/** Links tried per answer before giving up (a deployment's text is bounded, but the run's time is too). */
+const MAX_LINKS_TRIED = 8;
 
 export function expectImage(media: Downloaded, what: string): ImageFacts {
   if (media.facts.kind !== 'image') failMedia(`${what}: expected an image, decoded ${describeFacts(media.facts)}`, media);
@@ -109,12 +163,25 @@ export function expectVideoMatches(media: Downloaded, expected: VideoExpectation
   return facts;
 }
 
-/** Markdown image links `![alt](url)` in order. */
-export function imageLinks(markdown: string): string[] {
-  return [...markdown.matchAll(/!\[[^\]]*\]\(\s*(\S+?)\s*\)/g)].map((m) => m[1]);
-}
-
-/** Every http(s) link in a text, markdown or bare, in order. */
-export function allLinks(text: string): string[] {
-  return [...text.matchAll(/https?:\/\/[^\s)\]"'<>]+/g)].map((m) => m[0]);
+/**
+ * Every http(s) link in a text, whatever form the deployment writes it in: a markdown image or link
+ * (`![a](u)`, `[a](u "title")`, `<u>`), HTML (`src="u"`, `href='u'`) or a bare URL, in order of
+ * appearance, each once. HTML entities in attributes are decoded (`&amp;` in a query).
+ */
+export function findLinks(text: string): string[] {
+  const found: Array<{ at: number; url: string }> = [];
+  const add = (at: number, raw: string) => found.push({ at, url: raw.replace(/&amp;/g, '&') });
+  for (const m of text.matchAll(/\]\(\s*<?(https?:\/\/[^\s)>]+)>?(?:\s+["'(][^)]*)?\)/gi)) add(m.index, m[1]);
+  for (const m of text.matchAll(/\b(?:src|href|poster)\s*=\s*(?:"(https?:\/\/[^"]+)"|'(https?:\/\/[^']+)')/gi)) add(m.index, m[1] ?? m[2]);
+  for (const m of text.matchAll(/https?:\/\/[^\s<>"'()\[\]`]+/gi)) {
+    // A bare URL: trailing punctuation of the sentence is not part of it.
+    add(m.index, m[0].replace(/[.,;:!?*_~]+$/, ''));
+  }
+  found.sort((a, b) => a.at - b.at);
+  const urls: string[] = [];
+  for (const { url } of found) {
+    // The bare scan also sees the URLs inside markdown and HTML: keep each once, in its first place.
+    if (!urls.includes(url)) urls.push(url);
+  }
+  return urls;
 }

@@ -4,7 +4,7 @@
  * catalogue order while the total stays within --max-generations; the rest are skipped, said so.
  */
 import { sharedGenerations } from './resources.js';
-import { ConformanceUsageError, GROUPS, type Check, type Generation, type Plan, type ResolvedRunOptions } from './types.js';
+import { ConformanceUsageError, GROUPS, SEVERITIES, type Check, type Generation, type Plan, type ResolvedRunOptions } from './types.js';
 
 export function matches(check: Check, pattern: string): boolean {
   return pattern === check.group || pattern === check.id || check.id.startsWith(`${pattern}.`);
@@ -21,7 +21,7 @@ export function selectChecks(catalogue: readonly Check[], options: Pick<Resolved
     (c) =>
       (options.only.length === 0 || options.only.some((p) => matches(c, p))) &&
       !options.skip.some((p) => matches(c, p)) &&
-      (options.severity === 'should' || c.severity === 'must'),
+      SEVERITIES.indexOf(c.severity) <= SEVERITIES.indexOf(options.severity),
   );
 }
 

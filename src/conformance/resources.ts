@@ -74,14 +74,17 @@ async function chatStream(env: Env, content: unknown): Promise<ChatStream> {
   const sse = await env.client.sse({
     path: '/chat/completions',
     json: { model: 'sora_image', stream: true, messages: [{ role: 'user', content }] },
+    generation: true,
   });
   return readChatStream(sse);
 }
 
-async function jobWithContent(env: Env, body: Record<string, unknown>, spec: VideoSpec): Promise<JobWithContent> {
+async function jobWithContent(env: Env, body: Record<string, unknown> | FormData, spec: VideoSpec): Promise<JobWithContent> {
   const label = videoLabel(spec);
-  const created = await createVideo(env.client, { path: '/videos', json: body }, label);
-  const job = await pollVideo(env.client, created, label, env.options);
+  const job = await env.client.generating(async () => {
+    const created = await createVideo(env.client, body instanceof FormData ? { path: '/videos', form: body } : { path: '/videos', json: body }, label);
+    return pollVideo(env.client, created, label, env.options);
+  });
   if (job.outcome !== 'completed') return { job };
   return { job, content: await fetchContent(env.client, job.created.id) };
 }
@@ -89,6 +92,8 @@ async function jobWithContent(env: Env, body: Record<string, unknown>, spec: Vid
 const DEFAULT_SPEC = specOfModel('sora_video2');
 const LANDSCAPE_SPEC = specOfModel('sora_video2', 'landscape');
 const EARLY_SPEC = specOfModel('sora_video');
+/** sora_video2 leaves the duration open: `seconds` 15 decides it (and size 1792x1024 the orientation). */
+export const MULTIPART_SPEC = { ...specOfModel('sora_video2-15s', 'landscape'), model: 'sora_video2' };
 
 const image = (label: string): Generation[] => [{ kind: 'image', label, count: 1 }];
 const video = (spec: VideoSpec, note = ''): Generation[] => [{ kind: 'video', label: videoLabel(spec) + note, count: 1 }];
@@ -114,10 +119,18 @@ const SHARED = {
     generations: video(LANDSCAPE_SPEC, ' (size 1792x1024)'),
     create: (env: Env) => jobWithContent(env, { prompt: PROMPTS.video, model: 'sora_video2', size: '1792x1024' }, LANDSCAPE_SPEC),
   },
+  'video:multipart': {
+    generations: video(MULTIPART_SPEC, ' (multipart, size 1792x1024, seconds 15)'),
+    create: (env: Env) => {
+      const body = new FormData();
+      for (const [k, v] of Object.entries({ prompt: PROMPTS.video, model: 'sora_video2', size: '1792x1024', seconds: '15' })) body.append(k, v);
+      return jobWithContent(env, body, MULTIPART_SPEC);
+    },
+  },
   'video:early': {
     generations: video(EARLY_SPEC, ' (deleted)'),
     create: async (env: Env): Promise<EarlyProbe> => {
-      const { video: created } = await createVideo(env.client, { path: '/videos', json: { prompt: PROMPTS.video, model: 'sora_video' } }, videoLabel(EARLY_SPEC));
+      const { video: created } = await createVideo(env.client, { path: '/videos', json: { prompt: PROMPTS.video, model: 'sora_video' }, generation: true }, videoLabel(EARLY_SPEC));
       const content = await env.client.request({ path: `/videos/${encodeURIComponent(created.id)}/content`, mistake: created.status !== 'completed' });
       const after = await env.client.request({ path: `/videos/${encodeURIComponent(created.id)}` });
       return { created, content, after };
@@ -129,7 +142,7 @@ const SHARED = {
       const source = await env.resources.get('video:default');
       if (source.job.outcome !== 'completed') throw new Error(`the source video did not complete: ${source.job.problem ?? source.job.outcome}`);
       const sourceId = source.job.created.id;
-      const create = await env.client.request({ path: `/videos/${encodeURIComponent(sourceId)}/remix`, json: { prompt: PROMPTS.remix, model: 'sora_video2' } });
+      const create = await env.client.request({ path: `/videos/${encodeURIComponent(sourceId)}/remix`, json: { prompt: PROMPTS.remix, model: 'sora_video2' }, generation: true });
       const id = (() => {
         try {
           return (JSON.parse(new TextDecoder().decode(create.body)) as { id?: unknown }).id;

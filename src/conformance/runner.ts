@@ -14,6 +14,7 @@ import {
   ConformanceUsageError,
   DeploymentUnreachableError,
   LicenseRejectedError,
+  SEVERITIES,
   type Check,
   type CheckResult,
   type Plan,
@@ -48,7 +49,8 @@ export function isLoopback(baseUrl: string): boolean {
 
 /** What a run does when an option is not given: the one place these numbers live (`--help` shows them). */
 export const RUN_DEFAULTS = {
-  severity: 'should',
+  severity: 'info',
+  failOn: 'should',
   fuzz: 0,
   seed: 42,
   timeoutMs: 30_000,
@@ -69,8 +71,11 @@ function positive(name: keyof RunOptions, value: number | undefined, fallback: n
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   if (!options.license) throw new ConformanceUsageError('license is required: the licence key the deployment accepts.', 'license');
   const baseUrl = normalizeBaseUrl(options.baseUrl);
-  if (options.severity !== undefined && options.severity !== 'must' && options.severity !== 'should') {
-    throw new ConformanceUsageError(`severity '${String(options.severity)}': expected must or should.`, 'severity');
+  if (options.severity !== undefined && !SEVERITIES.includes(options.severity)) {
+    throw new ConformanceUsageError(`severity '${String(options.severity)}': expected must, should or info.`, 'severity');
+  }
+  if (options.failOn !== undefined && options.failOn !== 'must' && options.failOn !== 'should') {
+    throw new ConformanceUsageError(`failOn '${String(options.failOn)}': expected must or should (info never fails a run).`, 'failOn');
   }
   return {
     baseUrl,
@@ -79,6 +84,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     only: options.only ?? [],
     skip: options.skip ?? [],
     severity: options.severity ?? RUN_DEFAULTS.severity,
+    failOn: options.failOn ?? RUN_DEFAULTS.failOn,
     fuzz: positive('fuzz', options.fuzz, RUN_DEFAULTS.fuzz, { zero: true }),
     seed: positive('seed', options.seed, RUN_DEFAULTS.seed, { zero: true }),
     timeoutMs: positive('timeoutMs', options.timeoutMs, RUN_DEFAULTS.timeoutMs),
@@ -168,28 +174,62 @@ export class ConformanceSession {
       throw new CheckSkipped(reason);
     };
     let result: CheckResult;
+    const client = this.client.forCheck(check.id);
     try {
-      await check.run({ client: this.client.forCheck(check.id), resources: this.resources, options: this.options, skip });
+      await check.run({ client, resources: this.resources, options: this.options, skip });
       result = resultOf(check, 'passed', '', performance.now() - started);
     } catch (error) {
       const elapsed = performance.now() - started;
       if (error instanceof CheckSkipped) result = resultOf(check, 'skipped', error.message, elapsed);
-      else if (error instanceof CheckFailure) result = resultOf(check, 'failed', error.message, elapsed);
+      else if (error instanceof CheckFailure) result = { ...resultOf(check, 'failed', error.message, elapsed), ...(error.detail ? { failure: error.detail } : {}) };
       else result = resultOf(check, 'failed', `the check could not complete: ${error instanceof Error ? error.message : String(error)}`, elapsed);
     }
-    this.options.onProgress({ type: 'check-end', result });
+    if (client.media.length) result.media = client.media;
+    this.finished++;
+    this.options.onProgress({ type: 'check-end', result, index: this.finished, total: this.plan.checks.length });
     return result;
   }
 
-  /** Every planned check; results in catalogue order, plan-skipped ones included. */
+  private finished = 0;
+
+  /**
+   * Every planned check; results in catalogue order, plan-skipped ones included. Generations are what
+   * `concurrency` limits (the client's generation slots); checks waiting on them or on a shared job
+   * cost nothing, so more of them run at once, and those that generate the longest videos start first.
+   */
   async runAll(): Promise<CheckResult[]> {
-    const limit = pLimit(this.options.concurrency);
+    const limit = pLimit(Math.max(16, this.options.concurrency * 4));
     const checks = this.runnable;
-    const ordinary = await Promise.all(checks.filter((c) => !c.final).map((c) => limit(() => this.runCheck(c))));
-    const finals: CheckResult[] = [];
-    for (const check of checks.filter((c) => c.final)) finals.push(await this.runCheck(check));
-    const byId = new Map([...ordinary, ...finals, ...this.skippedResults()].map((r) => [r.id, r]));
-    return this.selected.map((c) => byId.get(c.id)!);
+    const weight = (c: Check) => (c.generates?.(this.options) ?? []).reduce((n, g) => n + (g.kind === 'video' ? 10 * g.count : g.count), 0);
+    const ordinary = checks.filter((c) => !c.final).sort((a, b) => weight(b) - weight(a));
+    await Promise.all(ordinary.map((c) => limit(() => this.runCheck(c).then((r) => this.results.set(c.id, r)))));
+    for (const check of checks.filter((c) => c.final)) this.results.set(check.id, await this.runCheck(check));
+    for (const r of this.skippedResults()) this.results.set(r.id, r);
+    return this.selected.map((c) => this.results.get(c.id)!);
+  }
+
+  private readonly results = new Map<string, CheckResult>();
+
+  /**
+   * What the traffic says about the run as a whole: when nearly every request that was not a
+   * deliberate mistake got the same non-answer (401, 403, 404, 429, 5xx), say what it suggests.
+   */
+  hints(): string[] {
+    const meant = this.client.exchanges.filter((e) => !e.mistake && new URL(e.request.url).origin === this.options.origin);
+    if (meant.length < 3) return [];
+    const byStatus = new Map<number, number>();
+    for (const e of meant) byStatus.set(e.status, (byStatus.get(e.status) ?? 0) + 1);
+    const [status, count] = [...byStatus].sort((a, b) => b[1] - a[1])[0];
+    if (count / meant.length < 0.8) return [];
+    const share = count === meant.length ? 'every request' : `${count} of ${meant.length} requests`;
+    const why: Record<number, string> = {
+      401: 'is the licence right?',
+      403: 'does the licence have the paid add-ons (images, videos)?',
+      404: 'is the base URL right (the API root is /sora/v1)?',
+      429: 'the deployment is rate limiting: try a lower --concurrency.',
+    };
+    const reason = why[status] ?? (status >= 500 ? 'the deployment is failing: look at its logs.' : undefined);
+    return reason ? [`${share} was answered ${status}: ${reason}`] : [];
   }
 
   report(results: CheckResult[], startedAt: Date, durationMs: number): Report {
@@ -205,7 +245,11 @@ export class ConformanceSession {
         skipped: results.filter((r) => r.status === 'skipped').length,
         mustFailed: failed.filter((r) => r.severity === 'must').length,
         shouldFailed: failed.filter((r) => r.severity === 'should').length,
+        infoFailed: failed.filter((r) => r.severity === 'info').length,
       },
+      failOn: this.options.failOn,
+      passed: !failed.some((r) => r.severity !== 'info' && SEVERITIES.indexOf(r.severity) <= SEVERITIES.indexOf(this.options.failOn)),
+      hints: this.hints(),
       checks: results,
     };
   }

@@ -5,7 +5,7 @@
 import type { ConformanceClient } from './client.js';
 import type { Resources } from './resources.js';
 
-export const GROUPS = ['auth', 'chat', 'images', 'videos', 'errors', 'fuzz'] as const;
+export const GROUPS = ['auth', 'chat', 'images', 'videos', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /**
@@ -118,14 +118,21 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   plan: Plan;
-  summary: { passed: number; failed: number; skipped: number; mustFailed: number; shouldFailed: number };
+  summary: { passed: number; failed: number; skipped: number; mustFailed: number; shouldFailed: number; infoFailed: number };
+  /** The lowest severity whose failure fails the run (`--fail-on`). */
+  failOn: Exclude<Severity, 'info'>;
+  /** True when no check at or above `failOn` failed. */
+  passed: boolean;
+  /** What the run as a whole suggests (every request refused with 401: is the licence right?). */
+  hints: string[];
   checks: CheckResult[];
 }
 
 export type ProgressEvent =
   | { type: 'plan'; plan: Plan }
   | { type: 'check-start'; id: string }
-  | { type: 'check-end'; result: CheckResult }
+  /** `index` counts finished checks (1-based) of `total` planned. */
+  | { type: 'check-end'; result: CheckResult; index: number; total: number }
   | { type: 'job'; videoId: string; label: string; status: string; progress: number };
 
 export interface RunOptions {
@@ -135,8 +142,10 @@ export interface RunOptions {
   /** Check ids, id prefixes (`videos.content`) or group names to run; default all. */
   only?: readonly string[];
   skip?: readonly string[];
-  /** `must`: run only must checks; `should` (default): run all. */
+  /** The lowest severity to run: `must` only, `should` (must and should), `info` (default: all). */
   severity?: Severity;
+  /** The lowest severity whose failure fails the run: `should` (default) or `must` (a lenient run). */
+  failOn?: Exclude<Severity, 'info'>;
   /** Number of fuzz cases (images and videos together); 0 (default) skips the fuzz group. */
   fuzz?: number;
   /** Seed of the fuzz cases and of the runner's prompts. */
@@ -165,6 +174,7 @@ export interface ResolvedRunOptions {
   only: readonly string[];
   skip: readonly string[];
   severity: Severity;
+  failOn: Exclude<Severity, 'info'>;
   fuzz: number;
   seed: number;
   timeoutMs: number;
@@ -180,6 +190,12 @@ export interface ResolvedRunOptions {
 /** Thrown by a check (through the `expect` helpers) to fail with a message. */
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
+  constructor(
+    message: string,
+    readonly detail?: FailureDetail,
+  ) {
+    super(message);
+  }
 }
 
 /** Thrown by `skip()`. */

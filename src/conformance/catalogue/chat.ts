@@ -2,8 +2,8 @@
 import { MODEL_OPTIONS, OPTION_BASE, OPTION_FIELDS, modelFromOptions, modelOptionsOf, type ModelOption } from '../../spec/model.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import type { ConformanceClient } from '../client.js';
-import { expectJson, expectRejected, fail } from '../expect.js';
-import { allLinks, download, expectImage, expectImageAspect, expectVideoMatches, imageLinks } from '../media.js';
+import { expectJson, expectRefusal, fail } from '../expect.js';
+import { downloadFirst, expectImage, expectImageAspect, expectVideoMatches, findLinks, type Downloaded } from '../media.js';
 import { PROMPTS, specOfModel, videoLabel } from '../resources.js';
 import { readChatStream, type ChatStream } from '../sse.js';
 import type { Check, Generation } from '../types.js';
@@ -16,22 +16,25 @@ function streamOk(stream: ChatStream, what: string): void {
   if (exchange.status !== 200) fail(`${what}: expected 200, got ${exchange.status}`, exchange);
 }
 
-function firstImageLink(stream: ChatStream, what: string): string {
-  const link = imageLinks(stream.content)[0];
-  if (!link) fail(`${what}: the streamed text has no markdown image link: '${stream.content.slice(0, 200)}'`, stream.sse.exchange);
-  return link;
+/**
+ * The image a chat answer links, in whatever form the text writes the link (markdown, HTML, bare): the
+ * first link that decodes as an image.
+ */
+function chatImage(client: ConformanceClient, stream: ChatStream, what: string): Promise<Downloaded> {
+  return downloadFirst(client, findLinks(stream.content), 'image', `${what}: image link`, stream.sse.exchange);
 }
 
-/** A video model through a chat stream: the last link of the text must be an MP4 of the model's spec. */
+/**
+ * A video model through a chat stream: a link of the text (the last first: progress comes before the
+ * result) must be an MP4 of the model's spec.
+ */
 async function chatVideo(client: ConformanceClient, model: string): Promise<void> {
   const spec = specOfModel(model);
   const what = `chat ${model}`;
-  const stream = readChatStream(await client.sse({ path: '/chat/completions', json: { model, stream: true, messages: userMessage(PROMPTS.video) } }));
+  const stream = readChatStream(await client.sse({ path: '/chat/completions', json: { model, stream: true, messages: userMessage(PROMPTS.video) }, generation: true }));
   streamOk(stream, what);
-  const link = allLinks(stream.content).at(-1);
-  if (!link) fail(`${what}: the stream ended without a link: '${stream.content.slice(-200)}'`, stream.sse.exchange);
-  const media = await download(client, link, `${what}: video link`, stream.sse.exchange);
-  if (media.facts.kind === 'video' && media.facts.format !== 'mp4') fail(`${what}: expected an MP4, decoded ${media.facts.format}`, media.exchange);
+  const media = await downloadFirst(client, findLinks(stream.content).reverse(), 'video', `${what}: video link`, stream.sse.exchange);
+  if (media.facts.kind === 'video' && media.facts.format !== 'mp4') fail(`${what}: expected an MP4, decoded ${media.facts.format}`, media.exchange, { expected: 'mp4', actual: media.facts.format });
   expectVideoMatches(media, { orientation: spec.orientation, quality: spec.quality, seconds: spec.seconds }, `${what}: video link`);
 }
 
@@ -66,24 +69,22 @@ export const chatChecks: Check[] = [
     id: 'chat.image.nonstream',
     group: 'chat',
     severity: 'must',
-    purpose: 'sora_image without streaming answers a chat.completion whose image link decodes to a 1:1 image.',
-    rule: 'seed: 对话接口文生图; seed: 平台参数 size (default 1:1)',
+    purpose: 'sora_image without streaming answers a chat.completion whose content links an image that decodes.',
+    rule: 'seed: 对话接口文生图',
     generates: () => [{ kind: 'image', label: 'sora_image 1:1 (chat)', count: 1 }],
     async run({ client }) {
-      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image', messages: userMessage(PROMPTS.image) } });
+      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image', messages: userMessage(PROMPTS.image) }, generation: true });
       const completion = expectJson(exchange, ChatCompletion, 'chat sora_image');
       const content = completion.choices[0]?.message.content ?? '';
-      const link = imageLinks(content)[0];
-      if (!link) fail(`chat sora_image: the answer has no markdown image link: '${content.slice(0, 200)}'`, exchange);
-      expectImageAspect(await download(client, link, 'chat sora_image: image link', exchange), '1:1', 'chat sora_image: image link');
+      await downloadFirst(client, findLinks(content), 'image', 'chat sora_image: image link', exchange);
     },
   },
   {
     id: 'chat.image.stream.content-type',
     group: 'chat',
-    severity: 'must',
+    severity: 'should',
     purpose: 'A streamed chat answers 200 with Content-Type text/event-stream.',
-    rule: `seed: 对话接口文生图 ("stream": true); ${STREAM_RULE}`,
+    rule: 'OpenAI: streaming is server-sent events; WHATWG HTML: text/event-stream',
     uses: ['chat:image-stream'],
     async run({ resources }) {
       const stream = await resources.get('chat:image-stream');
@@ -96,7 +97,7 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.stream.chunks',
     group: 'chat',
-    severity: 'must',
+    severity: 'should',
     purpose: 'Every data: event of a chat stream is a valid chat.completion.chunk (or the final [DONE]).',
     rule: STREAM_RULE,
     uses: ['chat:image-stream'],
@@ -144,13 +145,26 @@ export const chatChecks: Check[] = [
     id: 'chat.image.stream.image',
     group: 'chat',
     severity: 'must',
-    purpose: "A streamed sora_image answer links an image that decodes to 1:1 (no size given).",
-    rule: 'seed: 对话接口文生图; seed: 平台参数 size',
+    purpose: 'A streamed sora_image answer links an image that decodes.',
+    rule: 'seed: 对话接口文生图 ("stream": true)',
     uses: ['chat:image-stream'],
     async run({ client, resources }) {
       const stream = await resources.get('chat:image-stream');
       streamOk(stream, 'chat stream');
-      expectImageAspect(await download(client, firstImageLink(stream, 'chat stream'), 'chat stream: image link', stream.sse.exchange), '1:1', 'chat stream: image link');
+      expectImage(await chatImage(client, stream, 'chat stream'), 'chat stream: image link');
+    },
+  },
+  {
+    id: 'chat.image.default-aspect',
+    group: 'chat',
+    severity: 'info',
+    purpose: 'Without size or an input image, sora_image answers a 1:1 image.',
+    rule: "sora-kit: specs/rules.md (1:1 when nothing decides; the seed's size rule covers only a given size)",
+    uses: ['chat:image-stream'],
+    async run({ client, resources }) {
+      const stream = await resources.get('chat:image-stream');
+      streamOk(stream, 'chat stream');
+      expectImageAspect(await chatImage(client, stream, 'chat stream'), '1:1', 'chat stream: image link (no size)');
     },
   },
   {
@@ -163,21 +177,20 @@ export const chatChecks: Check[] = [
     async run({ client, resources }) {
       const stream = await resources.get('chat:image-to-image');
       streamOk(stream, 'image-to-image chat');
-      expectImage(await download(client, firstImageLink(stream, 'image-to-image chat'), 'image-to-image chat: image link', stream.sse.exchange), 'image-to-image chat: image link');
+      expectImage(await chatImage(client, stream, 'image-to-image chat'), 'image-to-image chat: image link');
     },
   },
   {
     id: 'chat.image.image-to-image.aspect',
     group: 'chat',
-    severity: 'should',
+    severity: 'info',
     purpose: 'Without size, the first input image (3:2 here) decides the aspect of image-to-image output.',
     rule: 'specs/mock.md#chat-completions (the first input image decides the aspect); rules: resolveImageRequest',
     uses: ['chat:image-to-image'],
     async run({ client, resources }) {
       const stream = await resources.get('chat:image-to-image');
       streamOk(stream, 'image-to-image chat');
-      const link = firstImageLink(stream, 'image-to-image chat');
-      expectImageAspect(await download(client, link, 'image-to-image chat: image link', stream.sse.exchange), '3:2', 'image-to-image chat: image link (input 96x64)');
+      expectImageAspect(await chatImage(client, stream, 'image-to-image chat'), '3:2', 'image-to-image chat: image link (input 96x64)');
     },
   },
   {
@@ -197,7 +210,10 @@ export const chatChecks: Check[] = [
     rule: `seed: 模型参数 (${MODEL_OPTIONS.join(', ')} joined with -)`,
     generates: videoGenerations(OPTION_MODELS),
     async run({ client }) {
-      for (const model of OPTION_MODELS) await chatVideo(client, model);
+      // Independent generations: in parallel (the run's generation limit applies), every one judged.
+      const outcomes = await Promise.allSettled(OPTION_MODELS.map((model) => chatVideo(client, model)));
+      const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+      if (failed.length) throw failed[0];
     },
   },
   {
@@ -207,8 +223,8 @@ export const chatChecks: Check[] = [
     purpose: 'Options on sora_image (sora_image-hd) are refused with a 4xx.',
     rule: 'seed: 模型参数 (仅支持 sora_video2 模型指定该参数)',
     async run({ client }) {
-      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image-hd', messages: userMessage(PROMPTS.image) }, mistake: true });
-      expectRejected(exchange, 'chat sora_image-hd');
+      const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image-hd', messages: userMessage(PROMPTS.image) }, mistake: true, param: 'model' });
+      expectRefusal(exchange, 'chat sora_image-hd', 'model');
     },
   },
 ];

@@ -1,6 +1,6 @@
 /** `POST /images/generations` (multipart as the seed sends it, and JSON) and `POST /images/edits`. */
 import type { ImageAspect } from '../../spec/rules.js';
-import { expectRejected, fail } from '../expect.js';
+import { expectRefusal, fail } from '../expect.js';
 import { expectImage, expectImageAspect } from '../media.js';
 import { inputPng, PROMPTS } from '../resources.js';
 import type { Check, Generation } from '../types.js';
@@ -18,7 +18,7 @@ function sizeCheck(name: string, size: string, aspect: ImageAspect): Check {
     generates: images(`sora_image ${aspect}`),
     async run({ client }) {
       const what = `images/generations size=${size}`;
-      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', size, n: 1 }) });
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', size, n: 1 }), generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImageAspect(result.images[0], aspect, what);
@@ -31,15 +31,15 @@ export const imageChecks: Check[] = [
     id: 'images.generations.multipart',
     group: 'images',
     severity: 'must',
-    purpose: "The seed's multipart form (prompt, model) answers one image that decodes, 1:1 by default.",
+    purpose: "The seed's multipart form (prompt, model) answers one image (n defaults to 1) that decodes.",
     rule: 'seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)',
     generates: images('sora_image 1:1'),
     async run({ client }) {
       const what = 'images/generations (multipart)';
-      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image' }) });
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image' }), generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
-      expectImageAspect(result.images[0], '1:1', what);
+      expectImage(result.images[0], what);
     },
   },
   {
@@ -51,7 +51,7 @@ export const imageChecks: Check[] = [
     generates: images('sora_image 1:1'),
     async run({ client }) {
       const what = 'images/generations (JSON)';
-      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image' } });
+      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image' }, generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImage(result.images[0], what);
@@ -69,7 +69,7 @@ export const imageChecks: Check[] = [
     generates: images('sora_image 1:1', 4),
     async run({ client }) {
       const what = 'images/generations n=4';
-      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 4 }) });
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 4 }), generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 4, what, exchange);
       result.images.forEach((image, i) => expectImage(image, `${what}: image ${i + 1}`));
@@ -82,8 +82,8 @@ export const imageChecks: Check[] = [
     purpose: 'n = 5 (over the maximum of 4) is refused with a 4xx.',
     rule: 'seed: 平台参数 n (最大值为 4)',
     async run({ client }) {
-      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 5 }), mistake: true });
-      expectRejected(exchange, 'images/generations n=5');
+      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 5 }), mistake: true, param: 'n' });
+      expectRefusal(exchange, 'images/generations n=5', 'n');
     },
   },
   {
@@ -95,7 +95,7 @@ export const imageChecks: Check[] = [
     generates: images('sora_image 3:2 (edit)'),
     async run({ client }) {
       const what = 'images/edits image[]';
-      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }) });
+      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }), generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImage(result.images[0], what);
@@ -108,8 +108,8 @@ export const imageChecks: Check[] = [
     purpose: 'Edits without an input image are refused with a 4xx.',
     rule: 'seed: 图生图 /v1/images/edits (image[] is the input)',
     async run({ client }) {
-      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }), mistake: true });
-      expectRejected(exchange, 'images/edits without image');
+      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }), mistake: true, param: 'image' });
+      expectRefusal(exchange, 'images/edits without image', 'image');
     },
   },
   {
@@ -121,7 +121,7 @@ export const imageChecks: Check[] = [
     generates: images('sora_image 1:1 (b64_json)'),
     async run({ client }) {
       const what = 'images/generations response_format=b64_json';
-      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image', response_format: 'b64_json' } });
+      const exchange = await client.request({ path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image', response_format: 'b64_json' }, generation: true });
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       if (!('b64_json' in result.response.data[0])) fail(`${what}: data[0] has no b64_json`, exchange);

@@ -5,6 +5,7 @@ import { chatChecks } from './chat.js';
 import { errorChecks } from './errors.js';
 import { fuzzChecks } from './fuzz.js';
 import { imageChecks } from './images.js';
+import { trafficChecks } from './traffic.js';
 import { videoChecks } from './videos.js';
 
-export const CATALOGUE: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...errorChecks, ...fuzzChecks];
+export const CATALOGUE: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...errorChecks, ...trafficChecks, ...fuzzChecks];

@@ -6,8 +6,9 @@ import { DeletedVideoResource, VideoListResource, VideoResource } from '../../sp
 import { bodyJson, type Exchange } from '../client.js';
 import { envelopeProblem, expectJson, fail } from '../expect.js';
 import { describeHistory, fetchContent, historyProblems, type VideoContent } from '../jobs.js';
-import { describeFacts, expectVideoMatches } from '../media.js';
-import { specOfModel, type JobWithContent } from '../resources.js';
+import { describeFacts, expectVideoMatches, noteMedia } from '../media.js';
+import { MULTIPART_SPEC, specOfModel, type JobWithContent } from '../resources.js';
+import type { ConformanceClient } from '../client.js';
 import type { Check } from '../types.js';
 import type { VideoSpec } from '../../spec/rules.js';
 
@@ -25,8 +26,10 @@ function contentOf(shared: JobWithContent): VideoContent {
   return shared.content;
 }
 
-function decodedContent(shared: JobWithContent) {
+/** The decoded content of a shared job, noted as media the calling check judged. */
+function decodedContent(shared: JobWithContent, client: ConformanceClient) {
   const content = contentOf(shared);
+  noteMedia(client, content.exchange, content);
   if (!content.facts) fail(`${shared.job.label}: the content does not decode (${content.error})`, content.exchange);
   return { exchange: content.exchange, facts: content.facts };
 }
@@ -36,6 +39,28 @@ function expectSpecFields(video: VideoResource, spec: VideoSpec, exchange: Excha
   if (video.size !== spec.size) problems.push(`size '${video.size}', expected '${spec.size}'`);
   if (video.seconds !== String(spec.seconds)) problems.push(`seconds '${video.seconds}', expected '${spec.seconds}'`);
   if (problems.length) fail(`${what}: ${problems.join('; ')}`, exchange);
+}
+
+/** A content variant OpenAI defines: an image, with the Content-Type of its bytes. */
+function variantCheck(variant: 'thumbnail' | 'spritesheet', what: string, shape: (facts: { width: number; height: number }) => boolean): Check {
+  return {
+    id: `videos.${variant}`,
+    group: 'videos',
+    severity: 'should',
+    purpose: `variant=${variant} answers ${what}.`,
+    rule: `OpenAI: GET /videos/{id}/content?variant=${variant}`,
+    uses: ['video:default'],
+    async run({ client, resources }) {
+      const shared = await resources.get('video:default');
+      contentOf(shared);
+      const got = await fetchContent(client, shared.job.created.id, variant);
+      noteMedia(client, got.exchange, got);
+      if (!got.facts) fail(`${variant}: ${got.error}`, got.exchange);
+      if (got.facts.kind !== 'image') fail(`${variant}: expected an image, decoded ${describeFacts(got.facts)}`, got.exchange, { expected: 'an image', actual: describeFacts(got.facts) });
+      if (!/^image\//i.test(got.exchange.contentType)) fail(`${variant}: expected Content-Type image/*, got '${got.exchange.contentType}'`, got.exchange);
+      if (!shape(got.facts)) fail(`${variant}: expected ${what}, decoded ${describeFacts(got.facts)}`, got.exchange);
+    },
+  };
 }
 
 export const videoChecks: Check[] = [
@@ -56,20 +81,18 @@ export const videoChecks: Check[] = [
     id: 'videos.poll',
     group: 'videos',
     severity: 'must',
-    purpose: 'Polling shows legal status transitions, non-decreasing progress, and completes within the longest wait of the run.',
-    rule: `${JOB_RULE}; OpenAI: VideoResource.status/progress`,
+    purpose: 'Polling the job answers valid video objects until it completes, within the longest wait of the run (each observation is judged by videos.lifecycle).',
+    rule: JOB_RULE,
     uses: ['video:default'],
     async run({ resources }) {
       const { job } = await resources.get('video:default');
-      const problems = historyProblems(job.history);
-      if (problems.length) fail(`${job.label} (${job.created.id}): ${problems.join('; ')} (history ${describeHistory(job.history)})`, job.create);
       if (job.outcome !== 'completed') fail(`${job.label}: ${job.problem ?? job.outcome} (history ${describeHistory(job.history)})`, job.create);
     },
   },
   {
     id: 'videos.content.type',
     group: 'videos',
-    severity: 'must',
+    severity: 'should',
     purpose: 'GET /videos/{id}/content of a completed job answers Content-Type video/mp4.',
     rule: 'seed: 获取视频内容 /v1/videos/{video_id}/content; OpenAI: video content is MP4',
     uses: ['video:default'],
@@ -86,9 +109,9 @@ export const videoChecks: Check[] = [
     purpose: 'The content decodes to a portrait SD video of the size the job declares.',
     rule: 'seed: 模型列表 (竖屏标清); the video object size',
     uses: ['video:default'],
-    async run({ resources }) {
+    async run({ client, resources }) {
       const shared = await resources.get('video:default');
-      const media = decodedContent(shared);
+      const media = decodedContent(shared, client);
       expectVideoMatches(media, { orientation: DEFAULT.orientation, quality: DEFAULT.quality, size: DEFAULT }, 'content of sora_video2');
     },
   },
@@ -99,8 +122,8 @@ export const videoChecks: Check[] = [
     purpose: 'The content of a default sora_video2 job lasts 10 s.',
     rule: 'seed: 模型列表 (sora_video2 默认生成10秒)',
     uses: ['video:default'],
-    async run({ resources }) {
-      const media = decodedContent(await resources.get('video:default'));
+    async run({ client, resources }) {
+      const media = decodedContent(await resources.get('video:default'), client);
       expectVideoMatches(media, { orientation: DEFAULT.orientation, seconds: DEFAULT.seconds }, 'content of sora_video2');
     },
   },
@@ -111,33 +134,69 @@ export const videoChecks: Check[] = [
     purpose: 'size 1792x1024 (wider than tall) gives a landscape video; quality still comes from the model (SD).',
     rule: 'seed: 平台参数 size (对于视频, 宽大于高则生成横屏视频); rules: resolveVideoRequest',
     uses: ['video:landscape'],
-    async run({ resources }) {
+    async run({ client, resources }) {
       const shared = await resources.get('video:landscape');
       expectSpecFields(shared.job.created, LANDSCAPE, shared.job.create, 'POST /videos size=1792x1024');
-      expectVideoMatches(decodedContent(shared), { orientation: 'landscape', quality: 'sd', size: LANDSCAPE }, 'content of size=1792x1024');
+      expectVideoMatches(decodedContent(shared, client), { orientation: 'landscape', quality: 'sd', size: LANDSCAPE }, 'content of size=1792x1024');
     },
   },
+  variantCheck('thumbnail', 'an image of the video orientation', (facts) => facts.width <= facts.height),
+  variantCheck('spritesheet', 'an image (a grid of frames)', () => true),
   {
-    id: 'videos.thumbnail',
+    id: 'videos.content.range',
     group: 'videos',
     severity: 'should',
-    purpose: 'variant=thumbnail answers an image of the video orientation.',
-    rule: 'OpenAI: GET /videos/{id}/content?variant=thumbnail; specs/mock.md',
+    purpose: 'Video content honours Range: bytes=0-99 with 206, Content-Range bytes 0-99/<size> and those 100 bytes, so players can seek.',
+    rule: 'RFC 9110 14 (Range requests); OpenAI: GET /videos/{id}/content',
     uses: ['video:default'],
     async run({ client, resources }) {
       const shared = await resources.get('video:default');
-      contentOf(shared);
-      const thumb = await fetchContent(client, shared.job.created.id, 'thumbnail');
-      if (!thumb.facts) fail(`thumbnail: ${thumb.error}`, thumb.exchange);
-      if (thumb.facts.kind !== 'image') fail(`thumbnail: expected an image, decoded ${describeFacts(thumb.facts)}`, thumb.exchange);
-      if (!/^image\//i.test(thumb.exchange.contentType)) fail(`thumbnail: expected Content-Type image/*, got '${thumb.exchange.contentType}'`, thumb.exchange);
-      if (thumb.facts.width > thumb.facts.height) fail(`thumbnail: expected portrait like the video, decoded ${describeFacts(thumb.facts)}`, thumb.exchange);
+      const whole = contentOf(shared);
+      const path = `/videos/${encodeURIComponent(shared.job.created.id)}/content`;
+      const exchange = await client.request({ path, headers: { range: 'bytes=0-99' } });
+      const total = whole.exchange.body.length;
+      if (exchange.status !== 206) fail(`Range: bytes=0-99: expected 206 Partial Content, got ${exchange.status}`, exchange, { expected: '206', actual: String(exchange.status) });
+      const range = exchange.headers.get('content-range') ?? '';
+      const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range.trim());
+      if (!m || m[1] !== '0' || m[2] !== '99' || (m[3] !== '*' && Number(m[3]) !== total)) {
+        fail(`Range: bytes=0-99: Content-Range is '${range}', expected 'bytes 0-99/${total}'`, exchange, { expected: `bytes 0-99/${total}`, actual: range || '(none)' });
+      }
+      const expected = whole.exchange.body.subarray(0, 100);
+      if (exchange.body.length !== 100 || !exchange.body.every((b, i) => b === expected[i])) {
+        fail(`Range: bytes=0-99: the body is ${exchange.body.length} bytes that are not the first 100 of the content`, exchange);
+      }
+    },
+  },
+  {
+    id: 'videos.size.orientation.multipart',
+    group: 'videos',
+    severity: 'must',
+    purpose: 'In a multipart body too, size 1792x1024 gives a landscape video.',
+    rule: 'seed: 平台参数 size (对于视频, 宽大于高则生成横屏视频); seed: 调用示例 (--form)',
+    uses: ['video:multipart'],
+    async run({ client, resources }) {
+      const shared = await resources.get('video:multipart');
+      if (shared.job.created.size !== MULTIPART_SPEC.size) fail(`POST /videos (multipart) size=1792x1024: the job says size '${shared.job.created.size}', expected '${MULTIPART_SPEC.size}'`, shared.job.create);
+      expectVideoMatches(decodedContent(shared, client), { orientation: 'landscape', size: MULTIPART_SPEC }, 'content of multipart size=1792x1024');
+    },
+  },
+  {
+    id: 'videos.seconds',
+    group: 'videos',
+    severity: 'should',
+    purpose: 'seconds 15 decides the duration where the model name leaves it open (sora_video2): the job says 15 and its content lasts 15 s.',
+    rule: 'OpenAI: POST /videos seconds; seed: 模型列表 (sora_video2 默认10秒: a default, so seconds may change it)',
+    uses: ['video:multipart'],
+    async run({ client, resources }) {
+      const shared = await resources.get('video:multipart');
+      if (shared.job.created.seconds !== '15') fail(`POST /videos seconds=15: the job says seconds '${shared.job.created.seconds}', expected '15'`, shared.job.create, { expected: '15', actual: shared.job.created.seconds });
+      expectVideoMatches(decodedContent(shared, client), { orientation: 'landscape', seconds: 15 }, 'content of seconds=15');
     },
   },
   {
     id: 'videos.content.before-completion',
     group: 'videos',
-    severity: 'should',
+    severity: 'info',
     purpose: 'Content of a job that is not completed yet is a 4xx, not bytes.',
     rule: 'specs/mock.md#errors (409 video_not_ready); OpenAI: content exists once completed',
     uses: ['video:early'],

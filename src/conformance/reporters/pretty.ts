@@ -18,8 +18,8 @@ function paint(text: string, code: string, tty: boolean | undefined): string {
   return tty ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
-export function resultLine(result: CheckResult, tty?: boolean): string {
-  const head = `${MARK[result.status]} ${result.id} [${result.severity}]`;
+export function resultLine(result: CheckResult, tty?: boolean, counter = ''): string {
+  const head = `${counter}${MARK[result.status]} ${result.id} [${result.severity}]`;
   const tail = result.status === 'skipped' ? ` skipped: ${result.message}` : result.status === 'failed' ? ` ${result.message.split('\n')[0]}` : '';
   return `${paint(head, COLOUR[result.status], tty)} (${result.durationMs} ms)${tail}`;
 }
@@ -29,6 +29,7 @@ export function prettyProgress(options: PrettyOptions): (event: ProgressEvent) =
   const running = new Set<string>();
   const jobs = new Map<string, string>();
   let status = '';
+  let done = '';
   const clear = () => {
     if (options.tty && status) options.write('\r\x1b[K');
     status = '';
@@ -36,7 +37,7 @@ export function prettyProgress(options: PrettyOptions): (event: ProgressEvent) =
   const redraw = () => {
     if (!options.tty) return;
     const jobText = [...jobs.values()].join(', ');
-    status = `  running: ${[...running].join(', ')}${jobText ? ` | ${jobText}` : ''}`.slice(0, (process.stdout.columns ?? 120) - 1);
+    status = `  ${done}running: ${[...running].join(', ')}${jobText ? ` | ${jobText}` : ''}`.slice(0, (process.stdout.columns ?? 120) - 1);
     options.write(`\r\x1b[K${status}`);
   };
   return (event) => {
@@ -45,7 +46,8 @@ export function prettyProgress(options: PrettyOptions): (event: ProgressEvent) =
     else if (event.type === 'check-start') running.add(event.id);
     else if (event.type === 'check-end') {
       running.delete(event.result.id);
-      options.write(`${resultLine(event.result, options.tty)}\n`);
+      done = `[${event.index}/${event.total}] `;
+      options.write(`${resultLine(event.result, options.tty, done)}\n`);
     } else {
       const text = `${event.videoId} ${event.status} ${event.progress}%`;
       const before = jobs.get(event.videoId);
@@ -66,25 +68,32 @@ function table(rows: string[][]): string {
 /** Summary table per group, the failures in full, and the verdict. */
 export function formatPretty(report: Report, tty?: boolean): string {
   const groups = [...new Set(report.checks.map((c) => c.group))];
-  const rows = [['group', 'passed', 'failed (must/should)', 'skipped']];
+  const rows = [['group', 'passed', 'failed (must/should/info)', 'skipped']];
   for (const group of groups) {
     const of = report.checks.filter((c) => c.group === group);
     const failed = of.filter((c) => c.status === 'failed');
     rows.push([
       group,
       String(of.filter((c) => c.status === 'passed').length),
-      `${failed.length} (${failed.filter((c) => c.severity === 'must').length}/${failed.filter((c) => c.severity === 'should').length})`,
+      `${failed.length} (${failed.filter((c) => c.severity === 'must').length}/${failed.filter((c) => c.severity === 'should').length}/${failed.filter((c) => c.severity === 'info').length})`,
       String(of.filter((c) => c.status === 'skipped').length),
     ]);
   }
   const { summary } = report;
-  rows.push(['total', String(summary.passed), `${summary.failed} (${summary.mustFailed}/${summary.shouldFailed})`, String(summary.skipped)]);
+  rows.push(['total', String(summary.passed), `${summary.failed} (${summary.mustFailed}/${summary.shouldFailed}/${summary.infoFailed})`, String(summary.skipped)]);
   const failures = report.checks
     .filter((c) => c.status === 'failed')
     .map((c) => `${paint(`✗ ${c.id} [${c.severity}]`, '31', tty)} ${c.purpose}\n  rule: ${c.rule}\n  ${c.message.replace(/\n/g, '\n  ')}`);
-  const verdict =
-    summary.mustFailed > 0
-      ? paint(`FAILED: ${summary.mustFailed} must check(s) failed`, '31', tty)
-      : paint(`PASSED: no must check failed${summary.shouldFailed ? ` (${summary.shouldFailed} should check(s) failed)` : ''}`, '32', tty);
-  return [`\n${report.baseUrl} in ${(report.durationMs / 1000).toFixed(1)} s`, table(rows), ...(failures.length ? ['', ...failures] : []), '', verdict, ''].join('\n');
+  const verdict = report.passed
+    ? paint(`PASSED: no ${report.failOn === 'must' ? 'must' : 'must or should'} check failed${notCounted(report)}`, '32', tty)
+    : paint(`FAILED: ${[summary.mustFailed ? `${summary.mustFailed} must` : '', report.failOn === 'should' && summary.shouldFailed ? `${summary.shouldFailed} should` : ''].filter(Boolean).join(' and ')} check(s) failed${notCounted(report)}`, '31', tty);
+  const hints = report.hints.map((h) => paint(`hint: ${h}`, '33', tty));
+  return [`\n${report.baseUrl} in ${(report.durationMs / 1000).toFixed(1)} s`, table(rows), ...(failures.length ? ['', ...failures] : []), ...(hints.length ? ['', ...hints] : []), '', verdict, ''].join('\n');
+}
+
+/** The failures that do not fail the run, said beside the verdict. */
+function notCounted(report: Report): string {
+  const { shouldFailed, infoFailed } = report.summary;
+  const parts = [report.failOn === 'must' && shouldFailed ? `${shouldFailed} should` : '', infoFailed ? `${infoFailed} info` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(' and ')} check(s) failed, not failing the run)` : '';
 }
