@@ -30,7 +30,12 @@ const DOUBLE_QUOTE_SAFE = /^[^"\\$`!]*$/;
 export function shellQuoteWithLicense(text: string): string {
   if (!text.includes(LICENSE_VARIABLE)) return shellQuote(text);
   const pieces = text.split(LICENSE_VARIABLE);
-  if (pieces.every((piece) => DOUBLE_QUOTE_SAFE.test(piece))) return `"${text}"`;
+  if (pieces.every((piece) => DOUBLE_QUOTE_SAFE.test(piece))) {
+    // `${SORA_LICENSE}` where a name character follows: `$SORA_LICENSEX` would be another variable.
+    let word = pieces[0];
+    for (const piece of pieces.slice(1)) word += `${/^\w/.test(piece) ? '${SORA_LICENSE}' : LICENSE_VARIABLE}${piece}`;
+    return `"${word}"`;
+  }
   return pieces.map((piece) => (piece === '' ? '' : `'${piece.replace(/'/g, `'\\''`)}'`)).join(`"${LICENSE_VARIABLE}"`);
 }
 
