@@ -192,7 +192,7 @@ describe('curlOf, run with bash against an echo server', () => {
     const contentType = String(got.headers['content-type']);
     expect(contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(contentType).not.toContain('recorded-boundary');
-    const form = await new Response(got.body, { headers: { 'content-type': contentType } }).formData();
+    const form = await new Response(new Uint8Array(got.body), { headers: { 'content-type': contentType } }).formData();
     expect(form.get('model')).toBe('sora_image');
     expect(form.get('prompt')).toBe(NASTY);
     expect(form.get('at')).toBe('@/etc/passwd');
