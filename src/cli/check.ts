@@ -89,6 +89,7 @@ export function writeHtmlReport(report: Report, output: string): { report: strin
     writeFileSync(path, file.bytes);
     return path;
   });
+  mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, html);
   return { report: output, media };
 }
