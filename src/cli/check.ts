@@ -80,9 +80,9 @@ export const DEFAULT_HTML_REPORT = 'sora-kit-report.html';
  * The HTML report and, in a folder beside it (`report-media/` for `report.html`), the media it shows
  * as files. Returns the paths written.
  */
-export function writeHtmlReport(report: Report, output: string): { report: string; media: string[] } {
+export function writeHtmlReport(report: Report, output: string, rerunArgs: readonly string[] = []): { report: string; media: string[] } {
   const mediaDir = mediaDirFor(output);
-  const { html, files } = formatHtml(report, { mediaDir });
+  const { html, files } = formatHtml(report, { mediaDir, rerunArgs });
   const media = files.map((file) => {
     const path = join(dirname(output), ...file.path.split('/'));
     mkdirSync(dirname(path), { recursive: true });
@@ -98,6 +98,17 @@ function render(report: Report, reporter: Exclude<CheckFlags['reporter'], 'html'
   if (reporter === 'json') return formatJson(report);
   if (reporter === 'junit') return formatJunit(report);
   return formatPretty(report, tty);
+}
+
+/** The flags given that a rerun of one check needs as well (the seed decides prompts and fuzz cases). */
+function rerunArgs(flags: CheckFlags): string[] {
+  const given: Array<[string, string | undefined]> = [
+    ['--fuzz', flags.fuzz],
+    ['--seed', flags.seed],
+    ['--timeout', flags.timeout],
+    ['--max-wait', flags.maxWait],
+  ];
+  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
 }
 
 /** The whole command, returning the exit code (tests call it without spawning). */
@@ -156,7 +167,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
     const results = await session.runAll();
     const report = session.report(results, startedAt, Math.round(performance.now() - started));
     if (flags.reporter === 'html') {
-      const written = writeHtmlReport(report, flags.output ?? DEFAULT_HTML_REPORT);
+      const written = writeHtmlReport(report, flags.output ?? DEFAULT_HTML_REPORT, rerunArgs(flags));
       io.out(formatPretty(report, io.tty));
       const media = written.media.length ? ` (and ${written.media.length} media file(s) in ${dirname(written.media[0])})` : '';
       io.out(`sora-kit check: wrote the html report to ${written.report}${media}\n`);

@@ -211,6 +211,13 @@ describe('the HTML report in Chromium', () => {
     expect(readFileSync(join(dir, 'report-media', 'videos.content-1.mp4')).equals(Buffer.from(mp4))).toBe(true);
   });
 
+  it('reruns with the flags the run needs as well (seed, fuzz), shell-quoted', () => {
+    const { html } = formatHtml(report, { rerunArgs: ['--seed', '7', '--fuzz', '20'], command: 'npx sora-kit check' });
+    expect(html).toContain(`<pre class="rerun">npx sora-kit check --base-url ${BASE_URL} --only images.size --seed 7 --fuzz 20</pre>`);
+    const odd = formatHtml({ ...report, baseUrl: "http://127.0.0.1:4010/it's/sora/v1" }).html;
+    expect(odd).toContain(`--base-url &#39;http://127.0.0.1:4010/it&#39;\\&#39;&#39;s/sora/v1&#39; --only images.size`);
+  });
+
   it('shows the summary, a row per check, the failures, the media, and runs nothing', async () => {
     const { page, problems, close } = await open(output);
     try {

@@ -27,6 +27,8 @@ export interface HtmlReportOptions {
   maxBodyChars?: number;
   /** The command in the rerun line (default `sora-kit check`). */
   command?: string;
+  /** Arguments the run was given that a rerun needs too (`--seed 7 --fuzz 20`), appended shell-quoted. */
+  rerunArgs?: readonly string[];
 }
 
 /** A file to write beside the report: `path` is relative to the report's folder, `/`-separated. */
@@ -41,7 +43,7 @@ export interface HtmlReport {
   files: HtmlReportFile[];
 }
 
-const DEFAULTS = { mediaDir: 'sora-kit-report-media', maxInlineImageBytes: 8 * 1024 * 1024, maxBodyChars: 100_000, command: 'sora-kit check' };
+const DEFAULTS: Required<HtmlReportOptions> = { mediaDir: 'sora-kit-report-media', maxInlineImageBytes: 8 * 1024 * 1024, maxBodyChars: 100_000, command: 'sora-kit check', rerunArgs: [] };
 
 /** The media folder of a report file: `out/report.html` -> `report-media`. */
 export function mediaDirFor(reportPath: string): string {
@@ -171,7 +173,7 @@ function responseBlock(response: NonNullable<FailureDetail['response']>, maxChar
   return `<section class="response"><h4>Response</h4>${pre(`${response.status} ${response.contentType || '(no content-type)'}`, 'response-head')}${body ? pre(body, 'response-body') : '<p class="note">(empty body)</p>'}${cut ? `<p class="note">Cut at ${maxChars} of ${response.body.length} characters.</p>` : ''}</section>`;
 }
 
-function reproduce(result: CheckResult, baseUrl: string, command: string): string {
+function reproduce(result: CheckResult, baseUrl: string, options: Required<HtmlReportOptions>): string {
   const request = result.failure?.request;
   const parts: string[] = [];
   if (request) {
@@ -181,11 +183,12 @@ function reproduce(result: CheckResult, baseUrl: string, command: string): strin
       : '';
     parts.push(`<h4>Send the request again</h4><p class="note">With the licence in <code>SORA_LICENSE</code>.</p>${pre(curlOf(request), 'curl')}${note}`);
   }
-  parts.push(`<h4>Rerun the check</h4>${pre(`${command} --base-url ${shellQuote(baseUrl)} --only ${shellQuote(result.id)}`, 'rerun')}`);
+  const rerun = [options.command, '--base-url', shellQuote(baseUrl), '--only', shellQuote(result.id), ...options.rerunArgs.map(shellQuote)].join(' ');
+  parts.push(`<h4>Rerun the check</h4>${pre(rerun, 'rerun')}`);
   return `<section class="reproduce">${parts.join('')}</section>`;
 }
 
-function detail(result: CheckResult, report: Report, folder: MediaFolder, options: typeof DEFAULTS): string {
+function detail(result: CheckResult, report: Report, folder: MediaFolder, options: Required<HtmlReportOptions>): string {
   const parts: string[] = [];
   if (result.message) parts.push(pre(result.message, 'message'));
   const failure = result.failure;
@@ -202,7 +205,7 @@ function detail(result: CheckResult, report: Report, folder: MediaFolder, option
     const items = result.media.map((m, i) => mediaItem(m, result.id, i + 1, folder, options.maxInlineImageBytes));
     parts.push(`<section class="media-list"><h4>Media judged</h4>${items.join('')}</section>`);
   }
-  if (result.status === 'failed') parts.push(reproduce(result, report.baseUrl, options.command));
+  if (result.status === 'failed') parts.push(reproduce(result, report.baseUrl, options));
   if (parts.length === 0) return '';
   const body = parts.join('');
   // A failure is open; anything else folds away (media of passed checks, skip reasons).
@@ -210,7 +213,7 @@ function detail(result: CheckResult, report: Report, folder: MediaFolder, option
   return `<tr class="detail"><td colspan="7"><details${result.status === 'failed' ? ' open' : ''}><summary>${summary}</summary>${body}</details></td></tr>`;
 }
 
-function checkRows(result: CheckResult, report: Report, folder: MediaFolder, options: typeof DEFAULTS): string {
+function checkRows(result: CheckResult, report: Report, folder: MediaFolder, options: Required<HtmlReportOptions>): string {
   const firstLine = result.message.split('\n')[0] ?? '';
   const anchor = `check-${result.id}`;
   return [
