@@ -3,7 +3,8 @@
  * `--fail-on` (default should) failed, 1 when one did, 2 on a usage error, a deployment that does not
  * answer or a licence it refuses.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   CATALOGUE,
@@ -13,10 +14,12 @@ import {
   LicenseRejectedError,
   RUN_DEFAULTS,
   describePlan,
+  formatHtml,
   formatJson,
   formatJunit,
   formatPretty,
   isLoopback,
+  mediaDirFor,
   prettyProgress,
   type Report,
   type RunOptions,
@@ -30,7 +33,7 @@ interface CheckFlags {
   skip: string[];
   severity?: Severity;
   failOn?: Exclude<Severity, 'info'>;
-  reporter: 'pretty' | 'json' | 'junit';
+  reporter: 'pretty' | 'json' | 'junit' | 'html';
   output?: string;
   fuzz?: string;
   seed?: string;
@@ -72,10 +75,42 @@ function catalogueListing(): string {
   return `${CATALOGUE.map((c) => `${c.id.padEnd(width)}  ${c.severity.padEnd(6)}  ${c.purpose}\n${' '.repeat(width + 10)}rule: ${c.rule}`).join('\n')}\n`;
 }
 
-function render(report: Report, reporter: CheckFlags['reporter'], tty: boolean): string {
+/** Where `--reporter html` writes without `--output`. */
+export const DEFAULT_HTML_REPORT = 'sora-kit-report.html';
+
+/**
+ * The HTML report and, in a folder beside it (`report-media/` for `report.html`), the media it shows
+ * as files. Returns the paths written.
+ */
+export function writeHtmlReport(report: Report, output: string, rerunArgs: readonly string[] = []): { report: string; media: string[] } {
+  const mediaDir = mediaDirFor(output);
+  const { html, files } = formatHtml(report, { mediaDir, rerunArgs });
+  const media = files.map((file) => {
+    const path = join(dirname(output), ...file.path.split('/'));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.bytes);
+    return path;
+  });
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, html);
+  return { report: output, media };
+}
+
+function render(report: Report, reporter: Exclude<CheckFlags['reporter'], 'html'>, tty: boolean): string {
   if (reporter === 'json') return formatJson(report);
   if (reporter === 'junit') return formatJunit(report);
   return formatPretty(report, tty);
+}
+
+/** The flags given that a rerun of one check needs as well (the seed decides prompts and fuzz cases). */
+function rerunArgs(flags: CheckFlags): string[] {
+  const given: Array<[string, string | undefined]> = [
+    ['--fuzz', flags.fuzz],
+    ['--seed', flags.seed],
+    ['--timeout', flags.timeout],
+    ['--max-wait', flags.maxWait],
+  ];
+  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
 }
 
 /** The whole command, returning the exit code (tests call it without spawning). */
@@ -104,7 +139,8 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
     const license = flags.license ?? env.SORA_LICENSE;
     if (!baseUrl) throw new ConformanceUsageError('--base-url URL (or SORA_BASE_URL) is required (e.g. http://127.0.0.1:4010).');
     if (!license) throw new ConformanceUsageError('--license KEY (or SORA_LICENSE) is required.');
-    const pretty = flags.reporter === 'pretty';
+    // The html report is for people too, but always a file: standard output shows the pretty progress.
+    const pretty = flags.reporter === 'pretty' || flags.reporter === 'html';
     // Progress goes where it does not mix with a machine-readable report on standard output.
     const progressIo = pretty ? { write: io.out, tty: io.tty } : { write: io.err, tty: false };
     const options: RunOptions = {
@@ -134,7 +170,12 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
     const started = performance.now();
     const results = await session.runAll();
     const report = session.report(results, startedAt, Math.round(performance.now() - started));
-    if (flags.output) {
+    if (flags.reporter === 'html') {
+      const written = writeHtmlReport(report, flags.output ?? DEFAULT_HTML_REPORT, rerunArgs(flags));
+      io.out(formatPretty(report, io.tty));
+      const media = written.media.length ? ` (and ${written.media.length} media file(s) in ${dirname(written.media[0])})` : '';
+      io.out(`sora-kit check: wrote the html report to ${written.report}${media}\n`);
+    } else if (flags.output) {
       writeFileSync(flags.output, render(report, flags.reporter, false));
       if (pretty) io.out(formatPretty(report, io.tty));
       else io.err(`sora-kit check: wrote the ${flags.reporter} report to ${flags.output}\n`);
@@ -164,8 +205,8 @@ export function register(program: Command): void {
     .option('--skip <ids>', 'skip these checks: ids, id prefixes or groups, comma-separated (repeatable)', list, [])
     .addOption(new Option('--severity <level>', 'the lowest severity to run: must (the platform document), should (and the OpenAI contract), info (and sora-kit\'s own choices; default)').choices(['must', 'should', 'info']))
     .addOption(new Option('--fail-on <level>', 'the lowest severity whose failure exits 1: should (default) or must (a lenient run); info never fails').choices(['must', 'should']))
-    .addOption(new Option('--reporter <name>', 'report format').choices(['pretty', 'json', 'junit']).default('pretty'))
-    .option('--output <file>', 'write the report to FILE')
+    .addOption(new Option('--reporter <name>', 'report format').choices(['pretty', 'json', 'junit', 'html']).default('pretty'))
+    .option('--output <file>', `write the report to FILE (html: default ${DEFAULT_HTML_REPORT}, its videos in <name>-media/ beside it)`)
     .option('--fuzz <n>', `generated fuzz cases (images and videos); 0 turns fuzzing off (default ${RUN_DEFAULTS.fuzz})`)
     .option('--seed <s>', `seed of the fuzz cases (default ${RUN_DEFAULTS.seed})`)
     .option('--timeout <ms>', `per-request timeout; for streams, the longest silence (default ${RUN_DEFAULTS.timeoutMs})`)

@@ -11,4 +11,6 @@ export { readChatStream, type ChatStream } from './sse.js';
 export { formatJson } from './reporters/json.js';
 export { formatJunit, escapeXml } from './reporters/junit.js';
 export { formatPretty, prettyProgress, type PrettyOptions } from './reporters/pretty.js';
+export { formatHtml, mediaDirFor, escapeHtml, type HtmlReport, type HtmlReportFile, type HtmlReportOptions } from './reporters/html.js';
+export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, LICENSE_VARIABLE } from './curl.js';
 export * from './types.js';

@@ -191,7 +191,10 @@ describe('reporters', () => {
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 1234,
     plan: { checks: ['a.x', 'a.y'], skipped: [{ id: 'b.z', reason: 'cap' }], generations: [], totals: { images: 0, videos: 0 } },
-    summary: { passed: 1, failed: 1, skipped: 1, mustFailed: 1, shouldFailed: 0 },
+    summary: { passed: 1, failed: 1, skipped: 1, mustFailed: 1, shouldFailed: 0, infoFailed: 0 },
+    failOn: 'should',
+    passed: false,
+    hints: [],
     checks: [
       { id: 'auth.x', group: 'auth', severity: 'must', purpose: 'p', rule: 'r', status: 'passed', message: '', durationMs: 5 },
       { id: 'chat.y', group: 'chat', severity: 'must', purpose: 'p', rule: 'r', status: 'failed', message: 'got <html> & "quotes" \u0001 \u{1F600}\nline 2', durationMs: 7 },

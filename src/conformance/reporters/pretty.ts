@@ -3,6 +3,7 @@
  * status line naming the running checks and video jobs), then a summary table and the failures.
  */
 import { describePlan } from '../plan.js';
+import { verdictText } from './verdict.js';
 import type { CheckResult, ProgressEvent, Report } from '../types.js';
 
 export interface PrettyOptions {
@@ -84,16 +85,7 @@ export function formatPretty(report: Report, tty?: boolean): string {
   const failures = report.checks
     .filter((c) => c.status === 'failed')
     .map((c) => `${paint(`✗ ${c.id} [${c.severity}]`, '31', tty)} ${c.purpose}\n  rule: ${c.rule}\n  ${c.message.replace(/\n/g, '\n  ')}`);
-  const verdict = report.passed
-    ? paint(`PASSED: no ${report.failOn === 'must' ? 'must' : 'must or should'} check failed${notCounted(report)}`, '32', tty)
-    : paint(`FAILED: ${[summary.mustFailed ? `${summary.mustFailed} must` : '', report.failOn === 'should' && summary.shouldFailed ? `${summary.shouldFailed} should` : ''].filter(Boolean).join(' and ')} check(s) failed${notCounted(report)}`, '31', tty);
+  const verdict = paint(verdictText(report), report.passed ? '32' : '31', tty);
   const hints = report.hints.map((h) => paint(`hint: ${h}`, '33', tty));
   return [`\n${report.baseUrl} in ${(report.durationMs / 1000).toFixed(1)} s`, table(rows), ...(failures.length ? ['', ...failures] : []), ...(hints.length ? ['', ...hints] : []), '', verdict, ''].join('\n');
-}
-
-/** The failures that do not fail the run, said beside the verdict. */
-function notCounted(report: Report): string {
-  const { shouldFailed, infoFailed } = report.summary;
-  const parts = [report.failOn === 'must' && shouldFailed ? `${shouldFailed} should` : '', infoFailed ? `${infoFailed} info` : ''].filter(Boolean);
-  return parts.length ? ` (${parts.join(' and ')} check(s) failed, not failing the run)` : '';
 }
