@@ -38,7 +38,8 @@ let videoPrompt: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  const served = await serve({ speed: 50 });
+  // Speed 10: a 10 s video renders in 1 s, so the polls record its progress even on a loaded machine.
+  const served = await serve({ speed: 10 });
   mockOrigin = served.url;
   const recorder = createHarFile(dir, { target: served.url, version: 'test' });
   harPath = recorder.path;
