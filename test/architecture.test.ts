@@ -20,12 +20,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   mock: ['spec', 'media', 'util'],
   conformance: ['spec', 'media', 'arbitraries', 'util'],
   inspector: ['mock', 'spec', 'media', 'util'],
-  adapters: ['mock', 'inspector', 'spec', 'media', 'util'],
-  proxy: ['conformance', 'spec', 'media', 'arbitraries', 'util'],
-  cli: ['adapters', 'mock', 'inspector', 'conformance', 'proxy', 'spec', 'media', 'arbitraries', 'util'],
+  adapters: ['mock', 'inspector', 'replay', 'spec', 'media', 'util'],
+  replay: ['spec', 'util'],
+  proxy: ['conformance', 'replay', 'spec', 'media', 'arbitraries', 'util'],
+  cli: ['adapters', 'mock', 'inspector', 'conformance', 'proxy', 'replay', 'spec', 'media', 'arbitraries', 'util'],
 };
 /** Layers that run in a browser or any Fetch-API runtime: no `node:` imports. */
-const RUNTIME_FREE = ['util', 'spec', 'media', 'mock', 'arbitraries'];
+const RUNTIME_FREE = ['util', 'spec', 'media', 'mock', 'arbitraries', 'replay'];
 
 const layerOf = (file: string): string => {
   const rel = relative(SRC, file);

@@ -15,6 +15,7 @@ import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { isSoraMock, ownsPath } from './common.js';
+import { createReplayer, type ReplayOptions, type ReplayRecording } from '../replay/index.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
@@ -26,7 +27,22 @@ export interface SoraHandlerOptions {
    * handlers answer the mock's paths on every origin.
    */
   baseUrl?: string;
+  /**
+   * Recordings (parsed HAR of `sora-kit proxy --record`) to answer from: a request that matches one
+   * gets the recorded answer (src/replay/replayer.ts), the rest go to the mock, or with `strict` get
+   * a 404 naming the closest recording.
+   */
+  replay?: ReplayRecording | readonly ReplayRecording[] | ReplaySettings;
 }
+
+/** Recordings with the replay's options. */
+export interface ReplaySettings extends ReplayOptions {
+  recordings: ReplayRecording | readonly ReplayRecording[];
+  /** Answer unmatched API requests 404 naming the closest recording, instead of the mock. */
+  strict?: boolean;
+}
+
+const isReplaySettings = (value: unknown): value is ReplaySettings => typeof value === 'object' && value !== null && 'recordings' in value;
 
 /** The handlers, with the mock behind them for state inspection (`handlers.mock.jobs()`). */
 export type SoraHandlers = HttpHandler[] & { readonly mock: SoraMock };
@@ -56,11 +72,23 @@ export function createSoraHandlers(
   const { basePath } = mock.options;
   const origin = baseUrl === undefined ? undefined : originOf(baseUrl, basePath);
 
-  const owns = (url: URL): boolean => (origin === undefined || url.origin === origin) && ownsPath(mock, url.pathname);
+  const replayOption = isSoraMock(options) ? handlerOptions.replay : (handlerOptions.replay ?? options.replay);
+  const replay: ReplaySettings | undefined =
+    replayOption === undefined ? undefined : isReplaySettings(replayOption) ? replayOption : { recordings: replayOption };
+  const replayer = replay && createReplayer(replay.recordings, { speed: replay.speed, basePath: replay.basePath ?? basePath });
+
+  const owns = (url: URL): boolean =>
+    (origin === undefined || url.origin === origin) && (ownsPath(mock, url.pathname) || (replayer?.owns(url.pathname) ?? false));
 
   const handler = http.all(
     ({ request }) => owns(new URL(request.url)),
-    ({ request }) => mock.fetch(request),
+    async ({ request }) => {
+      if (!replayer) return mock.fetch(request);
+      const recorded = await replayer.answer(request);
+      if (recorded) return recorded;
+      // Strict: API requests no recording matches are a 404 naming the closest; the mock's own /__sora/* stays the mock's.
+      return replay?.strict && !new URL(request.url).pathname.startsWith('/__sora/') ? replayer.notFound(request) : mock.fetch(request);
+    },
   );
   const notHttp = http.all(
     ({ request }) => !/^https?:$/.test(new URL(request.url).protocol),

@@ -116,7 +116,8 @@ export const serveConfigSchema = z
     publicUrl: httpUrl.transform((u) => u.replace(/\/+$/, '')),
     licenses: z.array(licenseEntry).min(1),
     seed: z.string().min(1),
-    speed: z.number().positive().finite(),
+    // 0 only with --replay (recorded streams without delay); the mock's renders need a positive speed.
+    speed: z.number().min(0).finite(),
     instant: z.boolean(),
     admin: z.boolean(),
     cors: z.boolean(),
@@ -139,6 +140,8 @@ export const serveConfigSchema = z
     allowedHosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_WORDS)).min(1),
     adminToken: z.string().regex(/^[\x21-\x7e]{8,256}$/, 'a token of 8 to 256 visible ASCII characters (no spaces)'),
     bodyTimeoutSeconds: z.number().positive().max(3600),
+    replay: z.string().min(1),
+    replayStrict: z.boolean(),
   })
   .partial();
 
@@ -148,7 +151,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   host: 'a host name or IP address to bind',
   port: 'an integer from 0 to 65535 (0 picks a free port)',
   seed: 'a non-empty string',
-  speed: 'a positive number (2 renders twice as fast)',
+  speed: 'a positive number (2 renders twice as fast), or 0 with --replay (no delay)',
   instant: BOOLEAN_WORDS,
   admin: BOOLEAN_WORDS,
   cors: BOOLEAN_WORDS,
@@ -165,6 +168,8 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   mediaSecret: 'a non-empty string',
   adminToken: 'a token of 8 to 256 visible ASCII characters (no spaces)',
   bodyTimeoutSeconds: 'a positive number of seconds, at most 3600',
+  replay: 'the path of a HAR file or of a folder of them',
+  replayStrict: BOOLEAN_WORDS,
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -216,7 +221,7 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     help: `licence KEY or KEY=chat,images,videos, repeatable (default: the dev licence ${MOCK_DEFAULTS.devLicense})`,
   },
   seed: { flag: '--seed', arg: 'seed', fromString: asString, help: `seed of ids and media (default ${MOCK_DEFAULTS.seed})` },
-  speed: { flag: '--speed', arg: 'factor', fromString: asNumber, help: `time scale of video renders, 2 = twice as fast (default ${MOCK_DEFAULTS.speed})` },
+  speed: { flag: '--speed', arg: 'factor', fromString: asNumber, help: `time scale of video renders and of --replay streams, 2 = twice as fast, 0 = replay without delay (default ${MOCK_DEFAULTS.speed})` },
   instant: { flag: '--instant', arity: 'switch', fromString: asBoolean, help: 'complete video jobs at creation' },
   admin: { flag: '--admin', arity: 'switch', fromString: asBoolean, help: 'enable the /__sora/* admin endpoints' },
   cors: { flag: '--no-cors', arity: 'switch', fromString: asBoolean, help: 'do not send CORS headers' },
@@ -258,6 +263,13 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     fromString: asString,
     help: 'token the /__sora/* admin endpoints require (Authorization: Bearer or X-Sora-Admin-Token); required with --admin on a non-loopback --host; prefer the environment variable',
   },
+  replay: {
+    flag: '--replay',
+    arg: 'path',
+    fromString: asString,
+    help: 'answer requests that match a recording (a HAR file of sora-kit proxy --record, or a folder of them) with the recorded answer; the rest go to the mock',
+  },
+  replayStrict: { flag: '--replay-strict', arity: 'switch', fromString: asBoolean, help: 'with --replay: answer unmatched API requests 404 naming the closest recording, instead of the mock' },
   bodyTimeoutSeconds: {
     flag: '--body-timeout-seconds',
     arg: 'seconds',

@@ -212,6 +212,8 @@ export interface ServeConfig {
   bodyTimeoutSeconds: number;
   /** Options for createSoraMock; unset keys take the mock's own defaults. */
   mock: SoraMockOptions;
+  /** `--replay`: the recordings' path, `--replay-strict`, and the pacing of recorded streams (`--speed`). */
+  replay?: { path: string; strict: boolean; speed: number };
   /** Where each explicitly given setting came from (for --print-config). */
   sources: Partial<Record<SettingKey, ConfigSource>>;
 }
@@ -243,12 +245,24 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
       sources.admin ?? 'default',
     );
   }
+  if (merged.speed === 0 && merged.replay === undefined) {
+    throw new ConfigError(
+      'speed 0 (no delay) is for --replay only; the mock renders at a positive speed (or use --instant)',
+      'speed',
+      sources.speed ?? 'default',
+    );
+  }
+  if (merged.replayStrict === true && merged.replay === undefined) {
+    throw new ConfigError('--replay-strict needs --replay (the recordings to answer from)', 'replayStrict', sources.replayStrict ?? 'default');
+  }
   const mock: SoraMockOptions = {};
   // Settings that are mock options under the same name, as given.
   const SAME_NAME = ['basePath', 'publicUrl', 'seed', 'speed', 'instant', 'admin', 'cors', 'scenarios', 'maxBodyBytes', 'retentionSeconds', 'mediaCacheBytes', 'mediaSecret', 'adminToken', 'maxJobs'] as const satisfies readonly (SettingKey & keyof SoraMockOptions)[];
   for (const key of SAME_NAME) {
     if (merged[key] !== undefined) (mock as Record<string, unknown>)[key] = merged[key];
   }
+  // Speed 0 paces only the replay; the mock behind it keeps its own default.
+  if (mock.speed === 0) delete mock.speed;
   if (merged.licenses !== undefined) mock.licenses = dedupeLicenses(merged.licenses, sources.licenses ?? 'default');
   if (merged.fetchImages !== undefined) {
     mock.fetchImages = merged.fetchImages === false ? false : { allow: merged.fetchImages };
@@ -272,6 +286,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     allowedHosts: merged.allowedHosts ?? [],
     bodyTimeoutSeconds: merged.bodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
     mock,
+    ...(merged.replay !== undefined ? { replay: { path: merged.replay, strict: merged.replayStrict ?? false, speed: merged.speed ?? 1 } } : {}),
     sources,
   };
 }

@@ -9,6 +9,7 @@ import { register as registerSpec } from './spec.js';
 import { register as registerMedia } from './media.js';
 import { register as registerServe } from './serve.js';
 import { register as registerCheck } from './check.js';
+import { register as registerProxy } from './proxy.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerMedia(program);
   registerServe(program);
   registerCheck(program);
+  registerProxy(program, { version });
   return program;
 }
 

@@ -7,6 +7,9 @@ import type { Command } from 'commander';
 import { createSoraServer, type AccessLogEntry, type SoraServer } from '../adapters/node.js';
 import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from './config.js';
 import type { SoraMock } from '../mock/types.js';
+import { createSoraMock } from '../mock/app.js';
+import { loadReplayer, replayingMock } from './replay.js';
+import type { Replayer } from '../replay/index.js';
 
 export interface ServeIo {
   out: (line: string) => void;
@@ -159,7 +162,19 @@ export async function startServe(
   config: ServeConfig & { configFile?: string },
   { io = stdio, overrideGlobalObjects = false, printOnly = false }: StartServeOptions = {},
 ): Promise<SoraServer | undefined> {
-  const server = createSoraServer(config.mock, {
+  let replayer: Replayer | undefined;
+  let mock: SoraMock | typeof config.mock = config.mock;
+  if (config.replay) {
+    const own = createSoraMock(config.mock);
+    try {
+      replayer = loadReplayer(config.replay, own.options.basePath);
+    } catch (error) {
+      io.err(`sora-kit serve: --replay ${(error as Error).message}`);
+      return undefined;
+    }
+    mock = replayingMock(own, replayer, config.replay.strict);
+  }
+  const server = createSoraServer(mock, {
     overrideGlobalObjects,
     inspector: config.inspector,
     allowedHosts: config.allowedHosts,
@@ -204,6 +219,9 @@ export async function startServe(
     io.out(`  licences: ${licenses.join('\n            ')}`);
     io.out(`  inspector: ${config.inspector ? `${url}/ (open in a browser)` : 'off (--no-inspector)'}`);
     io.out(`  admin:    ${admin ? `on at ${url}/__sora/${server.mock.options.adminToken ? ' (token required)' : ''}` : 'off (enable with --admin)'}`);
+    if (replayer && config.replay) {
+      io.out(`  replay:   ${replayer.size} recorded exchanges from ${config.replay.path}; unmatched requests ${config.replay.strict ? 'get 404 (--replay-strict)' : 'go to the mock'}`);
+    }
     io.out(`  try:      curl -H 'Authorization: ${server.mock.options.licenses[0]?.key ?? ''}' ${url}${basePath}/models`);
   }
   return server;

@@ -16,6 +16,7 @@
  *   server bound, which only a listening server knows. msw listens nowhere (nothing to rebind to), and
  *   an app that mounts the middleware owns its own server and its host names.
  */
+import { crossOriginSender } from '../util/origin-policy.js';
 import { HttpError } from './http.js';
 
 export const ADMIN_PREFIX = '/__sora';
@@ -36,18 +37,16 @@ function refused(status: number, message: string, code: string, headers: Record<
  * No `Origin` at all is a script, curl, or a browser's same-origin GET.
  */
 export function refuseCrossOrigin(request: Request, url: URL, publicUrl?: string): HttpError | undefined {
+  const sender = crossOriginSender(request.headers, url.origin, publicUrl === undefined ? undefined : new URL(publicUrl).origin);
+  if (sender === undefined) return undefined;
   // Browsers send no Origin on a no-cors GET (an <img>, fetch(url, { mode: 'no-cors' })), but they do
   // send Fetch Metadata: anything but a same-origin request or one the user made (typed, bookmarked) is refused.
-  const site = request.headers.get('sec-fetch-site');
-  if (site !== null && site !== 'same-origin' && site !== 'none') {
-    return refused(403, `Cross-origin request refused: ${url.pathname} is the mock's own surface and answers pages of its own origin only (Sec-Fetch-Site: ${site.slice(0, 40)}).`, 'cross_origin_refused');
+  if (sender.header === 'sec-fetch-site') {
+    return refused(403, `Cross-origin request refused: ${url.pathname} is the mock's own surface and answers pages of its own origin only (Sec-Fetch-Site: ${sender.value.slice(0, 40)}).`, 'cross_origin_refused');
   }
-  const origin = request.headers.get('origin');
-  if (origin === null || origin === url.origin) return undefined;
-  if (publicUrl !== undefined && origin === new URL(publicUrl).origin) return undefined;
   return refused(
     403,
-    `Cross-origin request refused: ${url.pathname} is the mock's own surface and answers pages of its own origin only (Origin '${origin.slice(0, 80)}').`,
+    `Cross-origin request refused: ${url.pathname} is the mock's own surface and answers pages of its own origin only (Origin '${sender.value.slice(0, 80)}').`,
     'cross_origin_refused',
   );
 }

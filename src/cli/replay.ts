@@ -1,0 +1,34 @@
+/**
+ * `sora-kit serve --replay`: the mock with recordings in front of it. A request that matches a
+ * recording gets the recorded answer (src/replay); the rest go to the mock, or with `--replay-strict`
+ * (API requests only; the mock's own `/__sora/*` stays the mock's) get a 404 naming the closest
+ * recording.
+ */
+import { isAdminPath } from '../mock/admin-guard.js';
+import type { SoraMock } from '../mock/types.js';
+import { readRecordings } from '../proxy/index.js';
+import { createReplayer, type Replayer } from '../replay/index.js';
+
+export interface ReplaySettings {
+  path: string;
+  strict: boolean;
+  speed: number;
+}
+
+/** The recordings at `settings.path` as a replayer (throws RecordingError for a missing or malformed file). */
+export function loadReplayer(settings: ReplaySettings, basePath: string): Replayer {
+  return createReplayer(readRecordings(settings.path), { speed: settings.speed, basePath });
+}
+
+/** A mock whose `fetch` answers from the recordings first. */
+export function replayingMock(mock: SoraMock, replayer: Replayer, strict: boolean): SoraMock {
+  return {
+    ...mock,
+    async fetch(request: Request): Promise<Response> {
+      const recorded = await replayer.answer(request);
+      if (recorded) return recorded;
+      if (strict && !isAdminPath(new URL(request.url).pathname)) return replayer.notFound(request);
+      return mock.fetch(request);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * One proxy session as `sora-kit proxy` runs it, as a library call: the proxy, its judge, its
+ * recording and its report, and the exit status a shutdown ends with. The CLI (src/cli/proxy.ts)
+ * only reads flags, prints and handles signals; tests drive this directly with a judge of their own.
+ */
+import type { TrafficJudge, Violation } from '../conformance/types.js';
+import { createHarFile, type HarFile } from './har-file.js';
+import { reportFile, writeReport } from './report.js';
+import { createValidatingProxy, failing, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
+
+export const DEFAULT_PROXY_PORT = 4011;
+
+/** Makes the judge of a session; the proxy calls `judge.observe(exchange)` once per finished exchange. */
+export type JudgeFactory = (context: { target: string; fetchMedia: boolean }) => TrafficJudge | Promise<TrafficJudge>;
+
+export interface ProxySessionOptions {
+  target: string;
+  host?: string;
+  port?: number;
+  /** Write the report here at shutdown: JUnit for `.xml`, JSON otherwise. */
+  report?: string;
+  /** Record the session as HAR 1.2 into this folder. */
+  record?: string;
+  /** Exit 1 when a violation at or above this severity was seen. Default `should`. */
+  failOn?: 'must' | 'should';
+  fetchMedia?: boolean;
+  maxBodyBytes?: number;
+}
+
+export interface ProxySessionIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export interface ProxySessionDeps {
+  createJudge?: JudgeFactory;
+  io?: ProxySessionIo;
+  /** Written into the recording's `creator`. */
+  version?: string;
+}
+
+export interface ProxySession {
+  readonly url: string;
+  readonly proxy: ValidatingProxy;
+  /** The HAR file being written, with `record`. */
+  readonly recording: string | undefined;
+  /** Close the proxy, judge what is left, write the report; resolves to the exit status (1 with a failing violation, else 0). */
+  stop(): Promise<number>;
+}
+
+/** `✗ <check> [<severity>] <METHOD> <url>: <message>` */
+export function violationLine(v: Violation): string {
+  return `✗ ${v.check} [${v.severity}] ${v.method} ${v.url}: ${v.message}`;
+}
+
+export async function startProxySession(options: ProxySessionOptions, deps: ProxySessionDeps = {}): Promise<ProxySession> {
+  const io = deps.io ?? { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  const target = parseTarget(options.target);
+  const failOn = options.failOn ?? 'should';
+  if (failOn !== 'must' && failOn !== 'should') throw new ProxyUsageError(`--fail-on '${String(failOn)}' is not must or should`);
+  const fetchMedia = options.fetchMedia ?? true;
+  const startedAt = new Date();
+  const judge = deps.createJudge ? await deps.createJudge({ target: target.href, fetchMedia }) : undefined;
+  let recorder: HarFile | undefined;
+  if (options.record !== undefined) {
+    try {
+      recorder = createHarFile(options.record, { target: target.origin, version: deps.version ?? '0' });
+    } catch (error) {
+      throw new ProxyUsageError(`--record '${options.record}': cannot write a recording there (${(error as Error).message})`);
+    }
+  }
+  const proxy = createValidatingProxy({
+    target: target.href,
+    judge,
+    recorder,
+    fetchMedia,
+    maxBodyBytes: options.maxBodyBytes,
+    onViolation: (v) => io.err(violationLine(v)),
+    onWarning: (message) => io.err(`sora-kit proxy: ${message}`),
+  });
+  let url: string;
+  try {
+    ({ url } = await proxy.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PROXY_PORT }));
+  } catch (error) {
+    recorder?.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ProxyUsageError(
+      code === 'EADDRINUSE'
+        ? `port ${options.port ?? DEFAULT_PROXY_PORT} on ${options.host ?? '127.0.0.1'} is already in use; choose another with --port (0 picks a free port)`
+        : `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PROXY_PORT}: ${(error as Error).message}`,
+    );
+  }
+  io.out(`sora-kit proxy listening on ${url} -> ${target.origin}`);
+  io.out(`  judge:     ${judge ? 'on (violations are printed to stderr)' : 'none (traffic is forwarded and recorded, not judged)'}`);
+  io.out(`  media:     ${fetchMedia ? 'links in answers are fetched for judging and recording' : 'not fetched (--no-fetch-media)'}`);
+  if (recorder) io.out(`  recording: ${recorder.path}`);
+  io.out(`  report:    ${url}/__sora/proxy/report${options.report ? `, and ${options.report} at shutdown` : ''}`);
+
+  let stopping: Promise<number> | undefined;
+  return {
+    url,
+    proxy,
+    recording: recorder?.path,
+    stop() {
+      stopping ??= (async () => {
+        await proxy.close();
+        recorder?.close();
+        const report = reportFile(proxy.report(), { target: target.origin, startedAt, failOn });
+        if (options.report) writeReport(options.report, report);
+        const failed = failing(report.violations, failOn).length;
+        io.err(
+          `sora-kit proxy: ${report.exchanges} exchanges, ${report.violations.length} violations (${report.summary.must} must, ${report.summary.should} should, ${report.summary.info} info)${options.report ? `; report written to ${options.report}` : ''}`,
+        );
+        return failed > 0 ? 1 : 0;
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * Record and replay: HAR 1.2 as `sora-kit proxy --record` writes it, and the transport-free replayer
+ * behind `sora-kit serve --replay` and `createSoraHandlers({ replay })`. No node: imports.
+ */
+export * from './har.js';
+export * from './record.js';
+export * from './replayer.js';

@@ -1,0 +1,93 @@
+/**
+ * `sora-kit proxy` as a session (the library call the CLI makes, with a test judge) and as a child
+ * process: the report at shutdown, the exit status by --fail-on, the recording, and bad flags.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startProxySession } from '../../src/proxy/index.js';
+import { parseHar } from '../../src/replay/index.js';
+import { LICENCE, serve, type Served } from '../e2e/support.js';
+import { recordingJudge, spawnCli, type Child } from './helpers.js';
+
+let served: Served;
+beforeAll(async () => {
+  served = await serve({ instant: true });
+});
+afterAll(() => served.server.close());
+
+const children: Child[] = [];
+afterEach(() => {
+  for (const { child } of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+const notFound = recordingJudge((e) => (e.response.status === 404 ? { check: 'test.no-404', severity: 'should', message: 'not found' } : undefined));
+const quiet = () => {
+  const lines: string[] = [];
+  return { lines, io: { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) } };
+};
+
+describe('a proxy session (what the CLI runs)', () => {
+  it('stop() writes the JSON report and ends 1 when a violation at --fail-on was seen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sora-kit-proxy-'));
+    const { lines, io } = quiet();
+    const session = await startProxySession({ target: served.url, port: 0, report: join(dir, 'report.json') }, { createJudge: () => notFound, io });
+    await fetch(`${session.url}/sora/v1/videos/video_nope`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    await fetch(`${session.url}/sora/v1/models`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await session.stop()).toBe(1);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Record<string, unknown>;
+    expect(report).toMatchObject({ target: served.url, exchanges: 2, failOn: 'should', summary: { should: 1, must: 0, info: 0, failing: 1 } });
+    expect(report.violations).toEqual([{ check: 'test.no-404', severity: 'should', method: 'GET', url: `${served.url}/sora/v1/videos/video_nope`, message: 'not found' }]);
+    expect(lines).toContain(`✗ test.no-404 [should] GET ${served.url}/sora/v1/videos/video_nope: not found`);
+  });
+
+  it('--fail-on must lets should violations pass, info never fails, and a .xml report is JUnit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sora-kit-proxy-'));
+    const must = await startProxySession({ target: served.url, port: 0, failOn: 'must', report: join(dir, 'junit.xml') }, { createJudge: () => notFound, io: quiet().io });
+    await fetch(`${must.url}/sora/v1/videos/video_nope`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await must.stop()).toBe(0);
+    const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(xml).toMatch(/^<\?xml/);
+    expect(xml).toContain('<testcase classname="test" name="test.no-404">');
+    expect(xml).not.toContain('<failure');
+
+    const info = recordingJudge(() => ({ check: 'test.note', severity: 'info', message: 'noted' }));
+    const session = await startProxySession({ target: served.url, port: 0, report: join(dir, 'fail.xml') }, { createJudge: () => info, io: quiet().io });
+    await fetch(`${session.url}/sora/v1/models`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await session.stop()).toBe(0);
+    const failing = await startProxySession({ target: served.url, port: 0, report: join(dir, 'fail.xml') }, { createJudge: () => notFound, io: quiet().io });
+    await fetch(`${failing.url}/sora/v1/videos/video_nope`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await failing.stop()).toBe(1);
+    expect(readFileSync(join(dir, 'fail.xml'), 'utf8')).toMatch(/<failure type="should" message="GET [^"]+video_nope: not found">/);
+  });
+});
+
+describe('sora-kit proxy (the process)', () => {
+  it('forwards, records and, on SIGTERM, writes the report and exits 0 with nothing judged against it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sora-kit-proxy-'));
+    const running = spawnCli(['proxy', '--target', served.url, '--port', '0', '--record', join(dir, 'rec'), '--report', join(dir, 'report.json')]);
+    children.push(running);
+    await expect.poll(() => /listening on (http:\/\/\S+)/.test(running.stdout()) || running.child.exitCode !== null, { timeout: 20_000 }).toBe(true);
+    const url = /listening on (http:\/\/\S+)/.exec(running.stdout())?.[1] as string;
+    const direct = await (await fetch(`${served.url}/sora/v1/models`, { headers: { authorization: `Bearer ${LICENCE}` } })).text();
+    const proxied = await fetch(`${url}/sora/v1/models`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await proxied.text()).toBe(direct);
+    expect(await (await fetch(`${url}/__sora/proxy/report`)).json()).toEqual({ exchanges: 1, violations: [] });
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toMatchObject({ exchanges: 1, violations: [] });
+    const files = readdirSync(join(dir, 'rec'));
+    expect(files).toHaveLength(1);
+    const text = readFileSync(join(dir, 'rec', files[0]), 'utf8');
+    expect(parseHar(JSON.parse(text)).log.entries.map((e) => e.request.url)).toEqual([`${served.url}/sora/v1/models`]);
+    expect(text).not.toContain(LICENCE);
+  });
+
+  it('a bad --target exits 2 with a message saying what to give', async () => {
+    const running = spawnCli(['proxy', '--target', 'sora.example.com']);
+    children.push(running);
+    expect(await running.exited).toBe(2);
+    expect(running.stderr()).toContain("sora-kit proxy: --target 'sora.example.com' is not an absolute URL; give the deployment's origin, e.g. --target https://sora.example.com");
+  });
+});
