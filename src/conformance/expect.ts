@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { bodyJson, bodyText, describeExchange, type Exchange } from './client.js';
 import { describeIssues } from './issues.js';
-import { envelopeProblemOf, REFUSAL_STATUSES } from './judge.js';
+import { envelopeProblemOf, notRefusal, REFUSAL_STATUSES } from './judge.js';
 import { CheckFailure, type FailureDetail } from './types.js';
 
 const DETAIL_BODY = 2000;
@@ -46,16 +46,6 @@ export function expectJson<T>(exchange: Exchange, schema: z.ZodType<T>, what: st
   return parsed.data;
 }
 
-
-/** Why an answer that is not a refusal is not one, in a few words. */
-function notRefusal(status: number): string {
-  if (status >= 200 && status <= 299) return 'the value was accepted';
-  if (status === 401 || status === 403) return 'the licence was refused, not the value';
-  if (status === 404) return 'the route was not found';
-  if (status === 429) return 'rate limited';
-  if (status >= 500) return 'a server error';
-  return 'not a refusal of the value';
-}
 
 /**
  * A client mistake must be refused for what it is: 400 or 422. 401, 403, 404, 429 and 5xx say

@@ -122,6 +122,36 @@ export function excerpt(value: string, max = 300): string {
 /** The statuses that refuse a value: OpenAI's 400, and 422 (HTTP's "well-formed but invalid"). */
 export const REFUSAL_STATUSES: readonly number[] = [400, 422];
 
+/** Why an answer to a mistake is not a refusal of the value, in a few words. */
+export function notRefusal(status: number): string {
+  if (status >= 200 && status <= 299) return 'the value was accepted';
+  if (status === 401 || status === 403) return 'the licence was refused, not the value';
+  if (status === 404) return 'the route was not found';
+  if (status === 429) return 'rate limited';
+  if (status >= 500) return 'a server error';
+  return 'not a refusal of the value';
+}
+
+/** The text a chat stream's deltas add up to (choice 0), or undefined when it is not a stream of chunks. */
+export function streamContent(body: Uint8Array): string | undefined {
+  let content = '';
+  let chunks = 0;
+  const parser = createParser({
+    onEvent: (e) => {
+      try {
+        const chunk = ChatCompletionChunk.safeParse(JSON.parse(e.data));
+        if (!chunk.success) return;
+        chunks++;
+        for (const choice of chunk.data.choices) if (choice.index === 0) content += choice.delta.content ?? '';
+      } catch {
+        // [DONE], or not JSON: the framing judgment says so
+      }
+    },
+  });
+  parser.feed(text(body));
+  return chunks ? content : undefined;
+}
+
 /** Does an envelope's `param` name the parameter? `image[]` and `image`, `messages.0.content` and `messages` agree. */
 export function paramNames(given: string, param: string): boolean {
   const norm = (p: string) => p.replace(/\[\d*\]/g, '').replace(/^body\./, '');
