@@ -113,4 +113,79 @@ describe('harness helpers alter the traffic they claim to', () => {
       await proxy.close();
     }
   });
+
+  /**
+   * Faults whose traffic today's catalogue never sends (so their runs alter nothing): each changes the
+   * answer to the request it is about, sent here directly through the faulty proxy and to the clean mock.
+   */
+  const json = { ...headers, 'content-type': 'application/json' };
+  const dormant: Array<{ prefix: string; send: (base: string) => Promise<Response>; differs: (clean: Response, faulty: Response, cleanBody: string, faultyBody: string) => void }> = [
+    {
+      prefix: 'licence checked only on /chat/completions',
+      send: (base) => fetch(`${base}/sora/v1/videos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sora_video2', prompt: 'x' }) }),
+      differs: (clean, faulty) => expect([clean.status, faulty.status]).toEqual([401, 200]),
+    },
+    {
+      prefix: 'seconds ignored when the name leaves',
+      send: (base) => fetch(`${base}/sora/v1/videos`, { method: 'POST', headers: json, body: JSON.stringify({ model: 'sora_video2', prompt: 'x', seconds: '15' }) }),
+      differs: (_c, _f, cleanBody, faultyBody) => expect([JSON.parse(cleanBody).seconds, JSON.parse(faultyBody).seconds]).toEqual(['15', '10']),
+    },
+    {
+      prefix: 'n ignored in JSON bodies',
+      send: (base) => fetch(`${base}/sora/v1/images/generations`, { method: 'POST', headers: json, body: JSON.stringify({ model: 'sora_image', prompt: 'x', n: 2 }) }),
+      differs: (_c, _f, cleanBody, faultyBody) => expect([JSON.parse(cleanBody).data.length, JSON.parse(faultyBody).data.length]).toEqual([2, 1]),
+    },
+    {
+      prefix: 'size ignored for videos sent as multipart',
+      send: (base) => {
+        const form = new FormData();
+        form.append('model', 'sora_video2');
+        form.append('prompt', 'x');
+        form.append('size', '1792x1024');
+        return fetch(`${base}/sora/v1/videos`, { method: 'POST', headers, body: form });
+      },
+      differs: (_c, _f, cleanBody, faultyBody) => expect([JSON.parse(cleanBody).size, JSON.parse(faultyBody).size]).toEqual(['1280x720', '720x1280']),
+    },
+    {
+      prefix: 'prompt not required by /videos',
+      send: (base) => fetch(`${base}/sora/v1/videos`, { method: 'POST', headers: json, body: JSON.stringify({ model: 'sora_video2' }) }),
+      differs: (clean, faulty) => expect([clean.status, faulty.status]).toEqual([400, 200]),
+    },
+    {
+      prefix: 'remix of an unknown id answers 200',
+      send: (base) => fetch(`${base}/sora/v1/videos/video_0000000000000000/remix`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'x' }) }),
+      differs: (clean, faulty) => expect([clean.status, faulty.status]).toEqual([404, 200]),
+    },
+    {
+      prefix: 'x-sora-ignored-params dropped',
+      send: (base) => fetch(`${base}/sora/v1/videos`, { method: 'POST', headers: json, body: JSON.stringify({ model: 'sora_video2-portrait', prompt: 'x', size: '1792x1024' }) }),
+      differs: (clean, faulty) => expect([clean.headers.has('x-sora-ignored-params'), faulty.headers.has('x-sora-ignored-params')]).toEqual([true, false]),
+    },
+    {
+      prefix: "GET /models lists OpenAI's models",
+      send: (base) => fetch(`${base}/sora/v1/models`, { headers }),
+      differs: (_c, _f, cleanBody, faultyBody) => {
+        expect(cleanBody).toContain('sora_video2');
+        expect(faultyBody).not.toContain('sora_video2');
+      },
+    },
+    {
+      prefix: 'options accepted on sora_video',
+      send: (base) => fetch(`${base}/sora/v1/videos`, { method: 'POST', headers: json, body: JSON.stringify({ model: 'sora_video-hd', prompt: 'x' }) }),
+      differs: (clean, faulty) => expect([clean.status, faulty.status]).toEqual([400, 200]),
+    },
+  ];
+  for (const { prefix, send, differs } of dormant) {
+    it(`fault "${prefix}..." alters the answer to the request it is about`, async () => {
+      const proxy = await startProxy(mock.url, fault(prefix).deviation({ fiveSecondMp4: mp4 }));
+      try {
+        const clean = await send(mock.url);
+        const faulty = await send(proxy.url);
+        differs(clean, faulty, await clean.text(), await faulty.text());
+        expect(proxy.stats.altered).toBe(1);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });

@@ -435,7 +435,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'progress in per mille (completed jobs report 1000)',
     catches: ['videos.poll'],
-    collateral: DEFAULT_JOB,
+    // List items carry the same progress.
+    collateral: [...DEFAULT_JOB, 'videos.list'],
     deviation: () => videoObjects((v) => void (v.progress *= 10)),
   },
   {
@@ -684,6 +685,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'truncated MP4 (the first half of the bytes, as 200)',
     catches: ['videos.content.size', 'videos.content.duration'],
+    // The landscape job's content is cut too.
+    collateral: ['videos.size.orientation'],
     deviation: () => ({
       response: (res, req) => {
         if (!isContent(req) || res.status !== 200) return res;

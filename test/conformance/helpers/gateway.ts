@@ -156,8 +156,8 @@ export function transcode(bytes: Buffer, format: 'jpeg' | 'webp' | 'png', filter
   const key = `${createHash('sha256').update(bytes).digest('hex')}:${format}:${filters ?? ''}`;
   let result = transcoded.get(key);
   if (!result) {
-    const codec = { jpeg: ['-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe'], webp: ['-c:v', 'libwebp', '-f', 'webp'], png: ['-c:v', 'png', '-f', 'image2pipe'] }[format];
-    const args = ['-nostdin', '-v', 'error', '-i', 'pipe:0', '-frames:v', '1', ...(filters ? ['-vf', filters] : []), ...(format === 'jpeg' ? ['-pix_fmt', 'yuvj420p'] : []), ...codec, 'pipe:1'];
+    const codec = { jpeg: ['-c:v', 'mjpeg', '-q:v', '3', '-f', 'image2pipe'], webp: ['-c:v', 'libwebp', '-compression_level', '0', '-quality', '80', '-f', 'webp'], png: ['-c:v', 'png', '-f', 'image2pipe'] }[format];
+    const args = ['-nostdin', '-v', 'error', '-threads', '1', '-i', 'pipe:0', '-frames:v', '1', ...(filters ? ['-vf', filters] : []), ...(format === 'jpeg' ? ['-pix_fmt', 'yuvj420p'] : []), ...codec, 'pipe:1'];
     result = new Promise<Buffer>((resolve, reject) => {
       const child = execFile('/usr/bin/ffmpeg', args, { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`ffmpeg ${args.join(' ')}: ${String(stderr)}`));

@@ -158,8 +158,10 @@ export async function editFields(req: ProxyRequest, edit: (fields: Record<string
       return req;
     }
     if (fields === null || typeof fields !== 'object') return req;
+    const before = JSON.stringify(fields);
     edit(fields);
-    return { ...req, body: Buffer.from(JSON.stringify(fields)) };
+    // Unchanged fields leave the request as it came (so the proxy does not count it as altered).
+    return JSON.stringify(fields) === before ? req : { ...req, body: Buffer.from(JSON.stringify(fields)) };
   }
   if (/multipart\/form-data/i.test(type)) {
     const form = await new Request('http://proxy.invalid/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(req.body) }).formData();
@@ -169,7 +171,9 @@ export async function editFields(req: ProxyRequest, edit: (fields: Record<string
       if (typeof value === 'string') fields[name] = value;
       else files.push([name, value]);
     }
+    const before = JSON.stringify(fields);
     edit(fields);
+    if (JSON.stringify(fields) === before) return req;
     const rebuilt = new FormData();
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) rebuilt.append(name, String(value));
     for (const [name, file] of files) rebuilt.append(name, file);
@@ -210,7 +214,9 @@ export async function editForm(req: ProxyRequest, edit: (fields: Record<string, 
     if (typeof value === 'string') fields[name] = value;
     else files.push([name, value]);
   }
+  const before = JSON.stringify([fields, files.map(([n, f]) => [n, f.name, f.size])]);
   edit(fields, files);
+  if (JSON.stringify([fields, files.map(([n, f]) => [n, f.name, f.size])]) === before) return req;
   const rebuilt = new FormData();
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) rebuilt.append(name, value);
   for (const [name, file] of files) rebuilt.append(name, file);
