@@ -1,0 +1,61 @@
+/**
+ * Every broken deployment of faults.ts (the clean mock behind an altering proxy): the checks named in
+ * `catches` fail, and every check outside `catches` and `collateral` passes. Many entries name checks
+ * the runner does not have yet (see each fault's `proposal`): those are red until the checker grows
+ * them, on purpose. With SORA_HARNESS_RESULTS=<dir> the outcome of every run is saved for the table.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConformance } from '../../src/conformance/index.js';
+import { coveredBy, FAULTS } from './helpers/faults.js';
+import { startMock } from './helpers/mock.js';
+import { startProxy } from './helpers/proxy.js';
+import { failedChecks, fetchFiveSecondVideo, runOptions, saveRecords, skippedChecks, type RunRecord } from './helpers/runs.js';
+
+let mock: Awaited<ReturnType<typeof startMock>>;
+let fiveSecondMp4: Buffer;
+const records: RunRecord[] = [];
+
+beforeAll(async () => {
+  mock = await startMock();
+  fiveSecondMp4 = await fetchFiveSecondVideo(mock.url);
+});
+afterAll(async () => {
+  saveRecords('faults', records);
+  await mock.server.close();
+});
+
+describe('faults: each broken deployment is reported by the check named for it', () => {
+  it('lists at least 45 faults with distinct names, each with one primary check', () => {
+    expect(FAULTS.length).toBeGreaterThanOrEqual(45);
+    expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);
+    for (const fault of FAULTS) expect(fault.catches[0], fault.name).toMatch(/^[a-z]+\.[a-z0-9.-]+$/);
+  });
+
+  for (const fault of FAULTS) {
+    it(`${fault.name}: reported by ${fault.catches.join(', ')}`, async () => {
+      const proxy = await startProxy(mock.url, fault.deviation({ fiveSecondMp4 }));
+      const started = performance.now();
+      const record: RunRecord = { name: fault.name, catches: fault.catches, collateral: fault.collateral, proposal: fault.proposal, failed: [], skipped: [], stats: proxy.stats, durationMs: 0 };
+      records.push(record);
+      try {
+        let report;
+        try {
+          report = await runConformance(runOptions(proxy.url));
+        } catch (error) {
+          record.error = `${(error as Error).name}: ${(error as Error).message}`;
+          throw error;
+        }
+        record.failed = failedChecks(report);
+        record.skipped = skippedChecks(report);
+        const failed = record.failed.map((c) => c.id);
+        const missing = fault.catches.filter((id) => !failed.includes(id));
+        const unexpected = record.failed.filter((c) => !fault.catches.includes(c.id) && !coveredBy(c.id, fault.collateral ?? []));
+        expect(missing, `not reported by ${missing.join(', ')}`).toEqual([]);
+        expect(unexpected.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+      } finally {
+        record.durationMs = Math.round(performance.now() - started);
+        await proxy.close();
+      }
+    }, 60_000);
+  }
+});
