@@ -35,6 +35,8 @@ export interface Exchange {
   mistake: boolean;
   /** The parameter a refusal of this mistake should name (RequestSpec.param). */
   param?: string;
+  /** How the licence was sent. */
+  auth: AuthMode;
   request: { method: string; url: string; bodyExcerpt: string; recorded: RecordedRequest; json?: unknown };
   status: number;
   headers: Headers;
@@ -112,6 +114,7 @@ interface SharedState {
   exchanges: Exchange[];
   /** Generations in flight at once: `--concurrency`. */
   generations: LimitFunction;
+  auth?: AuthMode;
 }
 
 /** The licence as a reader of a report or a curl line should see it. */
@@ -136,6 +139,18 @@ function recordRequest(method: string, url: string, headers: Headers, spec: Requ
 
 export class ConformanceClient {
   readonly exchanges: Exchange[];
+  /**
+   * How requests send the licence unless they say: the seed's raw form, or Bearer when the pre-flight
+   * found only that accepted (then `auth.raw-license` reports it and the rest of the run still judges).
+   */
+  get defaultAuth(): AuthMode {
+    return this.shared.auth ?? 'raw';
+  }
+
+  set defaultAuth(mode: AuthMode) {
+    this.shared.auth = mode;
+  }
+
   /** Media this client's check downloaded and judged, in order (see media.ts). */
   readonly media: MediaEvidence[] = [];
 
@@ -170,7 +185,7 @@ export class ConformanceClient {
     const url = this.url(spec.path);
     // A licence goes only to the deployment itself, never to a media host elsewhere.
     const sameOrigin = new URL(url).origin === this.options.origin;
-    const auth = spec.auth ?? 'raw';
+    const auth = spec.auth ?? this.defaultAuth;
     if (sameOrigin && auth !== 'none') {
       if (auth === 'raw') headers.set('authorization', this.options.license);
       else if (auth === 'bearer') headers.set('authorization', `Bearer ${this.options.license}`);
@@ -213,6 +228,7 @@ export class ConformanceClient {
       checkId: this.checkId,
       mistake: spec.mistake ?? false,
       param: spec.param,
+      auth: spec.auth ?? this.defaultAuth,
       // `recorded` is filled in by send(), which has the headers as sent.
       request: { method, url: this.url(spec.path), bodyExcerpt: describeBody(spec), recorded: { method, url: this.url(spec.path), headers: {} }, json: spec.json ?? formJson(spec.form) },
       status: response.status,

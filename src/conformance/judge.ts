@@ -11,7 +11,7 @@
 import type { z } from 'zod';
 import { createParser } from 'eventsource-parser';
 import { sniffMediaType } from '../media/inspect-sniff.js';
-import { parseModelName } from '../spec/model.js';
+import { formatModelName, parseModelName } from '../spec/model.js';
 import { OPERATIONS, type OperationId } from '../spec/operations.js';
 import { resolveVideoRequest } from '../spec/rules.js';
 import { ChatCompletionChunk } from '../spec/schemas/chat.js';
@@ -172,7 +172,15 @@ export function refusalEnvelopeProblem(exchange: JudgedExchange): string | undef
   return undefined;
 }
 
-/** Problems of one SSE body: framing, chunk schema, `[DONE]` last. */
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Problems of one SSE body: framing, chunk schema, `[DONE]` last and once, one id for all chunks. */
 export function streamProblems(body: Uint8Array): string[] {
   const events: string[] = [];
   const parser = createParser({ onEvent: (e) => events.push(e.data) });
@@ -199,6 +207,13 @@ export function streamProblems(body: Uint8Array): string[] {
     if (!parsed.success) problems.push(`event ${i + 1} is not a chat.completion.chunk (${describeIssues(parsed.error)})`);
   });
   if (events.at(-1) !== '[DONE]') problems.push(`the last event is not data: [DONE] but ${excerpt(events.at(-1) ?? '', 80)}`);
+  if (events.filter((e) => e === '[DONE]').length > 1) problems.push(`data: [DONE] comes ${events.filter((e) => e === '[DONE]').length} times`);
+  // One completion: every chunk carries its id (OpenAI: "each chunk has the same ID").
+  const ids = new Set(events.flatMap((e) => {
+    const parsed = ChatCompletionChunk.safeParse(safeJson(e));
+    return parsed.success ? [parsed.data.id] : [];
+  }));
+  if (ids.size > 1) problems.push(`the chunks carry ${ids.size} different ids; every chunk of one completion has the same id`);
   return problems.slice(0, 3);
 }
 
@@ -243,7 +258,7 @@ interface LifeState {
   created: VideoResource;
   last: VideoResource;
   /** What the rules give for the create request, when it was seen. */
-  expected?: { size: string; seconds: string };
+  expected?: { size: string; seconds: string; model?: string };
 }
 
 const RANK: Record<string, number> = { queued: 0, in_progress: 1, completed: 2, failed: 2 };
@@ -262,7 +277,7 @@ export class VideoLives {
   }
 
   /** The size and seconds the rules give a create request, or undefined when they do not decide (or refuse). */
-  static expectedOf(fields: unknown): { size: string; seconds: string } | undefined {
+  static expectedOf(fields: unknown): { size: string; seconds: string; model?: string } | undefined {
     if (!fields || typeof fields !== 'object') return undefined;
     const body = fields as Record<string, unknown>;
     const parsed = parseModelName(body.model);
@@ -271,8 +286,9 @@ export class VideoLives {
     if (!resolved.ok) return undefined;
     // Prompt analysis (a platform setting) may decide the orientation from the prompt; only when
     // the name or size decided it is the size certain.
-    if (resolved.decidedBy.orientation === 'default' || resolved.decidedBy.orientation === 'analysis') return { size: '', seconds: String(resolved.spec.seconds) };
-    return { size: resolved.spec.size, seconds: String(resolved.spec.seconds) };
+    const model = formatModelName(parsed.model);
+    if (resolved.decidedBy.orientation === 'default' || resolved.decidedBy.orientation === 'analysis') return { size: '', seconds: String(resolved.spec.seconds), model };
+    return { size: resolved.spec.size, seconds: String(resolved.spec.seconds), model };
   }
 
   /** Judge one observation of a video object; `where` names the exchange for messages. */
@@ -290,6 +306,12 @@ export class VideoLives {
     if (!before) {
       const life: LifeState = { firstSeen: where, created: video, last: video };
       if (create) life.expected = VideoLives.expectedOf(create.fields);
+      // The model the object names is the model asked for, in any spelling the grammar reads the same.
+      const asked = life.expected?.model;
+      if (asked) {
+        const named = parseModelName(video.model);
+        if (!named.ok || formatModelName(named.model) !== asked) problems.push(`model '${video.model}', the request asked for '${asked}'`);
+      }
       this.lives.set(video.id, life);
     } else {
       const last = before.last;

@@ -133,31 +133,37 @@ export class ConformanceSession {
    */
   async probe(): Promise<void> {
     const url = `${this.options.baseUrl}/chat/completions`;
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.options.fetch(url, {
-        method: 'POST',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        headers: { authorization: this.options.license, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'sora_image', messages: [] }),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);
-    }
-    if (status === 401 || status === 403) {
-      let said = '';
+    const send = async (authorization: string) => {
       try {
-        const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-        if (typeof message === 'string') said = `: "${message.slice(0, 160)}"`;
-      } catch {
-        // not an envelope; the status says enough
+        const response = await this.options.fetch(url, {
+          method: 'POST',
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'sora_image', messages: [] }),
+        });
+        return { status: response.status, text: await response.text() };
+      } catch (error) {
+        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+        throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);
       }
-      throw new LicenseRejectedError(`The deployment refused the licence: POST ${url} answered ${status}${said}. Is the licence right? Nothing was generated.`);
+    };
+    const raw = await send(this.options.license);
+    if (raw.status !== 401 && raw.status !== 403) return;
+    // The seed's raw form refused: a deployment that takes only the SDK's Bearer form is still judged
+    // (auth.raw-license reports the refusal), instead of the run stopping.
+    const bearer = await send(`Bearer ${this.options.license}`);
+    if (bearer.status !== 401 && bearer.status !== 403) {
+      this.client.defaultAuth = 'bearer';
+      return;
     }
+    let said = '';
+    try {
+      const message = (JSON.parse(raw.text) as { error?: { message?: unknown } }).error?.message;
+      if (typeof message === 'string') said = `: "${message.slice(0, 160)}"`;
+    } catch {
+      // not an envelope; the status says enough
+    }
+    throw new LicenseRejectedError(`The deployment refused the licence: POST ${url} answered ${raw.status}${said} (with Bearer too). Is the licence right? Nothing was generated.`);
   }
 
   skippedResults(): CheckResult[] {

@@ -43,5 +43,5 @@ export function readChatStream(sse: SseResult): ChatStream {
     .flatMap((c) => c.choices.filter((choice) => choice.index === 0))
     .map((choice) => choice.delta.content ?? '')
     .join('');
-  return { sse, chunks, invalid, doneLast: sse.data.at(-1) === DONE, content };
+  return { sse, chunks, invalid, doneLast: sse.data.at(-1) === DONE && sse.data.filter((d) => d === DONE).length === 1, content };
 }

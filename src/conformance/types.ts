@@ -5,7 +5,7 @@
 import type { ConformanceClient } from './client.js';
 import type { Resources } from './resources.js';
 
-export const GROUPS = ['auth', 'chat', 'images', 'videos', 'errors', 'traffic', 'fuzz'] as const;
+export const GROUPS = ['auth', 'chat', 'images', 'videos', 'models', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /**

@@ -1,11 +1,11 @@
 /**
  * Every broken deployment of faults.ts (the clean mock behind an altering proxy): the checks named in
- * `catches` fail, and every check outside `catches` and `collateral` passes. Many entries name checks
- * the runner does not have yet (see each fault's `proposal`): those are red until the checker grows
- * them, on purpose. With SORA_HARNESS_RESULTS=<dir> the outcome of every run is saved for the table.
+ * `catches` fail, the run fails (what `sora-kit check` exits 1 for), and every check outside `catches`
+ * and `collateral` passes. With SORA_HARNESS_RESULTS=<dir> the outcome of every run is saved for the
+ * table (helpers/render-results.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConformance } from '../../src/conformance/index.js';
+import { CATALOGUE, runConformance } from '../../src/conformance/index.js';
 import { coveredBy, FAULTS } from './helpers/faults.js';
 import { startMock } from './helpers/mock.js';
 import { startProxy } from './helpers/proxy.js';
@@ -52,6 +52,10 @@ describe('faults: each broken deployment is reported by the check named for it',
         const unexpected = record.failed.filter((c) => !fault.catches.includes(c.id) && !coveredBy(c.id, fault.collateral ?? []));
         expect(missing, `not reported by ${missing.join(', ')}`).toEqual([]);
         expect(unexpected.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+        // The primary's severity decides the exit: must and should fail the run, info is only reported.
+        const primary = CATALOGUE.find((c) => c.id === fault.catches[0]);
+        expect(primary, `${fault.catches[0]} is a check of the catalogue`).toBeDefined();
+        expect(report.passed, 'the run fails (exit 1)').toBe(primary!.severity === 'info');
       } finally {
         record.durationMs = Math.round(performance.now() - started);
         await proxy.close();

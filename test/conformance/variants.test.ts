@@ -62,6 +62,8 @@ describe('variants: legitimate deployments pass', () => {
         const leaks = mediaHost.authorised.slice(leaksBefore);
         if (leaks.length) record.notes!.push(`the licence reached the CDN origin ${leaks.length} time(s), e.g. ${leaks[0]}`);
         expect(record.failed.filter((c) => c.severity !== 'info').map((c) => `${c.id} [${c.severity}]: ${c.message}`)).toEqual([]);
+        expect(report.passed, 'the run passes (exit 0)').toBe(true);
+        expect(leaks, 'the licence never reaches another origin').toEqual([]);
       } finally {
         record.durationMs = Math.round(performance.now() - started);
         await proxy.close();

@@ -135,7 +135,7 @@ export const chatChecks: Check[] = [
     async run({ resources }) {
       const stream = await resources.get('chat:image-stream');
       streamOk(stream, 'chat stream');
-      if (!stream.doneLast) fail(`chat stream: the last event is not [DONE] but '${(stream.sse.data.at(-1) ?? '(none)').slice(0, 120)}'`, stream.sse.exchange);
+      if (!stream.doneLast) fail(`chat stream: the stream does not end with exactly one [DONE]; its last event is '${(stream.sse.data.at(-1) ?? '(none)').slice(0, 120)}'`, stream.sse.exchange);
       if (!stream.chunks.some((c) => c.choices.some((choice) => choice.finish_reason === 'stop'))) {
         fail('chat stream: no chunk has finish_reason "stop"', stream.sse.exchange);
       }

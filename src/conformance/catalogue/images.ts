@@ -64,15 +64,20 @@ export const imageChecks: Check[] = [
     id: 'images.n',
     group: 'images',
     severity: 'must',
-    purpose: 'n = 4 gives four images, each decodable.',
+    purpose: 'n gives that many images, each decodable: n = 4 in the seed\'s multipart form, n = 2 in JSON.',
     rule: 'seed: 平台参数 n (变体的数量, 最大值为 4)',
-    generates: images('sora_image 1:1', 4),
+    generates: () => [...images('sora_image 1:1', 4)(), ...images('sora_image 1:1 (JSON)', 2)()],
     async run({ client }) {
-      const what = 'images/generations n=4';
-      const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 4 }), generation: true });
-      const result = await imagesOf(client, exchange, what);
-      expectCount(result.images.length, 4, what, exchange);
-      result.images.forEach((image, i) => expectImage(image, `${what}: image ${i + 1}`));
+      const cases = [
+        { what: 'images/generations n=4', n: 4, spec: { path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 4 }), generation: true } },
+        { what: 'images/generations (JSON) n=2', n: 2, spec: { path: '/images/generations', json: { prompt: PROMPTS.image, model: 'sora_image', n: 2 }, generation: true } },
+      ];
+      for (const c of cases) {
+        const exchange = await client.request(c.spec);
+        const result = await imagesOf(client, exchange, c.what);
+        expectCount(result.images.length, c.n, c.what, exchange);
+        result.images.forEach((image, i) => expectImage(image, `${c.what}: image ${i + 1}`));
+      }
     },
   },
   {
@@ -99,6 +104,21 @@ export const imageChecks: Check[] = [
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImage(result.images[0], what);
+    },
+  },
+  {
+    id: 'images.edits.aspect',
+    group: 'images',
+    severity: 'info',
+    purpose: 'Without size, the first input image (3:2 here) decides the aspect of an edit.',
+    rule: "sora-kit: specs/rules.md (the first input image decides the aspect; the seed's size rule covers only a given size)",
+    generates: images('sora_image 3:2 (edit, aspect from the input)'),
+    async run({ client }) {
+      const what = 'images/edits image[] 96x64 without size';
+      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }), generation: true });
+      const result = await imagesOf(client, exchange, what);
+      expectCount(result.images.length, 1, what, exchange);
+      expectImageAspect(result.images[0], '3:2', what);
     },
   },
   {

@@ -5,7 +5,8 @@ import { chatChecks } from './chat.js';
 import { errorChecks } from './errors.js';
 import { fuzzChecks } from './fuzz.js';
 import { imageChecks } from './images.js';
+import { modelChecks } from './models.js';
 import { trafficChecks } from './traffic.js';
 import { videoChecks } from './videos.js';
 
-export const CATALOGUE: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...errorChecks, ...trafficChecks, ...fuzzChecks];
+export const CATALOGUE: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...modelChecks, ...errorChecks, ...trafficChecks, ...fuzzChecks];

@@ -7,7 +7,7 @@ import { bodyJson, type Exchange } from '../client.js';
 import { envelopeProblem, expectJson, fail } from '../expect.js';
 import { describeHistory, fetchContent, historyProblems, type VideoContent } from '../jobs.js';
 import { describeFacts, expectVideoMatches, noteMedia } from '../media.js';
-import { MULTIPART_SPEC, specOfModel, type JobWithContent } from '../resources.js';
+import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../resources.js';
 import type { ConformanceClient } from '../client.js';
 import type { Check } from '../types.js';
 import type { VideoSpec } from '../../spec/rules.js';
@@ -236,13 +236,21 @@ export const videoChecks: Check[] = [
     id: 'videos.unknown-id',
     group: 'videos',
     severity: 'should',
-    purpose: 'GET /videos/{id} of an id that does not exist is 404 with an error envelope.',
-    rule: 'OpenAI: 404 for unknown resources; specs/mock.md#errors (video_not_found)',
+    purpose: 'An id that does not exist is 404 with an error envelope: GET /videos/{id}, its content, and a remix of it.',
+    rule: 'OpenAI: 404 for unknown resources; RFC 9110 15.5.5',
     async run({ client }) {
-      const exchange = await client.request({ path: '/videos/video_sora_kit_conformance_missing', mistake: true });
-      if (exchange.status !== 404) fail(`unknown video id: expected 404, got ${exchange.status}`, exchange);
-      const problem = envelopeProblem(exchange);
-      if (problem) fail(`unknown video id: ${problem}`, exchange);
+      const missing = '/videos/video_sora_kit_conformance_missing';
+      const cases = [
+        { what: 'GET of an unknown video id', spec: { path: missing } },
+        { what: 'content of an unknown video id', spec: { path: `${missing}/content` } },
+        { what: 'remix of an unknown video id', spec: { path: `${missing}/remix`, json: { prompt: PROMPTS.remix, model: 'sora_video2' } } },
+      ];
+      for (const c of cases) {
+        const exchange = await client.request({ ...c.spec, mistake: true });
+        if (exchange.status !== 404) fail(`${c.what}: expected 404, got ${exchange.status}`, exchange, { expected: '404', actual: String(exchange.status) });
+        const problem = envelopeProblem(exchange);
+        if (problem) fail(`${c.what}: ${problem}`, exchange);
+      }
     },
   },
   {

@@ -153,6 +153,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'wrong aspect (swaps the width and height of size)',
     catches: ['images.size.wide', 'images.size.tall', 'videos.size.orientation'],
+    collateral: ['videos.size.orientation.multipart'],
     deviation: () => ({
       request: (req) => editFields(req, (f) => {
         const m = typeof f.size === 'string' ? /^(\d+)x(\d+)$/.exec(f.size) : null;
@@ -163,6 +164,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'stream without data: [DONE]',
     catches: ['chat.image.stream.done'],
+    collateral: ['chat.stream.framing'],
     deviation: () => ({ response: (res) => (isStream(res) ? editText(res, (t) => t.replace('data: [DONE]\n\n', '')) : res) }),
   },
   {
@@ -192,17 +194,18 @@ export const BROKEN: Fault[] = [
   {
     name: '500 for bad input',
     catches: ['errors.no-5xx-or-html', 'images.n.max', 'errors.bad-size', 'errors.unknown-model'],
-    collateral: ['auth.raw-license', 'auth.bearer-license', 'chat.image.options-rejected', 'images.edits.missing-image', 'errors.invalid-json', 'videos.content.before-completion'],
+    collateral: ['auth.raw-license', 'auth.bearer-license', 'chat.image.options-rejected', 'images.edits.missing-image', 'errors.invalid-json', 'videos.content.before-completion', 'errors.options-on-base', 'errors.required-params', 'videos.unknown-id', 'auth.missing-license', 'auth.unknown-license'],
     deviation: () => ({ response: (res) => (res.status === 400 ? { ...res, status: 500 } : res) }),
   },
   {
     name: 'wrong content type on video content',
     catches: ['videos.content.type'],
+    collateral: ['media.content-type'],
     deviation: () => ({ response: (res, req) => (isContent(req) && res.status === 200 ? { ...res, headers: { ...res.headers, 'content-type': 'application/octet-stream' } } : res) }),
   },
   {
     name: 'non-monotonic progress (the second poll goes back from 60 to 20)',
-    catches: ['videos.poll'],
+    catches: ['videos.lifecycle'],
     collateral: ['videos.content.before-completion'],
     deviation: () => {
       const polls = new Map<string, number>();
@@ -222,6 +225,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'wrong duration (a 5 s video for a 10 s portrait job)',
     catches: ['videos.content.duration'],
+    collateral: ['videos.content.range'],
     deviation: ({ fiveSecondMp4 }) => {
       // Which jobs are 10 s portrait, learnt from the video objects going by.
       const tenSecondPortrait = new Set<string>();
@@ -266,6 +270,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'garbage instead of a chat completion',
     catches: ['chat.image.nonstream'],
+    collateral: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => (path(req).endsWith('/chat/completions') && res.status === 200 && !isStream(res) ? { ...res, body: Buffer.from('\u0000\u0001 not json at all') } : res),
     }),
@@ -273,63 +278,52 @@ export const BROKEN: Fault[] = [
   {
     name: 'chat streams that never answer',
     catches: ['chat.image.stream.content-type', 'chat.image.stream.chunks', 'chat.image.stream.role-first', 'chat.image.stream.done', 'chat.image.stream.image'],
-    collateral: ['chat.image.image-to-image', 'chat.image.image-to-image.aspect', 'chat.video.stream', 'chat.video.options'],
+    collateral: ['chat.image.image-to-image', 'chat.image.image-to-image.aspect', 'chat.video.stream', 'chat.video.options', 'chat.image.default-aspect'],
     deviation: () => ({ hang: (req) => path(req).endsWith('/chat/completions') && req.body.includes('"stream":true') }),
   },
 ];
 
-const REFUSAL_STATUS = {
-  severity: 'should',
-  rule: 'OpenAI: a bad parameter is 400 invalid_request_error (HTTP: 401/403 mean credentials, 404 a missing resource, 429 a rate limit); 422 is an accepted alternative',
-  note: 'every check that uses expectRejected accepts any 4xx today',
-} as const;
-const PARAM_PROPOSAL = { severity: 'should', rule: "OpenAI error object: param names the offending parameter; rules.md E2 (the envelope with param)", note: 'errors.envelope judges the shape only' } as const;
-const TIMESTAMPS = { severity: 'should', rule: 'OpenAI VideoResource: created_at/completed_at/expires_at are Unix seconds, completed_at >= created_at, expires_at >= completed_at' } as const;
-const RANGE = { severity: 'should', rule: 'RFC 9110 14 (Range: 206 with Content-Range for the bytes sent; 416 past the end); specs/mock.md (single byte ranges); players seek with ranges' } as const;
 
 /** Faults beyond the first sixteen. */
 export const MORE_FAULTS: Fault[] = [
   /* Refusals: status, type, param, message. */
   {
     name: 'refusals of bad values answered 401 (the empty-messages pre-flight still gets 400)',
-    catches: ['errors.refusal-status'],
-    proposal: REFUSAL_STATUS,
+    catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
+    collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
     deviation: () => refusalsAs(401, 'authentication_error', 'invalid_license'),
   },
   {
     name: 'refusals of bad values answered 403',
-    catches: ['errors.refusal-status'],
-    proposal: REFUSAL_STATUS,
+    catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
+    collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
     deviation: () => refusalsAs(403, 'permission_error', 'forbidden'),
   },
   {
     name: 'refusals of bad values answered 404',
-    catches: ['errors.refusal-status'],
-    proposal: REFUSAL_STATUS,
+    catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
+    collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
     deviation: () => refusalsAs(404, 'invalid_request_error', 'not_found'),
   },
   {
     name: 'refusals of bad values answered 429 (Retry-After: 1), so a client retries a request that can never succeed',
-    catches: ['errors.refusal-status'],
-    proposal: REFUSAL_STATUS,
+    catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
+    collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
     deviation: () => refusalsAs(429, 'rate_limit_error', 'rate_limit_exceeded', { 'retry-after': '1' }),
   },
   {
     name: 'refusals are 400 with type "api_error" instead of invalid_request_error',
     catches: ['errors.envelope'],
-    proposal: { severity: 'should', rule: 'OpenAI: a 400 for a bad parameter has type invalid_request_error; rules.md E2', note: 'errors.envelope does not look at type' },
     deviation: () => editRefusals((e) => void (e.type = 'api_error')),
   },
   {
     name: 'refusals without param (param null for a bad size, n or model)',
-    catches: ['errors.param'],
-    proposal: PARAM_PROPOSAL,
+    catches: ['errors.envelope'],
     deviation: () => editRefusals((e) => void (e.param = null)),
   },
   {
     name: 'refusals name the wrong param (always "prompt")',
-    catches: ['errors.param'],
-    proposal: PARAM_PROPOSAL,
+    catches: ['errors.envelope'],
     deviation: () => editRefusals((e) => void (e.param = 'prompt')),
   },
   {
@@ -360,8 +354,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'licence refused (401) on every generation, while the empty-messages pre-flight still gets 400',
     catches: ['auth.raw-license'],
-    collateral: ['chat', 'images', 'videos', 'auth.bearer-license'],
-    proposal: { severity: 'must', rule: 'seed: 调用示例 (Authorization: <你的许可证> on every call)', note: 'auth.raw-license sends only the empty chat; it should also see that a real generation is not refused 401/403 (and say so once, not 30 times)' },
+    collateral: ['chat', 'images', 'videos', 'auth.bearer-license', 'chat', 'images', 'videos', 'errors', 'traffic'],
     deviation: () => ({
       serve: (req) =>
         req.method === 'POST' && !isEmptyChat(req)
@@ -371,8 +364,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'licence checked only on /chat/completions (images and videos serve without one)',
-    catches: ['auth.every-endpoint'],
-    proposal: { severity: 'must', rule: 'seed: 调用示例 (every example sends Authorization); specs/mock.md#licences', note: 'auth.missing-license probes chat only' },
+    catches: ['auth.missing-license', 'auth.unknown-license'],
     deviation: () => ({ request: (req) => (!isChat(req) && !req.headers.authorization ? { ...req, headers: { ...req.headers, authorization: LICENSE } } : req) }),
   },
   {
@@ -386,7 +378,6 @@ export const MORE_FAULTS: Fault[] = [
     name: "raw form refused (only 'Bearer <licence>' accepted)",
     catches: ['auth.raw-license'],
     collateral: ['chat', 'images', 'videos', 'errors'],
-    proposal: { severity: 'must', rule: 'seed: 调用示例 (Authorization: <你的许可证>)', note: 'the pre-flight sends the raw form only, so today the run ends as "licence refused" before auth.raw-license can report' },
     deviation: () => ({
       serve: (req) => {
         const auth = String(req.headers.authorization ?? '');
@@ -401,23 +392,9 @@ export const MORE_FAULTS: Fault[] = [
     deviation: () => ({ response: (res) => (res.status === 401 && jsonBody(res)?.error?.code === 'invalid_license' ? { ...res, status: 403 } : res) }),
   },
   {
-    name: '401 without WWW-Authenticate',
-    catches: ['auth.www-authenticate'],
-    proposal: { severity: 'should', rule: 'RFC 9110 11.6.1 (a 401 carries WWW-Authenticate); specs/mock.md#licences' },
-    deviation: () => ({
-      response: (res) => {
-        if (res.status !== 401 || !res.headers['www-authenticate']) return res;
-        const headers = { ...res.headers };
-        delete headers['www-authenticate'];
-        return { ...res, headers };
-      },
-    }),
-  },
-  /* Video objects and polling. */
-  {
     name: 'poll status outside the enum ("processing" instead of queued/in_progress)',
     catches: ['videos.poll'],
-    collateral: DEFAULT_JOB,
+    collateral: ['videos', 'objects.schema', ...DEFAULT_JOB],
     deviation: () => {
       // Polls after creation say "processing" three times before the real status shows.
       const polls = new Map<string, number>();
@@ -436,24 +413,23 @@ export const MORE_FAULTS: Fault[] = [
     name: 'progress in per mille (completed jobs report 1000)',
     catches: ['videos.poll'],
     // List items carry the same progress.
-    collateral: [...DEFAULT_JOB, 'videos.list'],
+    collateral: [...DEFAULT_JOB, 'videos.list', 'videos', 'objects.schema'],
     deviation: () => videoObjects((v) => void (v.progress *= 10)),
   },
   {
     name: 'negative progress (-1 while queued)',
     catches: ['videos.create'],
-    collateral: ['videos'],
+    collateral: ['videos', 'objects.schema'],
     deviation: () => videoObjects((v) => void (v.status === 'queued' && (v.progress = -1))),
   },
   {
     name: 'completed with progress 99',
-    catches: ['videos.poll'],
+    catches: ['videos.lifecycle'],
     deviation: () => videoObjects((v) => void (v.status === 'completed' && (v.progress = 99))),
   },
   {
     name: 'completed_at an hour before created_at',
-    catches: ['videos.timestamps'],
-    proposal: TIMESTAMPS,
+    catches: ['videos.lifecycle'],
     deviation: () =>
       videoObjects((v) => {
         if (typeof v.completed_at !== 'number') return;
@@ -463,8 +439,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'timestamps in milliseconds',
-    catches: ['videos.timestamps'],
-    proposal: TIMESTAMPS,
+    catches: ['videos.lifecycle'],
     deviation: () =>
       videoObjects((v) => {
         for (const key of ['created_at', 'completed_at', 'expires_at']) if (typeof v[key] === 'number') v[key] *= 1000;
@@ -472,8 +447,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'polls answer another id than the one asked (the gateway resolves both)',
-    catches: ['videos.poll'],
-    proposal: { severity: 'should', rule: 'OpenAI: GET /videos/{video_id} answers that video (same id)', note: 'pollVideo follows whatever id comes back' },
+    catches: ['videos.lifecycle'],
     deviation: () => {
       const alias = (id: string) => `video_${id.slice(6).split('').reverse().join('')}`;
       const real = new Map<string, string>();
@@ -495,13 +469,13 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'video objects name the model "sora-2" instead of the requested name',
-    catches: ['videos.object.model'],
-    proposal: { severity: 'should', rule: 'OpenAI VideoResource.model: the model used; rules.md M6 (the canonical spelling)' },
+    catches: ['videos.lifecycle'],
     deviation: () => videoObjects((v) => void (v.model = 'sora-2')),
   },
   {
     name: 'video objects declare the other orientation (portrait jobs say 1280x720)',
     catches: ['videos.create', 'videos.size.orientation'],
+    collateral: ['videos.size.orientation.multipart'],
     deviation: () => videoObjects((v) => void (v.size = swapSize(v.size))),
   },
   {
@@ -512,7 +486,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'object "video.job" instead of "video"',
     catches: ['videos.create'],
-    collateral: ['videos'],
+    collateral: ['videos', 'objects.schema'],
     deviation: () => ({
       response: (res, req) => (res.status === 200 && /\/videos/.test(path(req)) && isJson(res.headers) ? editText(res, (t) => t.replace(/"object":"video"/g, '"object":"video.job"')) : res),
     }),
@@ -520,12 +494,13 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'list items are not video objects (status "done")',
     catches: ['videos.list'],
+    collateral: ['objects.schema'],
     deviation: () => ({ response: (res, req) => (isVideoList(req) && res.status === 200 ? editVideos(res, (v) => void (v.status = 'done')) : res) }),
   },
   {
     name: 'poll answers cached: every GET shows the create answer (queued forever)',
     catches: ['videos.poll'],
-    collateral: [...DEFAULT_JOB, 'videos.delete'],
+    collateral: [...DEFAULT_JOB, 'videos.delete', 'videos'],
     deviation: () => {
       const first = new Map<string, Buffer>();
       return {
@@ -542,6 +517,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'a chat chunk invalid midway (the second event has no choices)',
     catches: ['chat.image.stream.chunks'],
+    collateral: ['chat.stream.framing'],
     deviation: () =>
       streams((events) =>
         events.map((event, i) => {
@@ -554,14 +530,14 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'data: [DONE] sent twice',
-    catches: ['chat.image.stream.done'],
-    collateral: ['chat.image.stream.chunks'],
+    catches: ['chat.image.stream.done', 'chat.stream.framing'],
+    collateral: ['chat.image.stream.chunks', 'chat.image.stream.chunks'],
     deviation: () => streams((events) => [...events, 'data: [DONE]']),
   },
   {
     name: 'data: [DONE] before the last chunk',
     catches: ['chat.image.stream.done'],
-    collateral: ['chat.image.stream.chunks'],
+    collateral: ['chat.image.stream.chunks', 'chat.stream.framing'],
     deviation: () =>
       streams((events) => {
         const done = events.findIndex((e) => e.trim() === 'data: [DONE]');
@@ -574,7 +550,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'SSE events without blank-line separation (data: lines back to back)',
     catches: ['chat.image.stream.chunks'],
-    collateral: ['chat'],
+    collateral: ['chat', 'chat.stream.framing'],
     deviation: () => streams((events) => events, '\n'),
   },
   {
@@ -584,8 +560,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'every chunk of a stream has its own id',
-    catches: ['chat.image.stream.chunks'],
-    proposal: { severity: 'should', rule: 'OpenAI chat.completion.chunk: every chunk of one completion has the same id', note: 'the chunk schema is judged chunk by chunk' },
+    catches: ['chat.stream.framing'],
     deviation: () =>
       streams((events) =>
         events.map((event, i) => {
@@ -599,6 +574,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'chat completion without created',
     catches: ['chat.image.nonstream'],
+    collateral: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => {
         const body = isChat(req) && res.status === 200 ? jsonBody(res) : undefined;
@@ -611,6 +587,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'chat stream labelled text/plain',
     catches: ['chat.image.stream.content-type'],
+    collateral: ['objects.schema'],
     deviation: () => ({ response: (res) => (isStream(res) ? { ...res, headers: { ...res.headers, 'content-type': 'text/plain; charset=utf-8' } } : res) }),
   },
   {
@@ -621,8 +598,7 @@ export const MORE_FAULTS: Fault[] = [
   /* Media bytes and headers. */
   {
     name: 'image files labelled image/png carry JPEG bytes',
-    catches: ['images.content-type'],
-    proposal: { severity: 'should', rule: 'RFC 9110 8.3 (Content-Type says what the bytes are); a browser or an SDK saving a .png trusts it' },
+    catches: ['media.content-type'],
     deviation: () => ({
       response: async (res, req) => {
         if (!isImageFile(req) || res.status !== 200 || !/png/.test(contentTypeOf(res.headers))) return res;
@@ -636,6 +612,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'thumbnail serves an MP4',
     catches: ['videos.thumbnail'],
+    collateral: ['media.content-type'],
     deviation: ({ fiveSecondMp4 }) => ({ response: (res, req) => (isThumbnail(req) && res.status === 200 ? { ...res, body: fiveSecondMp4 } : res) }),
   },
   {
@@ -648,7 +625,6 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'video content ignores Range (200 and the whole file for bytes=0-99)',
     catches: ['videos.content.range'],
-    proposal: RANGE,
     deviation: () => ({
       request: (req) => {
         if (!(isContent(req) || /\.mp4$/.test(path(req))) || !req.headers.range) return req;
@@ -661,7 +637,6 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'Content-Range off by one (bytes 0-100/N for 100 bytes)',
     catches: ['videos.content.range'],
-    proposal: RANGE,
     deviation: () => ({
       response: (res) => {
         const m = res.status === 206 ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range'] ?? '')) : null;
@@ -672,7 +647,6 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: '206 without Content-Range',
     catches: ['videos.content.range'],
-    proposal: RANGE,
     deviation: () => ({
       response: (res) => {
         if (res.status !== 206) return res;
@@ -686,7 +660,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'truncated MP4 (the first half of the bytes, as 200)',
     catches: ['videos.content.size', 'videos.content.duration'],
     // The landscape job's content is cut too.
-    collateral: ['videos.size.orientation'],
+    collateral: ['videos.size.orientation', 'videos.content.range', 'videos.seconds', 'videos.size.orientation.multipart'],
     deviation: () => ({
       response: (res, req) => {
         if (!isContent(req) || res.status !== 200) return res;
@@ -707,7 +681,6 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'seconds ignored when the name leaves the duration open (sora_video2 + seconds 15 renders 10 s)',
     catches: ['videos.seconds'],
-    proposal: { severity: 'should', rule: 'OpenAI: POST /videos seconds; rules.md S3 (a valid seconds picks the duration of sora_video2)' },
     deviation: () => ({
       request: async (req) => {
         if (!isVideoCreate(req)) return req;
@@ -719,8 +692,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'options accepted on sora_video (sora_video-hd served as sora_video)',
-    catches: ['videos.options-rejected'],
-    proposal: { severity: 'must', rule: 'seed: 模型参数 (仅支持 sora_video2 模型指定该参数); rules.md M2', note: 'chat.image.options-rejected covers sora_image only' },
+    catches: ['errors.options-on-base'],
     deviation: () => ({ request: (req) => editFields(req, (f) => void (typeof f.model === 'string' && /^sora_video-/.test(f.model) && (f.model = 'sora_video'))) }),
   },
   {
@@ -730,20 +702,17 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'n ignored in JSON bodies (honoured in multipart)',
-    catches: ['images.n.json'],
-    proposal: { severity: 'should', rule: 'OpenAI: POST /images/generations n (the SDK sends JSON); seed: 平台参数 n', note: 'images.n sends multipart only' },
+    catches: ['images.n'],
     deviation: () => ({ request: (req) => (isImages(req) && /json/i.test(contentTypeOf(req.headers)) ? editFields(req, (f) => void delete f.n) : req) }),
   },
   {
     name: 'size ignored for videos sent as multipart (honoured in JSON)',
-    catches: ['videos.multipart'],
-    proposal: { severity: 'should', rule: 'OpenAI: the official SDK sends POST /videos as multipart/form-data; seed: 平台参数 size', note: 'every video check sends JSON' },
+    catches: ['videos.size.orientation.multipart'],
     deviation: () => ({ request: (req) => (isVideoCreate(req) ? editForm(req, (f) => void delete f.size) : req) }),
   },
   {
     name: 'prompt not required by /videos (a default prompt is filled in)',
-    catches: ['errors.missing-prompt'],
-    proposal: { severity: 'should', rule: 'OpenAI: prompt is required (400 missing_required_parameter); the seed sends it on every generation' },
+    catches: ['errors.required-params'],
     deviation: () => ({
       request: async (req) => {
         if (!isVideoCreate(req)) return req;
@@ -755,6 +724,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'remix answers the source id',
     catches: ['videos.remix'],
+    collateral: ['videos.lifecycle'],
     deviation: () => ({
       response: (res, req) => {
         const source = isRemix(req) ? /\/videos\/([^/]+)\/remix$/.exec(path(req))?.[1] : undefined;
@@ -764,8 +734,8 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'remix of an unknown id answers 200 with a new job',
-    catches: ['videos.remix.unknown-id'],
-    proposal: { severity: 'should', rule: 'OpenAI: 404 for an unknown video; specs/mock.md#errors (video_not_found)' },
+    catches: ['videos.unknown-id'],
+    collateral: ['videos.lifecycle'],
     deviation: () => ({
       response: (res, req) => {
         const source = isRemix(req) ? /\/videos\/([^/]+)\/remix$/.exec(path(req))?.[1] : undefined;
@@ -786,7 +756,6 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: "edits ignore the input image's shape (1:1 whatever the input)",
     catches: ['images.edits.aspect'],
-    proposal: { severity: 'should', rule: 'rules.md I2 (without size, the shape of the first input image decides); the same rule chat.image.image-to-image.aspect holds chat to' },
     deviation: () => ({ request: (req) => (isEdits(req) ? editForm(req, (f) => void (f.size === undefined && (f.size = '1024x1024'))) : req) }),
   },
   {
@@ -797,12 +766,13 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'unknown video id answers 200 with a queued video object',
     catches: ['videos.unknown-id'],
-    collateral: ['videos.delete'],
+    collateral: ['videos.delete', 'videos.lifecycle'],
     deviation: () => ({ response: (res, req) => { const id = videoIdOfRetrieve(req); return id && res.status === 404 ? withJson(res, fabricatedVideo(id), 200) : res; } }),
   },
   {
     name: 'invalid model names on /videos fall back to sora_video2',
     catches: ['errors.unknown-model'],
+    collateral: ['errors.options-on-base'],
     deviation: () => ({ request: (req) => (isVideoCreate(req) ? editFields(req, (f) => void (!parseModelName(f.model).ok && (f.model = 'sora_video2'))) : req) }),
   },
   {
@@ -828,22 +798,8 @@ export const MORE_FAULTS: Fault[] = [
     }),
   },
   {
-    name: 'x-sora-ignored-params dropped (the name silently wins over size and seconds)',
-    catches: ['videos.ignored-params'],
-    proposal: { severity: 'info', rule: 'rules.md section 5 (sora-kit decision: the header reports a parameter the name overrode)' },
-    deviation: () => ({
-      response: (res) => {
-        if (!res.headers['x-sora-ignored-params']) return res;
-        const headers = { ...res.headers };
-        delete headers['x-sora-ignored-params'];
-        return { ...res, headers };
-      },
-    }),
-  },
-  {
     name: "GET /models lists OpenAI's models instead of the platform's",
     catches: ['models.list'],
-    proposal: { severity: 'should', rule: 'OpenAI: GET /models; seed: 模型列表 (sora_image, sora_video, sora_video2); a deployment without the route is not judged' },
     deviation: () => ({
       response: (res, req) =>
         req.method === 'GET' && path(req).endsWith('/models') && res.status === 200

@@ -81,7 +81,8 @@ function idAliases(pattern: RegExp, make: (real: string, n: number) => string): 
   };
   const back = (text: string) => {
     let out = text;
-    for (const [a, r] of real) if (out.includes(a)) out = out.split(a).join(r);
+    // Longest first: task_3 is a prefix of task_33.
+    for (const [a, r] of [...real].sort((x, y) => y[0].length - x[0].length)) if (out.includes(a)) out = out.split(a).join(r);
     return out;
   };
   return {
