@@ -132,7 +132,7 @@ export function qualityOf(width: number, height: number): VideoQuality {
 }
 
 export interface VideoExpectation {
-  orientation: Orientation;
+  orientation?: Orientation;
   quality?: VideoQuality;
   seconds?: number;
   /** Exact display size, when the check knows it. */
@@ -143,7 +143,7 @@ export interface VideoExpectation {
 export function videoMismatches(facts: VideoFacts, expected: VideoExpectation): string[] {
   const problems: string[] = [];
   const orientation: Orientation = facts.width > facts.height ? 'landscape' : 'portrait';
-  if (orientation !== expected.orientation) problems.push(`orientation ${orientation}, expected ${expected.orientation}`);
+  if (expected.orientation && orientation !== expected.orientation) problems.push(`orientation ${orientation}, expected ${expected.orientation}`);
   if (expected.quality && qualityOf(facts.width, facts.height) !== expected.quality) {
     problems.push(`resolution class ${qualityOf(facts.width, facts.height)}, expected ${expected.quality}`);
   }

@@ -364,7 +364,7 @@ export const MORE_FAULTS: Fault[] = [
   },
   {
     name: 'licence checked only on /chat/completions (images and videos serve without one)',
-    catches: ['auth.missing-license', 'auth.unknown-license'],
+    catches: ['auth.missing-license'],
     deviation: () => ({ request: (req) => (!isChat(req) && !req.headers.authorization ? { ...req, headers: { ...req.headers, authorization: LICENSE } } : req) }),
   },
   {
@@ -698,6 +698,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'n defaults to 2 on the images endpoints',
     catches: ['images.generations.multipart', 'images.generations.json', 'images.edits', 'images.b64-json'],
+    collateral: ['images.edits.aspect'],
     deviation: () => ({ request: (req) => (isImages(req) ? editFields(req, (f) => void (f.n === undefined && (f.n = 2))) : req) }),
   },
   {
@@ -708,6 +709,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'size ignored for videos sent as multipart (honoured in JSON)',
     catches: ['videos.size.orientation.multipart'],
+    collateral: ['errors.bad-size'],
     deviation: () => ({ request: (req) => (isVideoCreate(req) ? editForm(req, (f) => void delete f.size) : req) }),
   },
   {
