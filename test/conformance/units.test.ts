@@ -147,7 +147,7 @@ describe('options, selection and plan', () => {
   it('counts a shared job once and caps generations in catalogue order', () => {
     const checks = selectChecks(CATALOGUE, resolved({ only: ['videos.create', 'videos.poll', 'videos.content', 'images.n'] }));
     const plan = computePlan(checks, resolved());
-    expect(plan.totals).toEqual({ images: 4, videos: 2 });
+    expect(plan.totals).toEqual({ images: 6, videos: 2 });
     const capped = computePlan(checks, resolved({ maxGenerations: 3 }));
     expect(capped.totals).toEqual({ images: 0, videos: 2 });
     expect(capped.skipped).toEqual([{ id: 'images.n', reason: expect.stringMatching(/over the limit of 3 generations/) }]);
