@@ -51,7 +51,6 @@ describe('sora-kit check', () => {
     const report = JSON.parse(stdout) as { summary: Record<string, number>; checks: Array<{ id: string; group: string; severity: string; status: string; message: string; durationMs: number }> };
     expect(report.summary).toMatchObject({ failed: 0 });
     // The early-content probe is honestly skipped when a loaded machine lets the job finish first.
-    expect(report.checks.filter((c) => c.status === 'skipped').map((c) => c.id)).toEqual(expect.arrayContaining([]));
     for (const c of report.checks.filter((c) => c.status === 'skipped')) expect(c.id).toBe('videos.content.before-completion');
     expect(report.summary.passed + report.summary.skipped).toBe(report.checks.length);
     expect(report.checks.length).toBeGreaterThanOrEqual(40);
