@@ -1,7 +1,6 @@
 /**
  * `sora-kit proxy`: the validating proxy in front of a deployment (src/proxy/session.ts does the
- * work). The judge comes from `createJudge` (the conformance layer's traffic judge, wired in
- * src/cli/index.ts); the command runs without one, forwarding and recording only.
+ * work), judging traffic with the conformance layer's traffic judge.
  */
 import type { Command } from 'commander';
 import { DEFAULT_PROXY_PORT, ProxyUsageError, startProxySession, type JudgeFactory } from '../proxy/index.js';

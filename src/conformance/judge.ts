@@ -132,24 +132,24 @@ export function notRefusal(status: number): string {
   return 'not a refusal of the value';
 }
 
-/** The text a chat stream's deltas add up to (choice 0), or undefined when it is not a stream of chunks. */
-export function streamContent(body: Uint8Array): string | undefined {
-  let content = '';
-  let chunks = 0;
+/** The valid chat.completion.chunk events of a stream, in order (the framing judgment reports the rest). */
+export function streamChunks(body: Uint8Array): ChatCompletionChunk[] {
+  const chunks: ChatCompletionChunk[] = [];
   const parser = createParser({
     onEvent: (e) => {
-      try {
-        const chunk = ChatCompletionChunk.safeParse(JSON.parse(e.data));
-        if (!chunk.success) return;
-        chunks++;
-        for (const choice of chunk.data.choices) if (choice.index === 0) content += choice.delta.content ?? '';
-      } catch {
-        // [DONE], or not JSON: the framing judgment says so
-      }
+      const chunk = ChatCompletionChunk.safeParse(safeJson(e.data));
+      if (chunk.success) chunks.push(chunk.data);
     },
   });
   parser.feed(text(body));
-  return chunks ? content : undefined;
+  return chunks;
+}
+
+/** The text a chat stream's deltas add up to (choice 0), or undefined when it is not a stream of chunks. */
+export function streamContent(body: Uint8Array): string | undefined {
+  const chunks = streamChunks(body);
+  if (!chunks.length) return undefined;
+  return chunks.flatMap((c) => c.choices.filter((choice) => choice.index === 0)).map((choice) => choice.delta.content ?? '').join('');
 }
 
 /** Does an envelope's `param` name the parameter? `image[]` and `image`, `messages.0.content` and `messages` agree. */

@@ -17,14 +17,15 @@
  * Violations name the catalogue's checks, with the catalogue's severities.
  */
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
-import { BASE_MODEL_TABLE, isVideoModel, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
+import { BASE_MODEL_TABLE, BASE_MODELS, isVideoModel, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
+import { ModelList } from '../spec/schemas/models.js';
 import { OPERATIONS, type OperationId } from '../spec/operations.js';
 import { imageAspectOf, parseImageCount, parseSize, videoSpecFor, type ImageAspect } from '../spec/rules.js';
 import { ChatCompletion } from '../spec/schemas/chat.js';
 import { ImagesResponse } from '../spec/schemas/images.js';
 import { VideoResource } from '../spec/schemas/videos.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { judgeExchange, notRefusal, operationOf, REFUSAL_STATUSES, streamContent, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
+import { judgeExchange, notRefusal, operationOf, REFUSAL_STATUSES, streamChunks, streamContent, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
 import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpectation } from './media.js';
 import { normalizeBaseUrl } from './runner.js';
 import type { ObservedExchange, Severity, TrafficJudge, Violation } from './types.js';
@@ -44,7 +45,7 @@ export interface TrafficJudgeOptions {
 /** What the bytes behind a link should be, learnt from the answer that carried the link. */
 type MediaExpectation =
   | { kind: 'video'; check: string; what: string; expected: VideoExpectation }
-  | { kind: 'image'; check: string; what: string; aspect?: ImageAspect };
+  | { kind: 'image'; check: string; what: string; aspect?: ImageAspect; orientation?: 'portrait' | 'landscape' };
 
 const SIZE_CHECK: Record<ImageAspect, string> = { '1:1': 'images.size.square', '3:2': 'images.size.wide', '2:3': 'images.size.tall' };
 const decoder = new TextDecoder();
@@ -81,7 +82,7 @@ const missing = (v: unknown) => v === undefined || v === null || v === '' || (Ar
  * the document's rules are applied here (sora-kit's stricter ones, such as `seconds` a model cannot
  * make, are a deployment's to decide).
  */
-export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> | undefined): { check: string; why: string } | undefined {
+export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> | undefined): { check: string; why: string; param: string } | undefined {
   if (!fields) return undefined;
   const required: Partial<Record<OperationId, string[]>> = {
     createChatCompletion: ['model', 'messages'],
@@ -89,23 +90,23 @@ export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> |
     createImageEdit: ['prompt'],
     createVideo: ['prompt'],
   };
-  for (const name of required[op] ?? []) if (missing(fields[name])) return { check: 'errors.required-params', why: `'${name}' is missing` };
-  if (op === 'createImageEdit' && missing(fields.image)) return { check: 'images.edits.missing-image', why: 'no input image' };
+  for (const name of required[op] ?? []) if (missing(fields[name])) return { check: 'errors.required-params', why: `'${name}' is missing`, param: name };
+  if (op === 'createImageEdit' && missing(fields.image)) return { check: 'images.edits.missing-image', why: 'no input image', param: 'image' };
   if ('model' in fields && fields.model !== undefined) {
     const parsed = parseModelName(fields.model);
     if (!parsed.ok) {
       const plain = BASE_MODEL_TABLE.find((row) => !row.takesOptions && typeof fields.model === 'string' && fields.model.startsWith(`${row.base}-`));
       if (parsed.error.reason === 'options_not_supported' || plain) {
-        return { check: plain?.base === 'sora_image' && op === 'createChatCompletion' ? 'chat.image.options-rejected' : 'errors.options-on-base', why: `model '${String(fields.model).slice(0, 60)}' has options on a base that takes none` };
+        return { check: plain?.base === 'sora_image' && op === 'createChatCompletion' ? 'chat.image.options-rejected' : 'errors.options-on-base', why: `model '${String(fields.model).slice(0, 60)}' has options on a base that takes none`, param: 'model' };
       }
-      return { check: 'errors.unknown-model', why: `model '${String(fields.model).slice(0, 60)}' is not a platform model (${parsed.error.reason})` };
+      return { check: 'errors.unknown-model', why: `model '${String(fields.model).slice(0, 60)}' is not a platform model (${parsed.error.reason})`, param: 'model' };
     }
   }
   if (fields.size !== undefined && fields.size !== null && fields.size !== 'auto' && (op === 'createImage' || op === 'createImageEdit' || op === 'createVideo')) {
-    if (!parseSize(fields.size).ok) return { check: 'errors.bad-size', why: `size '${String(fields.size).slice(0, 40)}' is not widthxheight` };
+    if (!parseSize(fields.size).ok) return { check: 'errors.bad-size', why: `size '${String(fields.size).slice(0, 40)}' is not widthxheight`, param: 'size' };
   }
   if ((op === 'createImage' || op === 'createImageEdit') && fields.n !== undefined && !parseImageCount(fields.n).ok) {
-    return { check: 'images.n.max', why: `n ${JSON.stringify(fields.n).slice(0, 20)} is not 1 to 4` };
+    return { check: 'images.n.max', why: `n ${JSON.stringify(fields.n).slice(0, 20)} is not 1 to 4`, param: 'n' };
   }
   return undefined;
 }
@@ -114,6 +115,10 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
   const apiRoot = normalizeBaseUrl(options.target);
   const lives = new VideoLives(options.now);
   const expectations = new Map<string, MediaExpectation>();
+  /** Licences answered 2xx in this session (a later 401 for them is the deployment's doing). */
+  const accepted = new Set<string>();
+  /** Ids answered `video.deleted`: a later 200 for them is a job that was not deleted. */
+  const deleted = new Set<string>();
 
   return {
     async observe(exchange) {
@@ -133,11 +138,26 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         contentType,
         body: response.body,
         mistake: refusal !== undefined,
+        param: refusal?.param,
       };
       for (const p of judgeExchange(judged, apiRoot, lives)) add(p.check, p.message);
 
       if (refusal && (response.status < 300 || response.status >= 500)) {
         add(refusal.check, `${refusal.why}: the platform refuses it (400 or 422), the deployment answered ${response.status} (${notRefusal(response.status)})`);
+      }
+      if (refusal && (response.status >= 500 || /html/i.test(contentType))) add('errors.no-5xx-or-html', `${refusal.why}: answered ${response.status} ${contentType || '(no content-type)'}`);
+      // A licence this session saw accepted is not refused elsewhere: not for a bad value, not for a generation.
+      const authorization = request.headers.get('authorization') ?? undefined;
+      const form = authorization?.startsWith('Bearer ') ? 'bearer' : 'raw';
+      const key = authorization?.replace(/^Bearer\s+/, '');
+      if (op && key && response.status >= 200 && response.status <= 299) accepted.add(key);
+      if (op && key && accepted.has(key) && (response.status === 401 || response.status === 403)) {
+        add(form === 'bearer' ? 'auth.bearer-license' : 'auth.raw-license', `answered ${response.status} with a licence this deployment accepted before${refusal ? ` (for a bad value: ${refusal.why}, which is 400 or 422)` : ''}`);
+      }
+      if (op && refusal && response.status === 404 && op.id !== 'remixVideo') add(refusal.check, `${refusal.why}: answered 404 (${notRefusal(404)}), expected 400 or 422`);
+      // Every call carries the licence (seed: 调用示例): an operation that serves a request without one does not check it.
+      if (op && !request.headers.has('authorization') && response.status >= 200 && response.status <= 299) {
+        add('auth.missing-license', `served ${response.status} to a request without Authorization`);
       }
       if (refusal || response.status < 200 || response.status > 299) {
         if (response.status === 206) judgeRange(exchange, add);
@@ -149,9 +169,37 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         const video = VideoResource.safeParse(jsonOf(response.body));
         if (video.success) for (const p of lives.specProblems(video.data)) add('videos.create', `${video.data.id}: ${p}`);
       }
+      if (op?.id === 'remixVideo') {
+        const video = VideoResource.safeParse(jsonOf(response.body));
+        if (video.success && video.data.remixed_from_video_id !== op.params.video_id) {
+          add('videos.remix', `remix of ${op.params.video_id}: remixed_from_video_id is ${JSON.stringify(video.data.remixed_from_video_id)}`);
+        }
+        if (video.success && video.data.id === op.params.video_id) add('videos.remix', `remix of ${op.params.video_id} answered the source itself, not a new job`);
+      }
+      if (op?.id === 'deleteVideo') deleted.add(op.params.video_id);
+      if (op?.id === 'retrieveVideo' && deleted.has(op.params.video_id)) add('videos.delete', `${op.params.video_id} was deleted, and is still answered ${response.status}`);
+      if (op?.id === 'listModels') {
+        const list = ModelList.safeParse(jsonOf(response.body));
+        if (list.success) {
+          const foreign = list.data.data.map((m) => m.id).filter((id) => !parseModelName(id).ok);
+          if (foreign.length) add('models.list', `lists ${foreign.length} name(s) the platform does not accept: ${foreign.slice(0, 5).join(', ')}`);
+          const absent = BASE_MODELS.filter((base) => !list.data.data.some((m) => m.id === base));
+          if (absent.length) add('models.list', `does not list ${absent.join(', ')}`);
+        }
+      }
       if (op?.id === 'retrieveVideoContent') {
         const variant = new URL(request.url).searchParams.get('variant') ?? 'video';
         const job = lives.get(op.params.video_id)?.last;
+        if (job && job.status !== 'completed' && response.status === 200) {
+          add('videos.content.before-completion', `content of ${job.id} answered 200 while its last poll said ${job.status}`);
+        }
+        if (variant === 'video' && response.status === 200 && request.headers.has('range')) {
+          add('videos.content.range', `Range: ${request.headers.get('range')} answered 200 with ${response.body.length} bytes, expected 206 with Content-Range`);
+        }
+        if (variant === 'thumbnail' && response.status === 200 && job) {
+          const [w, h] = job.size.split('x').map(Number);
+          expectations.set(request.url, { kind: 'image', check: 'videos.thumbnail', what: `thumbnail of ${job.id} (${job.size})`, orientation: w > h ? 'landscape' : 'portrait' });
+        }
         if (variant === 'video' && response.status === 200) {
           if (!/^video\/mp4\b/i.test(contentType)) add('videos.content.type', `Content-Type '${contentType}', expected video/mp4`);
           if (job) {
@@ -165,6 +213,14 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           }
         }
       }
+      if (op?.id === 'createChatCompletion' && fields?.stream === true) {
+        if (!/event-stream/i.test(contentType)) add('chat.image.stream.content-type', `stream: true answered Content-Type '${contentType}', expected text/event-stream`);
+        else {
+          const chunks = streamChunks(response.body);
+          if (chunks.length && chunks[0].choices[0]?.delta.role !== 'assistant') add('chat.image.stream.role-first', "the first chunk has no delta.role 'assistant'");
+          if (chunks.length && !chunks.some((c) => c.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined))) add('chat.image.stream.done', 'no chunk has a finish_reason');
+        }
+      }
       if (op?.id === 'createChatCompletion' && fields) {
         const text = /event-stream/i.test(contentType) ? streamContent(response.body) : chatContent(response.body);
         const model = parseModelName(fields.model);
@@ -172,7 +228,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           const links = findLinks(text);
           const streamed = /event-stream/i.test(contentType);
           const video = isVideoModel(model.model);
-          const check = video ? 'chat.video.stream' : streamed ? 'chat.image.stream.image' : 'chat.image.nonstream';
+          const check = video ? (modelOptionsOf(model.model).length ? 'chat.video.options' : 'chat.video.stream') : streamed ? 'chat.image.stream.image' : 'chat.image.nonstream';
           if (links.length === 0 && !/"finish_reason"\s*:\s*"(length|content_filter)"/.test(decoder.decode(response.body))) {
             add(check, `the ${model.model.base} answer links no media: ${text.slice(0, 160)}`);
           }
@@ -192,6 +248,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           const size = fields.size !== undefined && fields.size !== 'auto' ? parseSize(fields.size) : undefined;
           const aspect = size?.ok ? imageAspectOf(size.dims) : undefined;
           const check = aspect ? SIZE_CHECK[aspect] : op.id === 'createImageEdit' ? 'images.edits' : 'images.generations.multipart';
+          if (fields.response_format === 'b64_json' && images.data.data.some((item) => 'url' in item)) add('images.b64-json', 'response_format b64_json answered with url items');
           for (const [i, item] of images.data.data.entries()) {
             const what = `image ${i + 1} of ${op.id === 'createImageEdit' ? 'an edit' : 'a generation'}${aspect ? ` (size ${String(fields.size)})` : ''}`;
             if ('url' in item) expectations.set(item.url, { kind: 'image', check, what, aspect });
@@ -260,6 +317,10 @@ async function judgeBytes(bytes: Uint8Array, expectation: MediaExpectation, add:
   if (expectation.kind === 'image' && facts.kind === 'image' && expectation.aspect) {
     const seen = aspectClass(facts.width, facts.height);
     if (seen !== expectation.aspect) add(expectation.check, `${expectation.what}: expected ${expectation.aspect}, decoded ${describeFacts(facts)}`);
+  }
+  if (expectation.kind === 'image' && facts.kind === 'image' && expectation.orientation) {
+    const seen = facts.width > facts.height ? 'landscape' : 'portrait';
+    if (seen !== expectation.orientation) add(expectation.check, `${expectation.what}: expected ${expectation.orientation} like the video, decoded ${describeFacts(facts)}`);
   }
   if (expectation.kind === 'video' && facts.kind === 'video') {
     const problems = videoMismatches(facts, expectation.expected);

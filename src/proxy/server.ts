@@ -22,6 +22,8 @@
  * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
  * the deployment handed out, with the licence only when the link is on the target's own origin.
  */
+import { streamContent } from '../conformance/judge.js';
+import { findLinks } from '../conformance/media.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -166,36 +168,29 @@ function contentDecoded(bytes: Uint8Array, encoding: string | undefined): Uint8A
 
 const header = (pairs: ReadonlyArray<readonly [string, string]>, name: string) => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
 
-/** Media links in an API answer: `"url": "http..."` fields (images) and markdown links (chat, streamed or not). */
+/**
+ * Media links in an API answer, found the way the checks find them (conformance/media.ts): in every
+ * string of a JSON answer (an image's `url`, a chat answer's content, in markdown, HTML or bare), and
+ * in the text a chat stream's deltas add up to.
+ */
 export function mediaLinks(body: Uint8Array, contentType: string): string[] {
   if (!/json|event-stream/i.test(contentType) || body.length === 0) return [];
-  let text = new TextDecoder().decode(body);
-  if (/event-stream/i.test(contentType)) {
-    // A streamed answer's links are in its deltas' content, which may split a link across events.
-    let content = '';
-    const urls: string[] = [];
-    for (const line of text.split(/\r?\n/)) {
-      if (!line.startsWith('data:')) continue;
-      try {
-        const chunk = JSON.parse(line.slice(5)) as { choices?: Array<{ delta?: { content?: unknown } }> };
-        for (const choice of chunk.choices ?? []) if (typeof choice.delta?.content === 'string') content += choice.delta.content;
-        urls.push(...JSON.stringify(chunk).match(/"url":"https?:\/\/[^"\\]+"/g)?.map((m) => m.slice(7, -1)) ?? []);
-      } catch {
-        // [DONE] or not JSON
-      }
-    }
-    text = `${content}\n${urls.map((u) => `"url":"${u}"`).join('\n')}`;
-  } else {
-    try {
-      text = JSON.stringify(JSON.parse(text)).replace(/\\n/g, '\n');
-    } catch {
-      return [];
-    }
+  if (/event-stream/i.test(contentType)) return findLinks(streamContent(body) ?? '');
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return [];
   }
-  const links = new Set<string>();
-  for (const m of text.matchAll(/\]\((https?:\/\/[^)\s"\\]+)\)/g)) links.add(m[1]);
-  for (const m of text.matchAll(/"url":"(https?:\/\/[^"\\]+)"/g)) links.add(m[1]);
-  return [...links];
+  const strings: string[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 32) return;
+    if (typeof v === 'string') strings.push(v);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+    else if (v && typeof v === 'object') Object.values(v).forEach((x) => walk(x, depth + 1));
+  };
+  walk(value, 0);
+  return findLinks(strings.join('\n'));
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, should: 1, must: 2 };

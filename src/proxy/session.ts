@@ -3,6 +3,7 @@
  * recording and its report, and the exit status a shutdown ends with. The CLI (src/cli/proxy.ts)
  * only reads flags, prints and handles signals; tests drive this directly with a judge of their own.
  */
+import { createTrafficJudge } from '../conformance/traffic-judge.js';
 import type { TrafficJudge, Violation } from '../conformance/types.js';
 import { createHarFile, type HarFile } from './har-file.js';
 import { reportFile, writeReport } from './report.js';
@@ -60,7 +61,9 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
   if (failOn !== 'must' && failOn !== 'should') throw new ProxyUsageError(`--fail-on '${String(failOn)}' is not must or should`);
   const fetchMedia = options.fetchMedia ?? true;
   const startedAt = new Date();
-  const judge = deps.createJudge ? await deps.createJudge({ target: target.href, fetchMedia }) : undefined;
+  // The conformance checks' own judgments, unless a caller brings its own judge.
+  const createJudge: JudgeFactory = deps.createJudge ?? ((ctx) => createTrafficJudge({ target: ctx.target }));
+  const judge = await createJudge({ target: target.href, fetchMedia });
   let recorder: HarFile | undefined;
   if (options.record !== undefined) {
     try {
@@ -91,7 +94,7 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
     );
   }
   io.out(`sora-kit proxy listening on ${url} -> ${target.origin}`);
-  io.out(`  judge:     ${judge ? 'on (violations are printed to stderr)' : 'none (traffic is forwarded and recorded, not judged)'}`);
+  io.out(`  judge:     ${deps.createJudge ? 'custom' : 'the conformance checks'} (violations are printed to stderr)`);
   io.out(`  media:     ${fetchMedia ? 'links in answers are fetched for judging and recording' : 'not fetched (--no-fetch-media)'}`);
   if (recorder) io.out(`  recording: ${recorder.path}`);
   io.out(`  report:    ${url}/__sora/proxy/report${options.report ? `, and ${options.report} at shutdown` : ''}`);

@@ -9,7 +9,7 @@ import { CATALOGUE, runConformance } from '../../src/conformance/index.js';
 import { coveredBy, FAULTS } from './helpers/faults.js';
 import { startMock } from './helpers/mock.js';
 import { startProxy } from './helpers/proxy.js';
-import { failedChecks, fetchFiveSecondVideo, runOptions, saveRecords, skippedChecks, type RunRecord } from './helpers/runs.js';
+import { failedChecks, fetchFiveSecondVideo, runOptions, saveRecords, skippedChecks, startJudgingProxy, type RunRecord } from './helpers/runs.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
 let fiveSecondMp4: Buffer;
@@ -39,11 +39,15 @@ describe('faults: each broken deployment is reported by the check named for it',
       records.push(record);
       try {
         let report;
+        const judging = await startJudgingProxy(proxy.url);
         try {
-          report = await runConformance(runOptions(proxy.url));
+          report = await runConformance(runOptions(judging.url));
+          record.passive = [...new Set((await judging.violations()).filter((v) => v.severity !== 'info').map((v) => v.check))];
         } catch (error) {
           record.error = `${(error as Error).name}: ${(error as Error).message}`;
           throw error;
+        } finally {
+          await judging.close();
         }
         record.failed = failedChecks(report);
         record.skipped = skippedChecks(report);

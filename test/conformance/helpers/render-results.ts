@@ -35,13 +35,13 @@ lines.push(`Faults: ${faults.length} run, ${caught} caught by their primary chec
 lines.push(`Variants: ${variants.length} run, ${variants.filter((r) => !r.error && r.failed.every((f) => f.severity === 'info')).length} pass, ${variants.filter((r) => r.error || r.failed.some((f) => f.severity !== 'info')).length} falsely failed.`, '');
 lines.push('Primary check: **bold** when it exists in today\'s catalogue, _italic_ when it is a proposed id. "Altered" counts the exchanges the deviation changed (requests + responses it rewrote or answered).', '');
 
-lines.push('## Faults', '', '| # | Fault | Primary (and other) catching checks | Verdict | Failed checks | Unexpected failures | Altered |', '| --- | --- | --- | --- | --- | --- | --- |');
+lines.push('## Faults', '', '| # | Fault | Primary (and other) catching checks | Verdict | Failed checks | Unexpected failures | Altered | Proxy judge reported |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
 faults.forEach((r, i) => {
   const [primary, ...others] = r.catches!;
   const show = (id: string) => (known.has(id) ? `**${id}**` : `_${id}_`);
   const unexpected = r.failed.filter((f) => !r.catches!.includes(f.id) && !coveredBy(f.id, r.collateral ?? []));
   lines.push(
-    `| ${i + 1} | ${cell(r.name)} | ${[primary, ...others].map(show).join(', ')} | ${verdict(r)} | ${r.error ? cell(r.error.slice(0, 200)) : r.failed.map((f) => f.id).join(', ') || '-'} | ${unexpected.map((f) => `${f.id}: ${cell(f.message.slice(0, 160))}`).join('<br>') || '-'} | ${r.stats.altered}/${r.stats.requests} |`,
+    `| ${i + 1} | ${cell(r.name)} | ${[primary, ...others].map(show).join(', ')} | ${verdict(r)} | ${r.error ? cell(r.error.slice(0, 200)) : r.failed.map((f) => f.id).join(', ') || '-'} | ${unexpected.map((f) => `${f.id}: ${cell(f.message.slice(0, 160))}`).join('<br>') || '-'} | ${r.stats.altered}/${r.stats.requests} | ${(r.passive ?? []).join(', ') || '-'} |`,
   );
 });
 

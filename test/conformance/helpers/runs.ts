@@ -5,7 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report, RunOptions } from '../../../src/conformance/index.js';
+import type { Report, RunOptions, Violation } from '../../../src/conformance/index.js';
+import { createTrafficJudge } from '../../../src/conformance/traffic-judge.js';
+import { createValidatingProxy } from '../../../src/proxy/index.js';
 import { LICENSE } from './mock.js';
 import type { ProxyStats } from './proxy.js';
 
@@ -36,6 +38,8 @@ export interface FailedCheck {
 
 export interface RunRecord {
   name: string;
+  /** Checks the validating proxy's judge reported from the same run's traffic (must and should). */
+  passive?: string[];
   /** What the run was expected to show (faults: the catching checks). */
   catches?: string[];
   collateral?: string[];
@@ -71,4 +75,21 @@ export function saveRecords(file: string, records: RunRecord[]): void {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${file}.json`), JSON.stringify(records, null, 2));
+}
+
+/**
+ * The validating proxy with the traffic judge, in front of a deployment: the runner's traffic goes
+ * through it, so one run is judged twice, actively by the checks and passively by the judge.
+ */
+export async function startJudgingProxy(target: string): Promise<{ url: string; violations(): Promise<Violation[]>; close(): Promise<void> }> {
+  const proxy = createValidatingProxy({ target, judge: createTrafficJudge({ target }), fetchMedia: true, shutdownGraceMs: 200 });
+  const { url } = await proxy.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url,
+    async violations() {
+      await proxy.settled();
+      return proxy.report().violations;
+    },
+    close: () => proxy.close(),
+  };
 }
