@@ -261,6 +261,9 @@ interface LifeState {
   expected?: { size: string; seconds: string; model?: string };
 }
 
+/** Jobs a judge follows at once (a proxy may watch a deployment for days). */
+const MAX_LIVES = 10_000;
+
 const RANK: Record<string, number> = { queued: 0, in_progress: 1, completed: 2, failed: 2 };
 
 /**
@@ -306,6 +309,8 @@ export class VideoLives {
     if (!before) {
       const life: LifeState = { firstSeen: where, created: video, last: video };
       if (create) life.expected = VideoLives.expectedOf(create.fields);
+      // Bounded like the rest of a long-running judge: the oldest jobs are forgotten first.
+      if (this.lives.size >= MAX_LIVES) this.lives.delete(this.lives.keys().next().value as string);
       // The model the object names is the model asked for, in any spelling the grammar reads the same.
       const asked = life.expected?.model;
       if (asked) {

@@ -47,6 +47,17 @@ type MediaExpectation =
   | { kind: 'video'; check: string; what: string; expected: VideoExpectation }
   | { kind: 'image'; check: string; what: string; aspect?: ImageAspect; orientation?: 'portrait' | 'landscape' };
 
+/**
+ * A proxy runs for hours: what the judge remembers is bounded. Beyond these, the oldest links,
+ * licences and deletions are forgotten (a judgment that needs them is then not made, never wrong).
+ */
+const MAX_TRACKED = 10_000;
+const MAX_PER_LINK = 16;
+
+function forgetOldest<K, V>(map: Map<K, V> | Set<K>): void {
+  while (map.size > MAX_TRACKED) map.delete(map.keys().next().value as K);
+}
+
 const SIZE_CHECK: Record<ImageAspect, string> = { '1:1': 'images.size.square', '3:2': 'images.size.wide', '2:3': 'images.size.tall' };
 const decoder = new TextDecoder();
 
@@ -114,7 +125,12 @@ export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> |
 export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
   const apiRoot = normalizeBaseUrl(options.target);
   const lives = new VideoLives(options.now);
-  const expectations = new Map<string, MediaExpectation>();
+  /** What each media link should be; one link can answer several requests (the same recipe). */
+  const expectations = new Map<string, MediaExpectation[]>();
+  const expect = (url: string, e: MediaExpectation) => {
+    expectations.set(url, [...(expectations.get(url) ?? []), e].slice(-MAX_PER_LINK));
+    forgetOldest(expectations);
+  };
   /** Licences answered 2xx in this session (a later 401 for them is the deployment's doing). */
   const accepted = new Set<string>();
   /** Ids answered `video.deleted`: a later 200 for them is a job that was not deleted. */
@@ -150,7 +166,10 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
       const authorization = request.headers.get('authorization') ?? undefined;
       const form = authorization?.startsWith('Bearer ') ? 'bearer' : 'raw';
       const key = authorization?.replace(/^Bearer\s+/, '');
-      if (op && key && response.status >= 200 && response.status <= 299) accepted.add(key);
+      if (op && key && response.status >= 200 && response.status <= 299) {
+        accepted.add(key);
+        forgetOldest(accepted);
+      }
       if (op && key && accepted.has(key) && (response.status === 401 || response.status === 403)) {
         add(form === 'bearer' ? 'auth.bearer-license' : 'auth.raw-license', `answered ${response.status} with a licence this deployment accepted before${refusal ? ` (for a bad value: ${refusal.why}, which is 400 or 422)` : ''}`);
       }
@@ -161,7 +180,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
       }
       if (refusal || response.status < 200 || response.status > 299) {
         if (response.status === 206) judgeRange(exchange, add);
-        await judgeMedia(exchange, expectations.get(request.url), add);
+        for (const e of expectations.get(request.url) ?? []) await judgeMedia(exchange, e, add);
         return violations;
       }
 
@@ -176,7 +195,10 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         }
         if (video.success && video.data.id === op.params.video_id) add('videos.remix', `remix of ${op.params.video_id} answered the source itself, not a new job`);
       }
-      if (op?.id === 'deleteVideo') deleted.add(op.params.video_id);
+      if (op?.id === 'deleteVideo' && response.status >= 200 && response.status <= 299) {
+        deleted.add(op.params.video_id);
+        forgetOldest(deleted);
+      }
       if (op?.id === 'retrieveVideo' && deleted.has(op.params.video_id)) add('videos.delete', `${op.params.video_id} was deleted, and is still answered ${response.status}`);
       if (op?.id === 'listModels') {
         const list = ModelList.safeParse(jsonOf(response.body));
@@ -198,13 +220,13 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         }
         if (variant === 'thumbnail' && response.status === 200 && job) {
           const [w, h] = job.size.split('x').map(Number);
-          expectations.set(request.url, { kind: 'image', check: 'videos.thumbnail', what: `thumbnail of ${job.id} (${job.size})`, orientation: w > h ? 'landscape' : 'portrait' });
+          expect(request.url, { kind: 'image', check: 'videos.thumbnail', what: `thumbnail of ${job.id} (${job.size})`, orientation: w > h ? 'landscape' : 'portrait' });
         }
         if (variant === 'video' && response.status === 200) {
           if (!/^video\/mp4\b/i.test(contentType)) add('videos.content.type', `Content-Type '${contentType}', expected video/mp4`);
           if (job) {
             const [w, h] = job.size.split('x').map(Number);
-            expectations.set(request.url, {
+            expect(request.url, {
               kind: 'video',
               check: 'videos.content.size',
               what: `content of ${job.id} (${job.size}, ${job.seconds} s)`,
@@ -235,8 +257,8 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           for (const link of links) {
             if (video) {
               const spec = specOf(model.model);
-              expectations.set(link, { kind: 'video', check, what: `video of ${String(fields.model)}`, expected: spec });
-            } else expectations.set(link, { kind: 'image', check, what: `image of ${String(fields.model)}` });
+              expect(link, { kind: 'video', check, what: `video of ${String(fields.model)}`, expected: spec });
+            } else expect(link, { kind: 'image', check, what: `image of ${String(fields.model)}` });
           }
         }
       }
@@ -251,13 +273,13 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           if (fields.response_format === 'b64_json' && images.data.data.some((item) => 'url' in item)) add('images.b64-json', 'response_format b64_json answered with url items');
           for (const [i, item] of images.data.data.entries()) {
             const what = `image ${i + 1} of ${op.id === 'createImageEdit' ? 'an edit' : 'a generation'}${aspect ? ` (size ${String(fields.size)})` : ''}`;
-            if ('url' in item) expectations.set(item.url, { kind: 'image', check, what, aspect });
+            if ('url' in item) expect(item.url, { kind: 'image', check, what, aspect });
             else await judgeBytes(Buffer.from(item.b64_json, 'base64'), { kind: 'image', check, what, aspect }, add);
           }
         }
       }
       if (response.status === 206) judgeRange(exchange, add);
-      await judgeMedia(exchange, expectations.get(request.url), add);
+      for (const e of expectations.get(request.url) ?? []) await judgeMedia(exchange, e, add);
       return violations;
     },
   };

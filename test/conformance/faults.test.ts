@@ -39,10 +39,13 @@ describe('faults: each broken deployment is reported by the check named for it',
       records.push(record);
       try {
         let report;
+        let passive: string[] = [];
         const judging = await startJudgingProxy(proxy.url);
         try {
           report = await runConformance(runOptions(judging.url));
-          record.passive = [...new Set((await judging.violations()).filter((v) => v.severity !== 'info').map((v) => v.check))];
+          const violations = await judging.violations();
+          passive = [...new Set(violations.map((v) => v.check))];
+          record.passive = [...new Set(violations.filter((v) => v.severity !== 'info').map((v) => v.check))];
         } catch (error) {
           record.error = `${(error as Error).name}: ${(error as Error).message}`;
           throw error;
@@ -56,6 +59,9 @@ describe('faults: each broken deployment is reported by the check named for it',
         const unexpected = record.failed.filter((c) => !fault.catches.includes(c.id) && !coveredBy(c.id, fault.collateral ?? []));
         expect(missing, `not reported by ${missing.join(', ')}`).toEqual([]);
         expect(unexpected.map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+        // The validating proxy's judge, watching the same traffic passively, reports it too.
+        const seen = fault.proxy ?? [fault.catches[0]];
+        if (Array.isArray(seen)) for (const id of seen) expect(passive, `the proxy's judge reports ${id}`).toContain(id);
         // The primary's severity decides the exit: must and should fail the run, info is only reported.
         const primary = CATALOGUE.find((c) => c.id === fault.catches[0]);
         expect(primary, `${fault.catches[0]} is a check of the catalogue`).toBeDefined();

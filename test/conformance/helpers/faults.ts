@@ -53,6 +53,13 @@ export interface Fault {
   collateral?: string[];
   /** When the primary check is missing or blind to this fault: its severity and rule. */
   proposal?: { severity: Severity; rule: string; note?: string };
+  /**
+   * What the validating proxy's judge must report from the same run's traffic: by default the
+   * primary; the judge's own check where it names the fault differently (a poll outside the enum is
+   * an `objects.schema` violation to a judge that cannot tell a poll of the run from another); or
+   * why a passive judge cannot see the fault (`unseen`).
+   */
+  proxy?: string[] | { unseen: string };
   /** Built per run: some deviations keep state (poll counters, created jobs). */
   deviation: (ctx: FaultContext) => Deviation;
 }
@@ -165,6 +172,7 @@ export const BROKEN: Fault[] = [
     name: 'stream without data: [DONE]',
     catches: ['chat.image.stream.done'],
     collateral: ['chat.stream.framing'],
+    proxy: ['chat.stream.framing'],
     deviation: () => ({ response: (res) => (isStream(res) ? editText(res, (t) => t.replace('data: [DONE]\n\n', '')) : res) }),
   },
   {
@@ -253,6 +261,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'licence not enforced (every request gets the valid licence)',
     catches: ['auth.missing-license', 'auth.unknown-license'],
+    proxy: { unseen: 'the fault lends the licence to requests that lack it, after the proxy: the proxy only sees requests refused as they should be' },
     deviation: () => ({ request: (req) => ({ ...req, headers: { ...req.headers, authorization: LICENSE } }) }),
   },
   {
@@ -271,6 +280,7 @@ export const BROKEN: Fault[] = [
     name: 'garbage instead of a chat completion',
     catches: ['chat.image.nonstream'],
     collateral: ['objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => (path(req).endsWith('/chat/completions') && res.status === 200 && !isStream(res) ? { ...res, body: Buffer.from('\u0000\u0001 not json at all') } : res),
     }),
@@ -279,6 +289,7 @@ export const BROKEN: Fault[] = [
     name: 'chat streams that never answer',
     catches: ['chat.image.stream.content-type', 'chat.image.stream.chunks', 'chat.image.stream.role-first', 'chat.image.stream.done', 'chat.image.stream.image'],
     collateral: ['chat.image.image-to-image', 'chat.image.image-to-image.aspect', 'chat.video.stream', 'chat.video.options', 'chat.image.default-aspect'],
+    proxy: { unseen: 'a stream that never answers never ends, so there is no exchange to judge' },
     deviation: () => ({ hang: (req) => path(req).endsWith('/chat/completions') && req.body.includes('"stream":true') }),
   },
 ];
@@ -291,12 +302,14 @@ export const MORE_FAULTS: Fault[] = [
     name: 'refusals of bad values answered 401 (the empty-messages pre-flight still gets 400)',
     catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
     collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
+    proxy: ['auth.raw-license'],
     deviation: () => refusalsAs(401, 'authentication_error', 'invalid_license'),
   },
   {
     name: 'refusals of bad values answered 403',
     catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
     collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
+    proxy: ['auth.raw-license'],
     deviation: () => refusalsAs(403, 'permission_error', 'forbidden'),
   },
   {
@@ -309,6 +322,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'refusals of bad values answered 429 (Retry-After: 1), so a client retries a request that can never succeed',
     catches: ['images.n.max', 'errors.bad-size', 'errors.unknown-model'],
     collateral: ['chat.image.options-rejected', 'images.edits.missing-image', 'errors', 'auth.missing-license', 'auth.unknown-license'],
+    proxy: { unseen: 'a 429 is a legitimate answer to any request under load; only a chosen request can tell it is the refusal' },
     deviation: () => refusalsAs(429, 'rate_limit_error', 'rate_limit_exceeded', { 'retry-after': '1' }),
   },
   {
@@ -343,6 +357,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'unknown video id answered by the gateway with an HTML 404 page',
     catches: ['videos.unknown-id'],
     collateral: ['errors.envelope', 'errors.no-5xx-or-html', 'videos.delete'],
+    proxy: ['errors.envelope'],
     deviation: () => ({
       response: (res, req) =>
         res.status === 404 && /\/videos\//.test(path(req))
@@ -365,11 +380,13 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'licence checked only on /chat/completions (images and videos serve without one)',
     catches: ['auth.missing-license'],
+    proxy: { unseen: 'the fault lends the licence after the proxy, as above' },
     deviation: () => ({ request: (req) => (!isChat(req) && !req.headers.authorization ? { ...req, headers: { ...req.headers, authorization: LICENSE } } : req) }),
   },
   {
     name: 'Bearer form refused (only the raw licence accepted)',
     catches: ['auth.bearer-license'],
+    proxy: { unseen: 'the run sends the Bearer form first in its probe, before the proxy has seen the licence accepted' },
     deviation: () => ({
       serve: (req) => (/^Bearer /i.test(String(req.headers.authorization ?? '')) ? envelope(401, 'Unknown licence.', 'authentication_error', null, 'invalid_license') : undefined),
     }),
@@ -389,12 +406,14 @@ export const MORE_FAULTS: Fault[] = [
     name: 'unknown licence answered 403 instead of 401',
     catches: ['auth.unknown-license'],
     // The mock says invalid_license for a licence it does not know (missing_license when none is sent).
+    proxy: { unseen: 'only the client knows that a licence is unknown; the proxy cannot tell a refused licence from an unknown one' },
     deviation: () => ({ response: (res) => (res.status === 401 && jsonBody(res)?.error?.code === 'invalid_license' ? { ...res, status: 403 } : res) }),
   },
   {
     name: 'poll status outside the enum ("processing" instead of queued/in_progress)',
     catches: ['videos.poll'],
     collateral: ['videos', 'objects.schema', ...DEFAULT_JOB],
+    proxy: ['objects.schema'],
     deviation: () => {
       // Polls after creation say "processing" three times before the real status shows.
       const polls = new Map<string, number>();
@@ -414,12 +433,14 @@ export const MORE_FAULTS: Fault[] = [
     catches: ['videos.poll'],
     // List items carry the same progress.
     collateral: [...DEFAULT_JOB, 'videos.list', 'videos', 'objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => videoObjects((v) => void (v.progress *= 10)),
   },
   {
     name: 'negative progress (-1 while queued)',
     catches: ['videos.create'],
     collateral: ['videos', 'objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => videoObjects((v) => void (v.status === 'queued' && (v.progress = -1))),
   },
   {
@@ -487,6 +508,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'object "video.job" instead of "video"',
     catches: ['videos.create'],
     collateral: ['videos', 'objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => (res.status === 200 && /\/videos/.test(path(req)) && isJson(res.headers) ? editText(res, (t) => t.replace(/"object":"video"/g, '"object":"video.job"')) : res),
     }),
@@ -495,12 +517,14 @@ export const MORE_FAULTS: Fault[] = [
     name: 'list items are not video objects (status "done")',
     catches: ['videos.list'],
     collateral: ['objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => ({ response: (res, req) => (isVideoList(req) && res.status === 200 ? editVideos(res, (v) => void (v.status = 'done')) : res) }),
   },
   {
     name: 'poll answers cached: every GET shows the create answer (queued forever)',
     catches: ['videos.poll'],
     collateral: [...DEFAULT_JOB, 'videos.delete', 'videos'],
+    proxy: ['videos.lifecycle'],
     deviation: () => {
       const first = new Map<string, Buffer>();
       return {
@@ -518,6 +542,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'a chat chunk invalid midway (the second event has no choices)',
     catches: ['chat.image.stream.chunks'],
     collateral: ['chat.stream.framing'],
+    proxy: ['chat.stream.framing'],
     deviation: () =>
       streams((events) =>
         events.map((event, i) => {
@@ -532,12 +557,14 @@ export const MORE_FAULTS: Fault[] = [
     name: 'data: [DONE] sent twice',
     catches: ['chat.image.stream.done', 'chat.stream.framing'],
     collateral: ['chat.image.stream.chunks', 'chat.image.stream.chunks'],
+    proxy: ['chat.stream.framing'],
     deviation: () => streams((events) => [...events, 'data: [DONE]']),
   },
   {
     name: 'data: [DONE] before the last chunk',
     catches: ['chat.image.stream.done'],
     collateral: ['chat.image.stream.chunks', 'chat.stream.framing'],
+    proxy: ['chat.stream.framing'],
     deviation: () =>
       streams((events) => {
         const done = events.findIndex((e) => e.trim() === 'data: [DONE]');
@@ -551,6 +578,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'SSE events without blank-line separation (data: lines back to back)',
     catches: ['chat.image.stream.chunks'],
     collateral: ['chat', 'chat.stream.framing'],
+    proxy: ['chat.stream.framing'],
     deviation: () => streams((events) => events, '\n'),
   },
   {
@@ -575,6 +603,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'chat completion without created',
     catches: ['chat.image.nonstream'],
     collateral: ['objects.schema'],
+    proxy: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => {
         const body = isChat(req) && res.status === 200 ? jsonBody(res) : undefined;
@@ -673,6 +702,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'content of an unfinished job answered 200 with a placeholder MP4',
     catches: ['videos.content.before-completion'],
+    proxy: ['videos.content.before-completion'],
     deviation: ({ fiveSecondMp4 }) => ({
       response: (res, req) => (isContent(req) && res.status === 409 ? { status: 200, headers: { 'content-type': 'video/mp4' }, body: fiveSecondMp4 } : res),
     }),
@@ -681,6 +711,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'seconds ignored when the name leaves the duration open (sora_video2 + seconds 15 renders 10 s)',
     catches: ['videos.seconds'],
+    proxy: ['videos.create'],
     deviation: () => ({
       request: async (req) => {
         if (!isVideoCreate(req)) return req;
@@ -699,6 +730,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'n defaults to 2 on the images endpoints',
     catches: ['images.generations.multipart', 'images.generations.json', 'images.edits', 'images.b64-json'],
     collateral: ['images.edits.aspect'],
+    proxy: ['images.n'],
     deviation: () => ({ request: (req) => (isImages(req) ? editFields(req, (f) => void (f.n === undefined && (f.n = 2))) : req) }),
   },
   {
@@ -710,6 +742,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'size ignored for videos sent as multipart (honoured in JSON)',
     catches: ['videos.size.orientation.multipart'],
     collateral: ['errors.bad-size'],
+    proxy: ['videos.create'],
     deviation: () => ({ request: (req) => (isVideoCreate(req) ? editForm(req, (f) => void delete f.size) : req) }),
   },
   {
@@ -738,6 +771,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'remix of an unknown id answers 200 with a new job',
     catches: ['videos.unknown-id'],
     collateral: ['videos.lifecycle'],
+    proxy: { unseen: 'the proxy cannot know an id is unknown (its session may start after the id was made)' },
     deviation: () => ({
       response: (res, req) => {
         const source = isRemix(req) ? /\/videos\/([^/]+)\/remix$/.exec(path(req))?.[1] : undefined;
@@ -758,6 +792,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: "edits ignore the input image's shape (1:1 whatever the input)",
     catches: ['images.edits.aspect'],
+    proxy: { unseen: "the passive judge does not decode uploaded input images (their aspect rule is sora-kit's own, info)" },
     deviation: () => ({ request: (req) => (isEdits(req) ? editForm(req, (f) => void (f.size === undefined && (f.size = '1024x1024'))) : req) }),
   },
   {
@@ -769,6 +804,7 @@ export const MORE_FAULTS: Fault[] = [
     name: 'unknown video id answers 200 with a queued video object',
     catches: ['videos.unknown-id'],
     collateral: ['videos.delete', 'videos.lifecycle'],
+    proxy: ['videos.lifecycle'],
     deviation: () => ({ response: (res, req) => { const id = videoIdOfRetrieve(req); return id && res.status === 404 ? withJson(res, fabricatedVideo(id), 200) : res; } }),
   },
   {
