@@ -30,7 +30,7 @@ export function fail(message: string, exchange?: Exchange, said?: { expected?: s
 }
 
 export function expectOk(exchange: Exchange, what: string): void {
-  if (exchange.status < 200 || exchange.status > 299) fail(`${what}: expected a 2xx answer, got ${exchange.status}`, exchange);
+  if (exchange.status < 200 || exchange.status > 299) fail(`${what}: expected a 2xx answer, got ${exchange.status}`, exchange, { expected: '2xx', actual: String(exchange.status) });
 }
 
 export { describeIssues };
@@ -42,7 +42,7 @@ export function expectJson<T>(exchange: Exchange, schema: z.ZodType<T>, what: st
   const body = bodyJson(exchange);
   if (body === undefined) fail(`${what}: the body is not JSON`, exchange);
   const parsed = schema.safeParse(body);
-  if (!parsed.success) fail(`${what}: the body does not match the schema (${describeIssues(parsed.error)})`, exchange);
+  if (!parsed.success) fail(`${what}: the body does not match the schema (${describeIssues(parsed.error)})`, exchange, { expected: 'the OpenAI schema of the answer', actual: describeIssues(parsed.error) });
   return parsed.data;
 }
 

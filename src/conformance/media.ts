@@ -23,9 +23,16 @@ export interface Downloaded {
 }
 
 /** Fail showing the request that asked for the media and the download that brought it. */
-function failMedia(message: string, media: Pick<Downloaded, 'exchange' | 'origin'>): never {
-  if (media.origin && media.origin !== media.exchange) fail(`${message}\n  ${describeExchange(media.origin)}`, media.exchange);
-  fail(message, media.exchange);
+function failMedia(message: string, media: Pick<Downloaded, 'exchange' | 'origin'>, said?: { expected?: string; actual?: string }): never {
+  if (media.origin && media.origin !== media.exchange) fail(`${message}\n  ${describeExchange(media.origin)}`, media.exchange, said);
+  fail(message, media.exchange, said);
+}
+
+/** An expectation in a few words, for reports: `portrait hd 15 s`, `720x1280 10 s`. */
+function describeExpectation(expected: VideoExpectation): string {
+  return [expected.size ? `${expected.size.width}x${expected.size.height}` : '', expected.orientation ?? '', expected.quality ?? '', expected.seconds !== undefined ? `${expected.seconds} s` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function describeFacts(facts: MediaFacts): string {
@@ -100,12 +107,12 @@ export async function downloadFirst(client: ConformanceClient, links: readonly s
 const MAX_LINKS_TRIED = 8;
 
 export function expectImage(media: Downloaded, what: string): ImageFacts {
-  if (media.facts.kind !== 'image') failMedia(`${what}: expected an image, decoded ${describeFacts(media.facts)}`, media);
+  if (media.facts.kind !== 'image') failMedia(`${what}: expected an image, decoded ${describeFacts(media.facts)}`, media, { expected: 'an image', actual: describeFacts(media.facts) });
   return media.facts;
 }
 
 export function expectVideo(media: Downloaded, what: string): VideoFacts {
-  if (media.facts.kind !== 'video') failMedia(`${what}: expected a video, decoded ${describeFacts(media.facts)}`, media);
+  if (media.facts.kind !== 'video') failMedia(`${what}: expected a video, decoded ${describeFacts(media.facts)}`, media, { expected: 'a video', actual: describeFacts(media.facts) });
   return media.facts;
 }
 
@@ -121,7 +128,10 @@ export function expectImageAspect(media: Downloaded, aspect: ImageAspect, what: 
   const facts = expectImage(media, what);
   const seen = aspectClass(facts.width, facts.height);
   if (seen !== aspect) {
-    failMedia(`${what}: expected a ${aspect} image, decoded ${describeFacts(facts)} (${seen ?? `ratio ${(facts.width / facts.height).toFixed(3)}, ${imageAspectOf(facts)}-ish`})`, media);
+    failMedia(`${what}: expected a ${aspect} image, decoded ${describeFacts(facts)} (${seen ?? `ratio ${(facts.width / facts.height).toFixed(3)}, ${imageAspectOf(facts)}-ish`})`, media, {
+      expected: `a ${aspect} image`,
+      actual: describeFacts(facts),
+    });
   }
   return facts;
 }
@@ -159,7 +169,7 @@ export function videoMismatches(facts: VideoFacts, expected: VideoExpectation): 
 export function expectVideoMatches(media: Downloaded, expected: VideoExpectation, what: string): VideoFacts {
   const facts = expectVideo(media, what);
   const problems = videoMismatches(facts, expected);
-  if (problems.length) failMedia(`${what}: decoded ${describeFacts(facts)}: ${problems.join('; ')}`, media);
+  if (problems.length) failMedia(`${what}: decoded ${describeFacts(facts)}: ${problems.join('; ')}`, media, { expected: describeExpectation(expected), actual: describeFacts(facts) });
   return facts;
 }
 

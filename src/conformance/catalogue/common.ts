@@ -38,5 +38,5 @@ export async function imagesOf(client: ConformanceClient, exchange: Exchange, wh
 }
 
 export function expectCount(actual: number, expected: number, what: string, exchange: Exchange): void {
-  if (actual !== expected) fail(`${what}: expected ${expected} image(s), got ${actual}`, exchange);
+  if (actual !== expected) fail(`${what}: expected ${expected} image(s), got ${actual}`, exchange, { expected: `${expected} image(s)`, actual: `${actual} image(s)` });
 }
