@@ -135,6 +135,8 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
   const accepted = new Set<string>();
   /** Ids answered `video.deleted`: a later 200 for them is a job that was not deleted. */
   const deleted = new Set<string>();
+  /** The length of each content URL's whole answer, which a 206's Content-Range must agree with. */
+  const wholeLengths = new Map<string, number>();
 
   return {
     async observe(exchange) {
@@ -179,7 +181,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         add('auth.missing-license', `served ${response.status} to a request without Authorization`);
       }
       if (refusal || response.status < 200 || response.status > 299) {
-        if (response.status === 206) judgeRange(exchange, add);
+        if (response.status === 206) judgeRange(exchange, wholeLengths.get(request.url), add);
         for (const e of expectations.get(request.url) ?? []) await judgeMedia(exchange, e, add);
         return violations;
       }
@@ -278,7 +280,11 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           }
         }
       }
-      if (response.status === 206) judgeRange(exchange, add);
+      if (response.status === 206) judgeRange(exchange, wholeLengths.get(request.url), add);
+      if (response.status === 200 && op?.id === 'retrieveVideoContent') {
+        wholeLengths.set(request.url, response.body.length);
+        forgetOldest(wholeLengths);
+      }
       for (const e of expectations.get(request.url) ?? []) await judgeMedia(exchange, e, add);
       return violations;
     },
@@ -305,8 +311,8 @@ function specOf(model: ModelName): VideoExpectation {
   return { orientation: spec.orientation, quality: spec.quality, seconds: spec.seconds };
 }
 
-/** A 206 must say which bytes it carries. */
-function judgeRange(exchange: ObservedExchange, add: (check: string, message: string) => void): void {
+/** A 206 must say which bytes it carries, of a whole as long as the whole answer was. */
+function judgeRange(exchange: ObservedExchange, wholeLength: number | undefined, add: (check: string, message: string) => void): void {
   const range = exchange.response.headers.get('content-range') ?? '';
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range.trim());
   if (!m) {
@@ -315,6 +321,7 @@ function judgeRange(exchange: ObservedExchange, add: (check: string, message: st
   }
   const length = Number(m[2]) - Number(m[1]) + 1;
   if (exchange.response.body.length !== length) add('videos.content.range', `Content-Range ${range} says ${length} bytes, the body has ${exchange.response.body.length}`);
+  if (wholeLength !== undefined && m[3] !== '*' && Number(m[3]) !== wholeLength) add('videos.content.range', `Content-Range ${range} gives a size of ${m[3]}, the whole answer had ${wholeLength} bytes`);
 }
 
 /** Bytes for a link with an expectation: decode and compare. */
