@@ -175,8 +175,29 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   const streamEnders = new Map<ServerResponse, () => void>();
   let closing: Promise<void> | undefined;
   let shuttingDown = false;
-  let announceShutdown = () => {};
-  const shutdown = new Promise<'shutdown'>((resolve) => (announceShutdown = () => resolve('shutdown')));
+  // Requests the mock is still answering, each woken by close(). Not a race against one shared promise
+  // that settles only at close: every request's reaction on it would keep its answer reachable (a leak
+  // of a few KB per request for the life of the server).
+  const waiting = new Set<() => void>();
+  const announceShutdown = () => {
+    for (const wake of waiting) wake();
+    waiting.clear();
+  };
+  const answerOrShutdown = (answer: Promise<Response>) =>
+    new Promise<Response | 'shutdown'>((resolve, reject) => {
+      const wake = () => resolve('shutdown');
+      waiting.add(wake);
+      answer.then(
+        (response) => {
+          waiting.delete(wake);
+          resolve(response);
+        },
+        (error: unknown) => {
+          waiting.delete(wake);
+          reject(error);
+        },
+      );
+    });
   let url: string | undefined;
   // Set when the server is listening: which Host names the mock's own surface answers, and whether
   // only this machine can reach it (then the inspector needs no token).
@@ -214,7 +235,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     if (settings.onResponse) requestOf.set(env.outgoing, request);
     if (shuttingDown) return shuttingDownAnswer();
     const answer = mock.fetch(request);
-    const first = await Promise.race([answer, shutdown]);
+    const first = await answerOrShutdown(answer);
     if (first === 'shutdown') {
       // close() came while the mock still works on this request (a stall, a slow render): it gets a
       // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
