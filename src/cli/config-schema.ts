@@ -139,6 +139,7 @@ export const serveConfigSchema = z
     allowedHosts: z.array(z.string().regex(HOST_NAME, HOST_NAME_WORDS)).min(1),
     adminToken: z.string().regex(/^[\x21-\x7e]{8,256}$/, 'a token of 8 to 256 visible ASCII characters (no spaces)'),
     bodyTimeoutSeconds: z.number().positive().max(3600),
+    mediaWorkers: z.number().int().min(0).max(256),
   })
   .partial();
 
@@ -165,6 +166,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   mediaSecret: 'a non-empty string',
   adminToken: 'a token of 8 to 256 visible ASCII characters (no spaces)',
   bodyTimeoutSeconds: 'a positive number of seconds, at most 3600',
+  mediaWorkers: 'an integer from 0 to 256 (0 generates media on the request loop)',
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -263,6 +265,12 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     arg: 'seconds',
     fromString: asNumber,
     help: `seconds a request's headers and body may take to arrive before a 408 (default ${DEFAULT_BODY_TIMEOUT_MS / 1000})`,
+  },
+  mediaWorkers: {
+    flag: '--media-workers',
+    arg: 'count',
+    fromString: asNumber,
+    help: 'worker threads that generate media, so encoding never holds up requests; 0 generates on the request loop (default: one per core)',
   },
 };
 
