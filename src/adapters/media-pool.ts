@@ -19,6 +19,8 @@ import type { MediaTask } from './media-worker.js';
 export interface MediaPoolOptions {
   /** Worker threads; default one per core (os.availableParallelism()). At least 1. */
   threads?: number;
+  /** The module the threads run (default: media-worker next to this file); its default export renders a MediaTask. */
+  workerFile?: string | URL;
 }
 
 export interface MediaPool {
@@ -30,6 +32,8 @@ export interface MediaPool {
   readonly threadCount: number;
   /** Stop the threads (tasks under way are rejected). Later tasks run in the calling thread. Idempotent. */
   close(): Promise<void>;
+  /** Why the threads were given up (they failed where the calling thread succeeded), if they were. */
+  readonly failure: Error | undefined;
 }
 
 /** The default size of the pool: one thread per core. */
@@ -43,9 +47,9 @@ export function defaultMediaThreads(): number {
  * makes a thread refuse its module file. Under src/ the worker is TypeScript too: the threads get tsx's
  * loader (resolved from here, not from the working directory) unless the process already has it.
  */
-function workerSetup(): { filename: string; execArgv: string[] } {
+function workerSetup(workerFile?: string | URL): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
-  const filename = new URL(fromSource ? './media-worker.ts' : './media-worker.js', import.meta.url).href;
+  const filename = workerFile ? String(workerFile) : new URL(fromSource ? './media-worker.ts' : './media-worker.js', import.meta.url).href;
   const execArgv: string[] = [];
   const inherited = process.execArgv;
   for (let i = 0; i < inherited.length; i++) {
@@ -67,10 +71,26 @@ export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
   if (!Number.isSafeInteger(size) || size < 1) throw new TypeError(`threads ${size} must be a positive integer.`);
   let pool: Piscina | undefined;
   let closed = false;
+  let failure: Error | undefined;
 
-  const start = (): Piscina =>
-    new Piscina({
-      ...workerSetup(),
+  /**
+   * The threads cannot be trusted with media any more (their module does not load, a thread crashed
+   * where this one succeeds): stop them, say so once, and generate in the calling thread from now on.
+   */
+  const giveUp = (error: unknown) => {
+    if (failure) return;
+    failure = error instanceof Error ? error : new Error(String(error));
+    process.emitWarning(`media worker threads failed (${failure.message}); media is generated on the request loop from now on`, {
+      code: 'SORA_KIT_MEDIA_WORKERS',
+    });
+    const running = pool;
+    pool = undefined;
+    void running?.destroy().catch(() => undefined);
+  };
+
+  const start = (): Piscina => {
+    const started = new Piscina({
+      ...workerSetup(options.workerFile),
       minThreads: size,
       maxThreads: size,
       // One task per thread at a time: a task is pure CPU, and the encoders reuse module-level buffers.
@@ -78,17 +98,32 @@ export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
       // The threads stay up while the pool lives (startup costs more than an idle thread).
       idleTimeout: Infinity,
     });
+    // A thread that fails outside a task (its module does not load) is reported here; unheard, the
+    // 'error' event would end the process.
+    started.on('error', giveUp);
+    return started;
+  };
 
   return {
     size,
     get threadCount() {
       return pool?.threads.length ?? 0;
     },
+    get failure() {
+      return failure;
+    },
     render(recipe, variant) {
-      if (closed) return generateMedia(recipe, variant);
+      if (closed || failure) return generateMedia(recipe, variant);
       pool ??= start();
       const task: MediaTask = { recipe, variant };
-      return pool.run(task) as Promise<Uint8Array>;
+      return (pool.run(task) as Promise<Uint8Array>).catch(async (error: unknown) => {
+        if (closed) return generateMedia(recipe, variant);
+        // The bytes are a pure function of the task, so this thread can make them: if it fails too,
+        // the task is at fault and its own error is the answer; if not, the threads are.
+        const bytes = await generateMedia(recipe, variant);
+        giveUp(error);
+        return bytes;
+      });
     },
     async close() {
       closed = true;

@@ -133,6 +133,30 @@ describe('createSoraServer with media workers', () => {
     expect(await pool.render(recipe, 'thumbnail')).toEqual(before);
   });
 
+  it('gives up threads that cannot run and generates in this thread, without ending the process', async () => {
+    const broken = new URL('./fixtures/broken-media-worker.mjs', import.meta.url);
+    const pool = createMediaPool({ threads: 2, workerFile: broken });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const mock = createSoraMock({ instant: true, renderMedia: pool.render });
+      const media = await links((r) => mock.fetch(r), 'http://127.0.0.1:4010', 'broken threads');
+      const recipe = recipeOfLink(`http://127.0.0.1:4010${mock.jobMedia(new URL(media.video).pathname.split('/')[4])!.thumbnail}`);
+      const [a, b] = await Promise.all([pool.render(recipe, 'thumbnail'), pool.render(recipe, 'video')]);
+      expect(a).toEqual(await generateMedia(recipe, 'thumbnail'));
+      expect(b).toEqual(await generateMedia(recipe, 'video'));
+      expect(pool.failure?.message).toMatch(/broken on purpose/);
+      await expect.poll(() => pool.threadCount).toBe(0);
+      await expect.poll(() => warnings.map((w) => w.message).join('\n')).toMatch(/media worker threads failed/);
+      // A task at fault fails in this thread too, with its own error.
+      await expect(pool.render(recipe, 'image')).rejects.toThrow(/variant 'image' does not exist/);
+    } finally {
+      process.off('warning', onWarning);
+      await pool.close();
+    }
+  });
+
   it('leaves nothing running: a process that served pooled media and closed its server exits by itself', async () => {
     const script = [
       `import { createSoraServer } from ${JSON.stringify(resolve(ROOT, 'src/adapters/node.ts'))};`,
