@@ -2,9 +2,11 @@
  * `npm run bench:scale`: how `sora-kit serve` behaves as jobs pile up. It runs the server as shipped
  * (from dist/, in its own process, with a job cap above the largest checkpoint) and, from this process,
  * creates jobs through the API up to each checkpoint (1k, 10k, 100k by default), then measures the
- * time per request of `GET /videos?limit=20` (a page), `GET /videos/{id}` (a poll) and
- * `GET /__sora/health`, and the server's RSS. Those reads should cost O(1) or O(page), not O(jobs):
- * the bench prints each checkpoint's time as a ratio to the first checkpoint's, so growth shows.
+ * time per request of `GET /videos?limit=20` (a page), `GET /videos?limit=20&after=<the middle job>`
+ * (a page further on), `GET /videos/{id}` (a poll) and `GET /__sora/health`, and the server's RSS.
+ * Those reads should cost O(1) or O(page), not O(jobs): the bench prints each checkpoint's time as a
+ * ratio to the first checkpoint's, so growth shows. Each measurement starts after a warm-up of a
+ * quarter of its requests.
  *
  * Environment: BENCH_SCALE_CHECKPOINTS (default "1000,10000,100000"), BENCH_SCALE_SAMPLES (default 200
  * requests per measurement).
@@ -60,6 +62,7 @@ function rssMb(pid: number): number {
 }
 
 async function timePerRequest(url: string): Promise<number> {
+  for (let i = 0; i < SAMPLES / 4; i++) await call(url);
   const started = performance.now();
   for (let i = 0; i < SAMPLES; i++) {
     const r = await call(url);
@@ -73,7 +76,8 @@ const api = `${base}/sora/v1`;
 const body = JSON.stringify({ model: 'sora_video2', prompt: 'scale' });
 let created = 0;
 let lastId = '';
-const results: { jobs: number; page: number; poll: number; health: number; rss: number }[] = [];
+const ids: string[] = [];
+const results: { jobs: number; page: number; cursor: number; poll: number; health: number; rss: number }[] = [];
 console.log(`sora-kit scale benchmark: checkpoints ${CHECKPOINTS.join(', ')} jobs, ${SAMPLES} requests per measurement\n`);
 for (const checkpoint of CHECKPOINTS) {
   while (created < checkpoint) {
@@ -81,16 +85,19 @@ for (const checkpoint of CHECKPOINTS) {
     const answers = await Promise.all(Array.from({ length: batch }, () => call(`${api}/videos`, 'POST', body)));
     for (const a of answers) if (a.status !== 200) throw new Error(`create: ${a.status} ${a.text.slice(0, 200)}`);
     lastId = (JSON.parse(answers.at(-1)!.text) as { id: string }).id;
+    ids.push(lastId);
     created += batch;
   }
   const page = await timePerRequest(`${api}/videos?limit=20`);
+  const cursor = await timePerRequest(`${api}/videos?limit=20&after=${ids[Math.floor(ids.length / 2)]}`);
   const poll = await timePerRequest(`${api}/videos/${lastId}`);
   const health = await timePerRequest(`${base}/__sora/health`);
-  results.push({ jobs: checkpoint, page, poll, health, rss: rssMb(child.pid as number) });
+  results.push({ jobs: checkpoint, page, cursor, poll, health, rss: rssMb(child.pid as number) });
   const first = results[0];
   const r = results.at(-1)!;
   console.log(
     `${String(checkpoint).padStart(7)} jobs: list page ${r.page.toFixed(2)} ms (x${(r.page / first.page).toFixed(2)}), ` +
+      `page after the middle job ${r.cursor.toFixed(2)} ms (x${(r.cursor / first.cursor).toFixed(2)}), ` +
       `poll ${r.poll.toFixed(2)} ms (x${(r.poll / first.poll).toFixed(2)}), health ${r.health.toFixed(2)} ms (x${(r.health / first.health).toFixed(2)}), RSS ${r.rss.toFixed(0)} MB`,
   );
 }

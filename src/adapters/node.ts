@@ -18,9 +18,11 @@ import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
 import { isSoraMock } from './common.js';
+import { createMediaPool, defaultMediaThreads, type MediaPool } from './media-pool.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
+export { createMediaPool, defaultMediaThreads, type MediaPool, type MediaPoolOptions } from './media-pool.js';
 
 /** One line of the access log, reported when the response is finished or the client went away. */
 export interface AccessLogEntry {
@@ -73,6 +75,13 @@ export interface SoraServerOptions {
    * answered 408 `request_timeout` and its connection closed. Default 60 000 ms (node:http's own is 300 s).
    */
   bodyTimeoutMs?: number;
+  /**
+   * Worker threads that generate media (media-pool.ts), so a video being encoded never holds up other
+   * requests; they start with the first media request and stop on close(). Default: one per core
+   * (os.availableParallelism()); 0 generates on the request loop. Only when the server creates the
+   * mock: for a SoraMock of your own, give createSoraMock `renderMedia: createMediaPool().render`.
+   */
+  mediaWorkers?: number;
 }
 
 /** The default of `bodyTimeoutMs`. */
@@ -88,6 +97,8 @@ export interface ListenOptions {
 export interface SoraServer {
   readonly mock: SoraMock;
   readonly server: Server;
+  /** The worker threads that generate media (`mediaWorkers`), when the server runs them. */
+  readonly mediaPool: MediaPool | undefined;
   /** The base origin once listening (`http://127.0.0.1:4010`), else undefined. */
   readonly url: string | undefined;
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
@@ -162,8 +173,12 @@ const shutdownFrame = new TextEncoder().encode(
 );
 
 export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
-  const mock = isSoraMock(options) ? options : createSoraMock(options);
   const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
+  const mediaPool = isSoraMock(options) ? undefined : mediaPoolFor(settings.mediaWorkers, options.renderMedia);
+  const mock = isSoraMock(options) ? options : createSoraMock(mediaPool ? { ...options, renderMedia: mediaPool.render } : options);
+  if (isSoraMock(options) && settings.mediaWorkers) {
+    throw new TypeError('mediaWorkers applies to a mock the server creates; give your createSoraMock `renderMedia: createMediaPool().render` instead.');
+  }
   const graceMs = settings.shutdownGraceMs ?? 2000;
   const bodyTimeoutMs = settings.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   if (!(bodyTimeoutMs > 0) || !Number.isFinite(bodyTimeoutMs)) throw new TypeError(`bodyTimeoutMs ${bodyTimeoutMs} must be a positive number of milliseconds.`);
@@ -175,8 +190,29 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   const streamEnders = new Map<ServerResponse, () => void>();
   let closing: Promise<void> | undefined;
   let shuttingDown = false;
-  let announceShutdown = () => {};
-  const shutdown = new Promise<'shutdown'>((resolve) => (announceShutdown = () => resolve('shutdown')));
+  // Requests the mock is still answering, each woken by close(). Not a race against one shared promise
+  // that settles only at close: every request's reaction on it would keep its answer reachable (a leak
+  // of a few KB per request for the life of the server).
+  const waiting = new Set<() => void>();
+  const announceShutdown = () => {
+    for (const wake of waiting) wake();
+    waiting.clear();
+  };
+  const answerOrShutdown = (answer: Promise<Response>) =>
+    new Promise<Response | 'shutdown'>((resolve, reject) => {
+      const wake = () => resolve('shutdown');
+      waiting.add(wake);
+      answer.then(
+        (response) => {
+          waiting.delete(wake);
+          resolve(response);
+        },
+        (error: unknown) => {
+          waiting.delete(wake);
+          reject(error);
+        },
+      );
+    });
   let url: string | undefined;
   // Set when the server is listening: which Host names the mock's own surface answers, and whether
   // only this machine can reach it (then the inspector needs no token).
@@ -214,7 +250,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     if (settings.onResponse) requestOf.set(env.outgoing, request);
     if (shuttingDown) return shuttingDownAnswer();
     const answer = mock.fetch(request);
-    const first = await Promise.race([answer, shutdown]);
+    const first = await answerOrShutdown(answer);
     if (first === 'shutdown') {
       // close() came while the mock still works on this request (a stall, a slow render): it gets a
       // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
@@ -380,6 +416,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   return {
     mock,
     server,
+    mediaPool,
     get url() {
       return url;
     },
@@ -440,7 +477,17 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
         cut.unref();
         server.once('close', () => clearTimeout(cut));
       });
-      return closing;
+      // The media threads stop once no request can ask for media any more.
+      return closing.then(() => mediaPool?.close());
     },
   };
+}
+
+/** The pool of media threads a server runs with, or none (0 threads, or a generator of the caller's). */
+function mediaPoolFor(threads: number | undefined, own: SoraMockOptions['renderMedia']): MediaPool | undefined {
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
+    throw new TypeError(`mediaWorkers ${threads} must be a non-negative integer (0 generates media on the request loop).`);
+  }
+  if (own || threads === 0) return undefined;
+  return createMediaPool({ threads: threads ?? defaultMediaThreads() });
 }

@@ -142,6 +142,7 @@ export const serveConfigSchema = z
     bodyTimeoutSeconds: z.number().positive().max(3600),
     replay: z.string().min(1),
     replayStrict: z.boolean(),
+    mediaWorkers: z.number().int().min(0).max(256),
   })
   .partial();
 
@@ -170,6 +171,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   bodyTimeoutSeconds: 'a positive number of seconds, at most 3600',
   replay: 'the path of a HAR file or of a folder of them',
   replayStrict: BOOLEAN_WORDS,
+  mediaWorkers: 'an integer from 0 to 256 (0 generates media on the request loop)',
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -275,6 +277,12 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     arg: 'seconds',
     fromString: asNumber,
     help: `seconds a request's headers and body may take to arrive before a 408 (default ${DEFAULT_BODY_TIMEOUT_MS / 1000})`,
+  },
+  mediaWorkers: {
+    flag: '--media-workers',
+    arg: 'count',
+    fromString: asNumber,
+    help: 'worker threads that generate media, so encoding never holds up requests; 0 generates on the request loop (default: one per core)',
   },
 };
 

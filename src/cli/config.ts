@@ -210,6 +210,8 @@ export interface ServeConfig {
   allowedHosts: string[];
   /** How long a request's headers and body may take to arrive (408 beyond). */
   bodyTimeoutSeconds: number;
+  /** Worker threads that generate media; undefined: one per core. */
+  mediaWorkers?: number;
   /** Options for createSoraMock; unset keys take the mock's own defaults. */
   mock: SoraMockOptions;
   /** `--replay`: the recordings' path, `--replay-strict`, and the pacing of recorded streams (`--speed`). */
@@ -285,6 +287,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     inspector: merged.inspector ?? true,
     allowedHosts: merged.allowedHosts ?? [],
     bodyTimeoutSeconds: merged.bodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
+    ...(merged.mediaWorkers !== undefined ? { mediaWorkers: merged.mediaWorkers } : {}),
     mock,
     ...(merged.replay !== undefined ? { replay: { path: merged.replay, strict: merged.replayStrict ?? false, speed: merged.speed ?? 1 } } : {}),
     sources,

@@ -131,6 +131,7 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
       inspector: config.inspector,
       allowedHosts: config.allowedHosts,
       bodyTimeoutSeconds: config.bodyTimeoutSeconds,
+      mediaWorkers: config.mediaWorkers ?? 'one per core',
     },
     mock: options,
     sources: config.sources,
@@ -179,6 +180,7 @@ export async function startServe(
     inspector: config.inspector,
     allowedHosts: config.allowedHosts,
     bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
+    mediaWorkers: config.mediaWorkers,
     onResponse: config.quiet ? undefined : (entry) => io.out(formatLog(config.log, entry)),
   });
   if (printOnly) {

@@ -111,13 +111,29 @@ export interface MediaStore {
 /** Default bound: a few dozen 25 s HD videos or hundreds of images. */
 export const DEFAULT_MEDIA_CACHE_BYTES = 256 * 1024 * 1024;
 
-export function createMediaStore(options: { maxBytes?: number } = {}): MediaStore {
+/**
+ * What makes the bytes of one variant of a recipe: generateMedia by default (in this thread); the
+ * Node server passes one that runs generateMedia on a pool of worker threads. It must give what
+ * generateMedia gives, byte for byte.
+ */
+export type MediaGenerator = (recipe: Recipe, variant: MediaVariant) => Promise<Uint8Array>;
+
+export interface MediaStoreOptions {
+  /** Bound of the cache; default DEFAULT_MEDIA_CACHE_BYTES. */
+  maxBytes?: number;
+  /** Default: generateMedia, in this thread. */
+  generate?: MediaGenerator;
+}
+
+/** The cache in front of the generator: one generation per key at a time, however many ask for it. */
+export function createMediaStore(options: MediaStoreOptions = {}): MediaStore {
   const cache = createMediaCache({ maxBytes: options.maxBytes ?? DEFAULT_MEDIA_CACHE_BYTES });
+  const generate = options.generate ?? generateMedia;
   return {
     cache,
     async get(recipe, variant) {
       const key = `${variant}:${encodeRecipe(recipe)}`;
-      const bytes = await cache.get(key, () => generateMedia(recipe, variant));
+      const bytes = await cache.get(key, () => generate(recipe, variant));
       return { bytes, contentType: MEDIA_CONTENT_TYPES[variant], key };
     },
   };

@@ -138,7 +138,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     now,
     jobs,
     ids,
-    media: createMediaStore({ maxBytes: options.mediaCacheBytes }),
+    media: createMediaStore({ maxBytes: options.mediaCacheBytes, generate: input.renderMedia }),
     // The secret stays inside the signer: it is not an option anyone can read back.
     signer: createLinkSigner(input.mediaSecret),
     ruleScenario: compileScenarioRules(options.scenarios),

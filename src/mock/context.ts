@@ -121,7 +121,12 @@ export async function mediaPath(
   variant: MediaVariant,
 ): Promise<string> {
   const text = encodeRecipe(recipe);
-  return `${ctx.options.basePath}/${FILES_SEGMENT}/${text}.${await ctx.signer.sign(variant, text)}.${EXTENSION[variant]}`;
+  return signedMediaPath(ctx.options.basePath, text, variant, await ctx.signer.sign(variant, text));
+}
+
+/** The path of a `files` link from its parts: the encoded recipe and its signature for `variant`. */
+export function signedMediaPath(basePath: string, recipeText: string, variant: MediaVariant, signature: string): string {
+  return `${basePath}/${FILES_SEGMENT}/${recipeText}.${signature}.${EXTENSION[variant]}`;
 }
 
 /** The absolute URL a response links to; recorded on the request for the journal. */

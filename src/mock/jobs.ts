@@ -117,6 +117,33 @@ export interface GoneJob {
 /** How many evicted ids the store remembers, as a multiple of its cap (an older one is simply unknown). */
 export const GONE_MEMORY_FACTOR = 10;
 
+/** A stored job and its neighbours among its owner's jobs (creation order). */
+interface Entry {
+  job: VideoJob;
+  prev: Entry | undefined;
+  next: Entry | undefined;
+}
+
+/** One licence's jobs, oldest first, as a doubly linked list: append, unlink and walk a page in O(1) per job. */
+interface OwnerJobs {
+  first: Entry | undefined;
+  last: Entry | undefined;
+  size: number;
+}
+
+/** What `GET /videos` asks of the store: the order, the cursor (exclusive) and the page size. */
+export interface PageQuery {
+  order?: 'asc' | 'desc';
+  after?: string;
+  limit: number;
+}
+
+export interface JobPage {
+  jobs: VideoJob[];
+  /** Whether `owner` has jobs beyond the page (in its order). */
+  hasMore: boolean;
+}
+
 /**
  * Jobs in creation order; lookups by id. Each job belongs to the licence that created it: given an
  * `owner`, a lookup sees only that licence's jobs (another's is as absent as one never created).
@@ -126,9 +153,14 @@ export const GONE_MEMORY_FACTOR = 10;
  * left the oldest finished (completed or failed) ones; a job still rendering is never evicted (`add`
  * refuses instead). Evicted ids are remembered (up to GONE_MEMORY_FACTOR x maxJobs), so a client asking
  * for one learns it is gone rather than that it never existed.
+ *
+ * The reads of the API cost O(1) (`get`, `size`) or O(page) (`page`), whatever the number of jobs:
+ * `byId` keeps every job in creation order (a Map iterates in insertion order), and each licence's jobs
+ * are also linked in creation order, so a page starts at its cursor and walks only as far as it shows.
  */
 export class JobStore {
-  private readonly byId = new Map<string, VideoJob>();
+  private readonly byId = new Map<string, Entry>();
+  private readonly owners = new Map<string, OwnerJobs>();
   private readonly gone = new Map<string, GoneJob>();
   /** No stored job expires before this (a lower bound): until then, looking for expired ones is skipped. */
   private nextExpiryMs = Infinity;
@@ -141,34 +173,58 @@ export class JobStore {
 
   /** Store a job, evicting as above to stay within the cap; false (nothing stored) when every job still renders. */
   add(job: VideoJob, now: number): boolean {
+    // Ids are unique per mock (reset clears the store with the counters); a repeated one replaces the job.
+    if (this.byId.has(job.id)) this.unlink(job.id);
     while (this.byId.size >= this.limits.maxJobs) {
       const victim = this.victim(now);
       if (!victim) return false;
       this.evict(victim.job, victim.reason, now);
     }
-    this.byId.set(job.id, job);
+    let list = this.owners.get(job.owner);
+    if (!list) this.owners.set(job.owner, (list = { first: undefined, last: undefined, size: 0 }));
+    const entry: Entry = { job, prev: list.last, next: undefined };
+    if (list.last) list.last.next = entry;
+    else list.first = entry;
+    list.last = entry;
+    list.size++;
+    this.byId.set(job.id, entry);
     this.gone.delete(job.id);
     this.nextExpiryMs = Math.min(this.nextExpiryMs, expiresAtMs(job, this.limits.retentionSeconds));
     return true;
+  }
+
+  /** Take a job out of both orders; its entry, if it was stored. */
+  private unlink(id: string): Entry | undefined {
+    const entry = this.byId.get(id);
+    if (!entry) return undefined;
+    this.byId.delete(id);
+    const list = this.owners.get(entry.job.owner) as OwnerJobs;
+    if (entry.prev) entry.prev.next = entry.next;
+    else list.first = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else list.last = entry.prev;
+    entry.prev = entry.next = undefined;
+    if (--list.size === 0) this.owners.delete(entry.job.owner);
+    return entry;
   }
 
   /** The next job to evict: the oldest expired one, else the oldest finished one, else none. */
   private victim(now: number): { job: VideoJob; reason: GoneReason } | undefined {
     if (now >= this.nextExpiryMs) {
       let next = Infinity;
-      for (const job of this.byId.values()) {
+      for (const { job } of this.byId.values()) {
         const expires = expiresAtMs(job, this.limits.retentionSeconds);
         if (expires <= now) return { job, reason: 'expired' };
         next = Math.min(next, expires);
       }
       this.nextExpiryMs = next;
     }
-    for (const job of this.byId.values()) if (finishedAtMs(job) <= now) return { job, reason: 'evicted' };
+    for (const { job } of this.byId.values()) if (finishedAtMs(job) <= now) return { job, reason: 'evicted' };
     return undefined;
   }
 
   private evict(job: VideoJob, reason: GoneReason, now: number): void {
-    this.byId.delete(job.id);
+    this.unlink(job.id);
     this.gone.set(job.id, { id: job.id, owner: job.owner, reason, expiresAtMs: expiresAtMs(job, this.limits.retentionSeconds), evictedAtMs: now });
     if (this.gone.size > this.limits.maxJobs * GONE_MEMORY_FACTOR) {
       const oldest = this.gone.keys().next().value;
@@ -178,7 +234,7 @@ export class JobStore {
 
   /** The job, if it exists and (when `owner` is given) belongs to `owner`. */
   get(id: string, owner?: string): VideoJob | undefined {
-    const job = this.byId.get(id);
+    const job = this.byId.get(id)?.job;
     return job && (owner === undefined || job.owner === owner) ? job : undefined;
   }
 
@@ -191,20 +247,45 @@ export class JobStore {
   /** How long until the soonest rendering job finishes (what a refused create may wait), in mock milliseconds. */
   nextFinishInMs(now: number): number {
     let soonest = Infinity;
-    for (const job of this.byId.values()) soonest = Math.min(soonest, finishedAtMs(job));
+    for (const { job } of this.byId.values()) soonest = Math.min(soonest, finishedAtMs(job));
     return Math.max(0, soonest - now);
   }
 
   delete(id: string, owner?: string): VideoJob | undefined {
     const job = this.get(id, owner);
-    if (job) this.byId.delete(id);
+    if (job) this.unlink(id);
     return job;
   }
 
-  /** Oldest first: every job, or only `owner`'s. */
+  /**
+   * Up to `limit` of `owner`'s jobs, oldest first (`desc`: newest first), starting after the job
+   * `after` when given; undefined when `after` is not one of `owner`'s stored jobs. O(limit).
+   */
+  page(owner: string, { order = 'asc', after, limit }: PageQuery): JobPage | undefined {
+    const step = order === 'desc' ? (e: Entry) => e.prev : (e: Entry) => e.next;
+    let cursor: Entry | undefined;
+    if (after === undefined) {
+      const list = this.owners.get(owner);
+      cursor = order === 'desc' ? list?.last : list?.first;
+    } else {
+      const at = this.byId.get(after);
+      if (!at || at.job.owner !== owner) return undefined;
+      cursor = step(at);
+    }
+    const jobs: VideoJob[] = [];
+    for (; cursor && jobs.length < limit; cursor = step(cursor)) jobs.push(cursor.job);
+    return { jobs, hasMore: cursor !== undefined };
+  }
+
+  /** Oldest first: every job, or only `owner`'s (O(owner's jobs), not O(all jobs)). */
   all(owner?: string): VideoJob[] {
-    const jobs = [...this.byId.values()];
-    return owner === undefined ? jobs : jobs.filter((job) => job.owner === owner);
+    const jobs: VideoJob[] = [];
+    if (owner === undefined) {
+      for (const { job } of this.byId.values()) jobs.push(job);
+      return jobs;
+    }
+    for (let e = this.owners.get(owner)?.first; e; e = e.next) jobs.push(e.job);
+    return jobs;
   }
 
   get size(): number {
@@ -213,6 +294,7 @@ export class JobStore {
 
   clear(): void {
     this.byId.clear();
+    this.owners.clear();
     this.gone.clear();
     this.nextExpiryMs = Infinity;
   }

@@ -3,15 +3,16 @@
  * spec is resolved by the rules, the job stored and announced. Routes do not import each other; what
  * two of them share lives here.
  */
-import { digestHex, videoRecipe, type VideoRecipe } from '../media/index.js';
+import { digestHex, encodeRecipe, videoRecipe, type VideoRecipe } from '../media/index.js';
 import type { PromptAnalysis } from '../spec/analysis.js';
 import type { ModelName } from '../spec/model.js';
-import { resolveVideoRequest, type IgnoredParam } from '../spec/rules.js';
-import { mediaPath, type RequestContext } from './context.js';
+import { resolveVideoRequest, type IgnoredParam, type VideoSpec } from '../spec/rules.js';
+import { signedMediaPath, type RequestContext } from './context.js';
+import { SIGNATURE_LENGTH } from './links.js';
 import { HttpError } from './http.js';
 import { renderTimeMs } from './jobs.js';
 import { FAIL_MIDWAY_AT } from './scenarios.js';
-import type { JobMediaPaths, ScenarioName, VideoJob } from './types.js';
+import type { JobMediaPaths, ResolvedSoraMockOptions, ScenarioName, VideoJob } from './types.js';
 import { ruleError } from './validate.js';
 
 /** A new job from a model and its parameters, or a remix of a finished one (its spec is the source's). */
@@ -66,18 +67,19 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
     inputDigest = input.inputDigest;
   }
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
-  const made = { prompt: input.prompt, spec, watermark, remixedFrom: input.remixedFrom?.id ?? null, ...(inputDigest ? { inputDigest } : {}) };
-  const media = await jobMediaPaths(ctx, recipeOfJob(ctx, made));
-  const job: VideoJob = {
-    id: ctx.ids.next('video_'),
-    owner: ownerOf(ctx),
-    ...made,
-    createdAtMs: ctx.now(),
+  const made = { prompt: input.prompt, spec: sharedSpec(spec), watermark, remixedFrom: input.remixedFrom?.id ?? null, inputDigest: inputDigest || undefined };
+  const signatures = await jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made)));
+  const job = new StoredVideoJob(
+    ctx.options,
+    signatures,
+    ctx.ids.next('video_'),
+    ownerOf(ctx),
+    made,
+    ctx.now(),
     renderMs,
-    media,
-    ...(input.scenario ? { scenario: input.scenario } : {}),
-    ...(input.scenario === 'fail_midway' ? { failAt: FAIL_MIDWAY_AT } : {}),
-  };
+    input.scenario,
+    input.scenario === 'fail_midway' ? FAIL_MIDWAY_AT : undefined,
+  );
   if (!ctx.jobs.add(job, ctx.now())) {
     // Every stored job still renders: dropping one would lose a job its client is waiting for.
     const waitMs = ctx.jobs.nextFinishInMs(ctx.now());
@@ -110,10 +112,82 @@ export function recipeOfJob(
 }
 
 
-/** The signed `files` paths of a job's video, thumbnail and spritesheet (what `mock.jobMedia()` returns). */
-async function jobMediaPaths(ctx: RequestContext, recipe: VideoRecipe): Promise<JobMediaPaths> {
-  const [video, thumbnail, spritesheet] = await Promise.all(
-    (['video', 'thumbnail', 'spritesheet'] as const).map((variant) => mediaPath(ctx, recipe, variant)),
-  );
-  return { video, thumbnail, spritesheet };
+/** The variants a job links to, in the order their signatures are kept. */
+const JOB_VARIANTS = ['video', 'thumbnail', 'spritesheet'] as const;
+
+/** The signatures of a job's video, thumbnail and spritesheet links, joined into one flat string. */
+async function jobMediaSignatures(ctx: RequestContext, recipeText: string): Promise<string> {
+  const signatures = await Promise.all(JOB_VARIANTS.map((variant) => ctx.signer.sign(variant, recipeText)));
+  // join makes one flat string: concatenation would keep a rope of the pieces (and what they were sliced from).
+  return signatures.join('');
+}
+
+/**
+ * Specs are values, and a mock holding 100,000 jobs would otherwise hold 100,000 copies of the few
+ * there are (one per model, size and duration asked for): jobs share one object per distinct spec.
+ * The set is bounded by the model table (the rules only resolve valid specs).
+ */
+const SPECS = new Map<string, VideoSpec>();
+function sharedSpec(spec: VideoSpec): VideoSpec {
+  const key = JSON.stringify(spec);
+  const shared = SPECS.get(key);
+  if (shared) return shared;
+  SPECS.set(key, spec);
+  return spec;
+}
+
+/**
+ * A stored video job, lean on purpose (a long-running mock holds up to maxJobs of them): it keeps
+ * its media links as their three signatures in one string and rebuilds the paths from its recipe when
+ * they are read (`mock.jobMedia()`), instead of holding three ~200-character paths and their pieces.
+ * Every field is set in the constructor, so all jobs share one shape.
+ */
+class StoredVideoJob implements VideoJob {
+  readonly #options: ResolvedSoraMockOptions;
+  readonly #signatures: string;
+  id: string;
+  owner: string;
+  prompt: string;
+  spec: VideoSpec;
+  watermark: boolean;
+  inputDigest?: string;
+  remixedFrom: string | null;
+  scenario?: ScenarioName;
+  createdAtMs: number;
+  renderMs: number;
+  failAt?: number;
+
+  constructor(
+    options: ResolvedSoraMockOptions,
+    signatures: string,
+    id: string,
+    owner: string,
+    made: Pick<VideoJob, 'prompt' | 'spec' | 'watermark' | 'inputDigest' | 'remixedFrom'>,
+    createdAtMs: number,
+    renderMs: number,
+    scenario: ScenarioName | undefined,
+    failAt: number | undefined,
+  ) {
+    this.#options = options;
+    this.#signatures = signatures;
+    this.id = id;
+    this.owner = owner;
+    this.prompt = made.prompt;
+    this.spec = made.spec;
+    this.watermark = made.watermark;
+    this.inputDigest = made.inputDigest;
+    this.remixedFrom = made.remixedFrom;
+    this.scenario = scenario;
+    this.createdAtMs = createdAtMs;
+    this.renderMs = renderMs;
+    this.failAt = failAt;
+  }
+
+  /** Its signed media links (what `mock.jobMedia()` returns), rebuilt from the recipe and the kept signatures. */
+  get media(): JobMediaPaths {
+    const text = encodeRecipe(recipeOfJob({ options: this.#options }, this));
+    const path = (i: number) =>
+      signedMediaPath(this.#options.basePath, text, JOB_VARIANTS[i], this.#signatures.slice(i * SIGNATURE_LENGTH, (i + 1) * SIGNATURE_LENGTH));
+    return { video: path(0), thumbnail: path(1), spritesheet: path(2) };
+  }
 }

@@ -2,6 +2,7 @@
  * The contract between the mock's transport-free core (this folder) and its adapters (msw handlers,
  * the Node server, the Express middleware, `sora-kit serve`). Nothing here depends on a runtime.
  */
+import type { MediaGenerator } from '../media/index.js';
 import type { PromptAnalysisMode } from '../spec/analysis.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
@@ -68,6 +69,12 @@ export interface SoraMockOptions {
   retentionSeconds?: number;
   /** Bound of the generated-media cache; default 256 MiB. */
   mediaCacheBytes?: number;
+  /**
+   * What generates media bytes (behind the cache, which asks once per recipe and variant however many
+   * requests want it); default: generateMedia in the calling thread. The Node server passes one that
+   * runs on worker threads. It must answer what generateMedia answers, byte for byte.
+   */
+  renderMedia?: MediaGenerator;
   /**
    * Key that signs media links (HMAC-SHA-256): instances with the same secret and seed issue the same
    * links and serve each other's. Default: random per instance. Never shown in `options`.

@@ -77,24 +77,19 @@ export const createVideo: OperationHandler<'createVideo'> = {
 
 export const listVideos: OperationHandler<'listVideos'> = {
   handle(ctx, { query }) {
-    const ordered = ctx.jobs.all(ownerOf(ctx));
-    if (query.order === 'desc') ordered.reverse();
-    let start = 0;
-    if (query.after !== undefined) {
-      // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
-      // one says so: the client's place in the list went with it).
-      const at = ordered.findIndex((j) => j.id === query.after);
-      if (at < 0) throw missing(ctx, query.after, 'after');
-      start = at + 1;
-    }
-    const page = ordered.slice(start, start + query.limit);
+    // O(page): the store walks this licence's jobs from the cursor, never the whole list.
+    const found = ctx.jobs.page(ownerOf(ctx), { order: query.order === 'desc' ? 'desc' : 'asc', after: query.after, limit: query.limit });
+    // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
+    // one says so: the client's place in the list went with it).
+    if (!found) throw missing(ctx, query.after as string, 'after');
+    const page = found.jobs;
     const now = ctx.now();
     const body: VideoListResource = {
       object: 'list',
       data: page.map((j) => videoResource(j, now, ctx.options.retentionSeconds)),
       first_id: page[0]?.id ?? null,
       last_id: page.at(-1)?.id ?? null,
-      has_more: start + page.length < ordered.length,
+      has_more: found.hasMore,
     };
     return json(body);
   },

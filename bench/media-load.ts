@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:media-load`: does media generation stall `sora-kit serve`? The server runs as shipped
+ * (from dist/, in its own process, `--instant`), once with its media worker pool (one thread per core,
+ * the default) and once with `--media-workers 0` (generation on the request loop), in this one run.
+ * For each, after a warm-up, 8 clients download distinct 25 s 1792x1024 videos
+ * (`sora_video2-landscape-hd-25s`, a new prompt per download, so every one is generated) for 10 s,
+ * while another client polls `GET /__sora/health` on its own connection. It prints the health
+ * latency (p50 / p99 / max) and the media throughput (videos/s) of each, and the ratio.
+ *
+ * Targets (issue 13): health p99 <= 50 ms with the pool, and pool throughput >= 1.6x the single
+ * thread's on 2 cores.
+ *
+ * Environment: BENCH_MEDIA_DURATION seconds per measurement (default 10), BENCH_MEDIA_CLIENTS
+ * (default 8), BENCH_MEDIA_WARMUP seconds (default 2).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DURATION = Number(process.env.BENCH_MEDIA_DURATION ?? 10);
+const CLIENTS = Number(process.env.BENCH_MEDIA_CLIENTS ?? 8);
+const WARMUP = Number(process.env.BENCH_MEDIA_WARMUP ?? 2);
+const LICENSE = 'sk-sora-mock';
+const MODEL = 'sora_video2-landscape-hd-25s';
+const HEALTH_INTERVAL_MS = 10;
+const TARGET_P99_MS = 50;
+const TARGET_RATIO = 1.6;
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+async function launchServe(extra: string[]): Promise<{ origin: string; child: ChildProcess }> {
+  const log = join(mkdtempSync(join(tmpdir(), 'sora-media-load-')), 'serve.log');
+  const child = spawn(process.execPath, [resolve(ROOT, 'dist/cli/index.js'), 'serve', '--port', '0', '--instant', '--quiet', '--no-inspector', ...extra], {
+    cwd: ROOT,
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_'))),
+    stdio: ['ignore', openSync(log, 'w'), 'inherit'],
+  });
+  children.push(child);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const m = /listening on (http:\/\/[^/\s]+)/.exec(readFileSync(log, 'utf8'));
+    if (m) return { origin: m[1], child };
+    if (child.exitCode !== null) throw new Error(`serve exited: ${readFileSync(log, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`serve did not start: ${readFileSync(log, 'utf8')}`);
+}
+
+function call(agent: Agent, url: string, method = 'GET', body?: string): Promise<{ status: number; bytes: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = request(url, { method, agent, headers: { authorization: LICENSE, 'content-type': 'application/json' } }, (res) => {
+      const json = (res.headers['content-type'] ?? '').startsWith('application/json');
+      let bytes = 0;
+      let text = '';
+      res.on('data', (d: Buffer) => {
+        bytes += d.byteLength;
+        if (json) text += d.toString('utf8');
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, bytes, text }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+interface Result {
+  label: string;
+  videos: number;
+  seconds: number;
+  mb: number;
+  health: number[];
+}
+
+/** Clients download distinct videos until `until`; counts the videos whose last byte came before it. */
+async function download(api: string, agent: Agent, tag: string, until: number): Promise<{ videos: number; bytes: number }> {
+  let videos = 0;
+  let bytes = 0;
+  let n = 0;
+  const client = async (c: number) => {
+    while (performance.now() < until) {
+      const created = await call(agent, `${api}/videos`, 'POST', JSON.stringify({ model: MODEL, prompt: `media load ${tag} client ${c} video ${n++}` }));
+      if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text.slice(0, 200)}`);
+      const { id } = JSON.parse(created.text) as { id: string };
+      const content = await call(agent, `${api}/videos/${id}/content`);
+      if (content.status !== 200) throw new Error(`content: ${content.status} ${content.text.slice(0, 200)}`);
+      if (performance.now() <= until) {
+        videos++;
+        bytes += content.bytes;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  return { videos, bytes };
+}
+
+async function measure(label: string, extra: string[]): Promise<Result> {
+  const { origin, child } = await launchServe(extra);
+  const api = `${origin}/sora/v1`;
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  // The warm-up starts the worker threads and warms the encoder's code.
+  await download(api, agent, `${label} warm-up`, performance.now() + WARMUP * 1000);
+  const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const health: number[] = [];
+  const started = performance.now();
+  const until = started + DURATION * 1000;
+  const probing = (async () => {
+    while (performance.now() < until) {
+      const t = performance.now();
+      const r = await call(healthAgent, `${origin}/__sora/health`);
+      if (r.status !== 200) throw new Error(`health: ${r.status}`);
+      health.push(performance.now() - t);
+      await new Promise((done) => setTimeout(done, HEALTH_INTERVAL_MS));
+    }
+  })();
+  const { videos, bytes } = await download(api, agent, label, until);
+  await probing;
+  agent.destroy();
+  healthAgent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(undefined)));
+  return { label, videos, seconds: DURATION, mb: bytes / 1e6, health: health.sort((a, b) => a - b) };
+}
+
+console.log(
+  `sora-kit media load benchmark: ${CLIENTS} clients downloading distinct ${MODEL} videos (1792x1024, 25 s) for ${DURATION} s ` +
+    `after a ${WARMUP} s warm-up, health polled every ${HEALTH_INTERVAL_MS} ms; ${availableParallelism()} cores\n`,
+);
+const pooled = await measure('pool', []);
+const single = await measure('single thread', ['--media-workers', '0']);
+for (const r of [pooled, single]) {
+  const rate = r.videos / r.seconds;
+  console.log(
+    `${(r.label === 'pool' ? `pool (${availableParallelism()} threads)` : 'single thread (--media-workers 0)').padEnd(34)} ` +
+      `health p50 ${percentile(r.health, 50).toFixed(1)} ms, p99 ${percentile(r.health, 99).toFixed(1)} ms, max ${r.health.at(-1)?.toFixed(1)} ms (${r.health.length} probes); ` +
+      `${rate.toFixed(2)} videos/s (${r.videos} videos, ${(r.mb / r.seconds).toFixed(1)} MB/s)`,
+  );
+}
+const ratio = pooled.videos / Math.max(1, single.videos);
+const p99 = percentile(pooled.health, 99);
+console.log(
+  `\npool vs single thread: x${ratio.toFixed(2)} videos/s (target >= ${TARGET_RATIO} on 2 cores: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+    `pool health p99 ${p99.toFixed(1)} ms (target <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'NOT met'})`,
+);

@@ -1,0 +1,135 @@
+/**
+ * Media generation off the request loop: a pool of worker threads (piscina) that run generateMedia,
+ * for the Node server. Encoding a 25 s HD video takes seconds of CPU; on the request loop it delayed
+ * every other request (health checks, polls) behind it. The mock's media store still caches and
+ * de-duplicates in front of the pool (concurrent requests for one recipe make one task).
+ *
+ * The pool starts on the first task (a server that never serves media starts no thread) and close()
+ * stops its threads. The worker module is media-worker.js next to this file when running from dist/,
+ * and media-worker.ts under tsx (tests, `node --import tsx src/cli/index.ts`): then the threads load
+ * tsx themselves when the process did not (vitest's workers do not).
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { generateMedia, type MediaGenerator } from '../media/index.js';
+import type { MediaTask } from './media-worker.js';
+
+export interface MediaPoolOptions {
+  /** Worker threads; default one per core (os.availableParallelism()). At least 1. */
+  threads?: number;
+  /** The module the threads run (default: media-worker next to this file); its default export renders a MediaTask. */
+  workerFile?: string | URL;
+}
+
+export interface MediaPool {
+  /** Generate one variant of a recipe on a worker thread: the bytes generateMedia gives. */
+  readonly render: MediaGenerator;
+  /** Threads the pool runs with once started. */
+  readonly size: number;
+  /** Threads running now (0 before the first task and after close). */
+  readonly threadCount: number;
+  /** Stop the threads (tasks under way are rejected). Later tasks run in the calling thread. Idempotent. */
+  close(): Promise<void>;
+  /** Why the threads were given up (they failed where the calling thread succeeded), if they were. */
+  readonly failure: Error | undefined;
+}
+
+/** The default size of the pool: one thread per core. */
+export function defaultMediaThreads(): number {
+  return availableParallelism();
+}
+
+/**
+ * The worker module, and the flags its threads start with: the process's own (threads inherit them),
+ * less `--input-type`, which only an eval'd entry takes (`node --input-type=module -e ...`) and which
+ * makes a thread refuse its module file. Under src/ the worker is TypeScript too: the threads get tsx's
+ * loader (resolved from here, not from the working directory) unless the process already has it.
+ */
+function workerSetup(workerFile?: string | URL): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = workerFile ? String(workerFile) : new URL(fromSource ? './media-worker.ts' : './media-worker.js', import.meta.url).href;
+  const execArgv: string[] = [];
+  const inherited = process.execArgv;
+  for (let i = 0; i < inherited.length; i++) {
+    if (inherited[i].startsWith('--input-type=')) continue;
+    if (inherited[i] === '--input-type') {
+      i++;
+      continue;
+    }
+    execArgv.push(inherited[i]);
+  }
+  if (fromSource && !execArgv.some((arg) => /(^|[/\\:=])tsx([/\\]|$)/.test(arg))) {
+    execArgv.push('--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href);
+  }
+  return { filename, execArgv };
+}
+
+export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
+  const size = options.threads ?? defaultMediaThreads();
+  if (!Number.isSafeInteger(size) || size < 1) throw new TypeError(`threads ${size} must be a positive integer.`);
+  let pool: Piscina | undefined;
+  let closed = false;
+  let failure: Error | undefined;
+
+  /**
+   * The threads cannot be trusted with media any more (their module does not load, a thread crashed
+   * where this one succeeds): stop them, say so once, and generate in the calling thread from now on.
+   */
+  const giveUp = (error: unknown) => {
+    if (failure) return;
+    failure = error instanceof Error ? error : new Error(String(error));
+    process.emitWarning(`media worker threads failed (${failure.message}); media is generated on the request loop from now on`, {
+      code: 'SORA_KIT_MEDIA_WORKERS',
+    });
+    const running = pool;
+    pool = undefined;
+    void running?.destroy().catch(() => undefined);
+  };
+
+  const start = (): Piscina => {
+    const started = new Piscina({
+      ...workerSetup(options.workerFile),
+      minThreads: size,
+      maxThreads: size,
+      // One task per thread at a time: a task is pure CPU, and the encoders reuse module-level buffers.
+      concurrentTasksPerWorker: 1,
+      // The threads stay up while the pool lives (startup costs more than an idle thread).
+      idleTimeout: Infinity,
+    });
+    // A thread that fails outside a task (its module does not load) is reported here; unheard, the
+    // 'error' event would end the process.
+    started.on('error', giveUp);
+    return started;
+  };
+
+  return {
+    size,
+    get threadCount() {
+      return pool?.threads.length ?? 0;
+    },
+    get failure() {
+      return failure;
+    },
+    render(recipe, variant) {
+      if (closed || failure) return generateMedia(recipe, variant);
+      pool ??= start();
+      const task: MediaTask = { recipe, variant };
+      return (pool.run(task) as Promise<Uint8Array>).catch(async (error: unknown) => {
+        if (closed) return generateMedia(recipe, variant);
+        // The bytes are a pure function of the task, so this thread can make them: if it fails too,
+        // the task is at fault and its own error is the answer; if not, the threads are.
+        const bytes = await generateMedia(recipe, variant);
+        giveUp(error);
+        return bytes;
+      });
+    },
+    async close() {
+      closed = true;
+      const running = pool;
+      pool = undefined;
+      await running?.destroy();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * JobStore's O(page) list against the obvious O(jobs) one it replaced: for any sequence of creates,
+ * deletes and evictions by several licences, every page (either order, any cursor, any limit) is the
+ * slice of the owner's jobs in creation order, and has_more says whether the slice stopped short.
+ * Plus the shared facts a lean job must keep: its media paths, and `mock.jobMedia()`.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import type { VideoJob } from '../../src/mock/types.js';
+import { resolveVideoRequest } from '../../src/spec/rules.js';
+import { parseModelName } from '../../src/spec/model.js';
+import { VideoListResource, VideoResource } from '../../src/spec/schemas/index.js';
+import { call, manualMock } from './helpers.js';
+
+const parsed = parseModelName('sora_video2');
+if (!parsed.ok) throw new Error('sora_video2 must parse');
+const resolved = resolveVideoRequest({ model: parsed.model });
+if (!resolved.ok) throw new Error('sora_video2 must resolve');
+const SPEC = resolved.spec;
+
+function job(id: string, owner: string, createdAtMs: number, renderMs: number): VideoJob {
+  return { id, owner, prompt: id, spec: SPEC, watermark: false, remixedFrom: null, createdAtMs, renderMs };
+}
+
+/** What the list route computed before: filter the owner's jobs, reverse for desc, find the cursor, slice. */
+function naivePage(all: VideoJob[], owner: string, { order, after, limit }: PageQuery) {
+  const ordered = all.filter((j) => j.owner === owner);
+  if (order === 'desc') ordered.reverse();
+  let start = 0;
+  if (after !== undefined) {
+    const at = ordered.findIndex((j) => j.id === after);
+    if (at < 0) return undefined;
+    start = at + 1;
+  }
+  const page = ordered.slice(start, start + limit);
+  return { ids: page.map((j) => j.id), hasMore: start + page.length < ordered.length };
+}
+
+const OWNERS = ['a', 'b', 'c'];
+type Op =
+  | { kind: 'add'; owner: number; renderMs: number; advance: number }
+  | { kind: 'delete'; pick: number; asOwner: number }
+  | { kind: 'page'; owner: number; order: 'asc' | 'desc'; cursor: number | null; limit: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), owner: fc.nat(2), renderMs: fc.constantFrom(0, 500, 5000, Infinity), advance: fc.nat(3000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(), asOwner: fc.nat(2) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('page' as const),
+      owner: fc.nat(2),
+      order: fc.constantFrom('asc' as const, 'desc' as const),
+      cursor: fc.option(fc.nat(), { nil: null }),
+      limit: fc.integer({ min: 0, max: 6 }),
+    }),
+  },
+);
+
+describe('JobStore pages', () => {
+  it('answer exactly what slicing the whole list answered, through creates, deletes and evictions', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 12 }), (ops, maxJobs) => {
+        const store = new JobStore({ maxJobs, retentionSeconds: 2 });
+        let now = 1_000_000;
+        let n = 0;
+        const everId: string[] = [];
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            now += o.advance;
+            const id = `video_${++n}`;
+            everId.push(id);
+            store.add(job(id, OWNERS[o.owner], now, o.renderMs), now);
+          } else if (o.kind === 'delete') {
+            if (everId.length > 0) store.delete(everId[o.pick % everId.length], OWNERS[o.asOwner]);
+          } else {
+            const owner = OWNERS[o.owner];
+            // Cursors: ids stored, deleted, evicted or another owner's, all of which must behave as before.
+            const after = o.cursor === null || everId.length === 0 ? undefined : everId[o.cursor % everId.length];
+            const query: PageQuery = { order: o.order, after, limit: o.limit };
+            const got = store.page(owner, query);
+            const want = naivePage(store.all(), owner, query);
+            expect(got && { ids: got.jobs.map((j) => j.id), hasMore: got.hasMore }).toEqual(want);
+            expect(store.all(owner).map((j) => j.id)).toEqual(store.all().filter((j) => j.owner === owner).map((j) => j.id));
+          }
+          expect(store.size).toBeLessThanOrEqual(maxJobs);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('walks only the page: a page of 100,000 jobs reads no more jobs than it shows', () => {
+    const store = new JobStore({ maxJobs: 200_000, retentionSeconds: 3600 });
+    for (let i = 0; i < 100_000; i++) store.add(job(`video_${i}`, i % 2 ? 'a' : 'b', 0, 0), 0);
+    // A getter on every job counts what the page touches.
+    let reads = 0;
+    for (const j of store.all()) {
+      const owner = j.owner;
+      Object.defineProperty(j, 'owner', { get: () => (reads++, owner) });
+    }
+    const page = store.page('a', { order: 'desc', after: 'video_50001', limit: 20 });
+    expect(page?.jobs.map((j) => j.id)).toEqual(Array.from({ length: 20 }, (_, k) => `video_${49999 - 2 * k}`));
+    expect(page?.hasMore).toBe(true);
+    expect(reads).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('lean jobs', () => {
+  it('keep their media links: jobMedia paths are the files links that serve the job content', async () => {
+    const mock = manualMock({ instant: true });
+    const created = VideoResource.parse(
+      await (await call(mock, 'POST', '/videos', { body: { prompt: 'a lighthouse', model: 'sora_video' } })).json(),
+    );
+    const remix = VideoResource.parse(await (await call(mock, 'POST', `/videos/${created.id}/remix`, { body: { prompt: 'at night' } })).json());
+    for (const id of [created.id, remix.id]) {
+      const media = mock.jobMedia(id);
+      expect(media).toBeDefined();
+      for (const [variant, path] of Object.entries(media!)) {
+        expect(path).toMatch(new RegExp(`^/sora/v1/files/r2\\.v\\.[^/]+\\.[A-Za-z0-9_-]{22}\\.${{ video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' }[variant]}$`));
+        const viaLink = await mock.fetch(new Request(`http://127.0.0.1:4010${path}`));
+        const viaJob = await call(mock, 'GET', `/videos/${id}/content?variant=${variant}`);
+        expect(viaLink.status).toBe(200);
+        expect(viaLink.headers.get('content-type')).toBe(viaJob.headers.get('content-type'));
+        expect(new Uint8Array(await viaLink.arrayBuffer())).toEqual(new Uint8Array(await viaJob.arrayBuffer()));
+      }
+    }
+    // The remix renders something else than its source.
+    expect(mock.jobMedia(remix.id)?.video).not.toBe(mock.jobMedia(created.id)?.video);
+    expect(mock.jobMedia('video_unknown')).toBeUndefined();
+  });
+
+  it('list pages through the API keep their order, cursors and has_more', async () => {
+    const mock = manualMock({ instant: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await (await call(mock, 'POST', '/videos', { body: { prompt: `p${i}`, model: 'sora_video2' } })).json()).id);
+    await call(mock, 'DELETE', `/videos/${ids[3]}`);
+    const kept = ids.filter((_, i) => i !== 3);
+    const walk = async (order: string) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = VideoListResource.parse(await (await call(mock, 'GET', `/videos?limit=2&order=${order}${after ? `&after=${after}` : ''}`)).json());
+        seen.push(...page.data.map((v) => v.id));
+        if (!page.has_more) return seen;
+        after = page.last_id;
+      }
+    };
+    expect(await walk('asc')).toEqual(kept);
+    expect(await walk('desc')).toEqual([...kept].reverse());
+    // A deleted cursor is a 404 on `after`, as a never-created one.
+    const refused = await call(mock, 'GET', `/videos?after=${ids[3]}`);
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('after');
+  });
+});
