@@ -13,7 +13,7 @@ import { getRequestListener, RequestError } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createInspector, type Inspector, type InspectorOptions } from '../inspector/index.js';
 import { isAdminPath, refuseCrossOrigin, refuseWithoutToken } from '../mock/admin-guard.js';
-import { createSoraMock } from '../mock/app.js';
+import { ANSWER, createSoraMock, type AnswerNow } from '../mock/app.js';
 import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
@@ -210,12 +210,25 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
   };
 
-  const api = async (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Promise<Response> => {
+  // The mock's answer as soon as it is ready: a read answered from memory comes back as a Response,
+  // which the bridge writes in the same turn (no promise, no race with close()).
+  const answerNow: AnswerNow = (mock as Partial<Record<typeof ANSWER, AnswerNow>>)[ANSWER] ?? ((request) => mock.fetch(request));
+
+  // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
+  // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
+  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response =>
+    request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
+      ? endable(answer, outgoing)
+      : answer;
+
+  const api = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
     if (settings.onResponse) requestOf.set(env.outgoing, request);
     if (shuttingDown) return shuttingDownAnswer();
-    const answer = mock.fetch(request);
-    const first = await Promise.race([answer, shutdown]);
-    if (first === 'shutdown') {
+    const answer = answerNow(request);
+    // Answered in this turn: close() cannot have come in between.
+    if (!(answer instanceof Promise)) return carry(request, answer, env.outgoing);
+    return Promise.race([answer, shutdown]).then((first) => {
+      if (first !== 'shutdown') return carry(request, first, env.outgoing);
       // close() came while the mock still works on this request (a stall, a slow render): it gets a
       // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
       // which is what makes the bridge abort the request's signal, so the mock stops working on it
@@ -234,11 +247,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
         outgoing.write(body, () => outgoing.destroy());
       }
       return RESPONSE_ALREADY_SENT;
-    }
-    // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
-    // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
-    const stream = request.method === 'POST' && first.status === 200 && first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream');
-    return stream ? endable(first, env.outgoing) : first;
+    });
   };
 
   /**
