@@ -125,8 +125,18 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
-  // For adapters that log a request after it ends (the Node server's access log).
-  const entries = new WeakMap<Request, JournalEntry>();
+  // For adapters that log a request after it ends (the Node server's access log): the entry rides on
+  // the request under a key of this instance (a WeakMap per request cost more than the rest of the
+  // journal entry); a request that takes no property (frozen) goes to the WeakMap.
+  const ENTRY = Symbol('sora-kit journal entry');
+  const frozenEntries = new WeakMap<Request, JournalEntry>();
+  type Carrier = Request & { [ENTRY]?: JournalEntry };
+  const remember = (request: Request, entry: JournalEntry) => {
+    if (Object.isExtensible(request)) (request as Carrier)[ENTRY] = entry;
+    else frozenEntries.set(request, entry);
+  };
+  // Licence keys as the journal shows them, masked once.
+  const maskedLicences = new Map(options.licenses.map((l) => [l.key, maskSecret(l.key)]));
   const listeners: { [E in keyof SoraMockEvents]: Set<(payload: SoraMockEvents[E]) => void> } = {
     request: new Set(),
     requestUpdated: new Set(),
@@ -268,7 +278,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
 
   function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, started: number, startedAt: number): Response {
     const { request, url } = ctx;
-    const key = licenseKeyOf(request);
+    // The licence step already found the key when it recognised one.
+    const key = ctx.license ? ctx.license.key : licenseKeyOf(request);
     // Built property by property (no spreads), in the order the entry has always had its keys.
     const entry = { id: journal.nextId() } as JournalEntry;
     if (ctx.operation) entry.operation = ctx.operation;
@@ -280,7 +291,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     if (ctx.scenario) entry.scenario = ctx.scenario;
     if (ctx.fault) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
     // Masked: the journal is readable through /__sora/requests and the inspector.
-    if (key && isLicenceKey(key)) entry.license = maskSecret(key);
+    const license = key ? maskedLicences.get(key) : undefined;
+    if (license !== undefined) entry.license = license;
     const recorded = recordHeadersSized(request.headers);
     entry.request = body ? { headers: recorded.headers, body } : { headers: recorded.headers };
     if (ctx.error) entry.error = ctx.error;
@@ -291,15 +303,10 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       emit('requestUpdated', entry);
     };
     journal.add(entry, recorded.bytes);
-    entries.set(request, entry);
+    remember(request, entry);
     emit('request', entry);
     return response;
   }
-
-  const isLicenceKey = (key: string) => {
-    for (const l of options.licenses) if (l.key === key) return true;
-    return false;
-  };
 
   /** The whole request, synchronous when nothing on its way waits (see route and settle). */
   function answer(request: Request): Response | Promise<Response> {
@@ -348,7 +355,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     requests(query) {
       return journal.list(query);
     },
-    entryOf: (request) => entries.get(request),
+    entryOf: (request) => (request as Carrier)[ENTRY] ?? frozenEntries.get(request),
     faults: {
       add: (fault) => base.faults.add(fault),
       remove: (id) => base.faults.remove(id),

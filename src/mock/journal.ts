@@ -24,6 +24,18 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s);
 
+// The last secret header value masked and its mask: a client sends the same Authorization every time.
+let lastSecret: string | undefined;
+let lastMasked = '';
+
+function maskedHeader(value: string): string {
+  if (value === lastSecret) return lastMasked;
+  const bearer = /^(bearer|basic)\s+/i.exec(value)?.[0] ?? '';
+  lastMasked = `${bearer}${maskSecret(value.slice(bearer.length).trim())}`;
+  lastSecret = value;
+  return lastMasked;
+}
+
 /** Request headers as recorded: names lower-cased, secrets masked, values and count bounded. */
 export function recordHeaders(headers: Headers): Record<string, string> {
   return recordHeadersSized(headers).headers;
@@ -36,11 +48,7 @@ export function recordHeadersSized(headers: Headers): { headers: Record<string, 
   let bytes = 0;
   for (const [name, value] of headers) {
     if (++n > HEADER_COUNT_LIMIT) break;
-    let kept: string;
-    if (SECRET_HEADERS.has(name)) {
-      const bearer = /^(bearer|basic)\s+/i.exec(value)?.[0] ?? '';
-      kept = `${bearer}${maskSecret(value.slice(bearer.length).trim())}`;
-    } else kept = cut(value, HEADER_VALUE_LIMIT);
+    const kept = SECRET_HEADERS.has(name) ? maskedHeader(value) : cut(value, HEADER_VALUE_LIMIT);
     out[name] = kept;
     bytes += name.length + kept.length + 6;
   }
@@ -199,15 +207,24 @@ export interface Journal {
 export function createJournal(limits: { count?: number; bytes?: number } = {}): Journal {
   const maxCount = limits.count ?? JOURNAL_LIMIT;
   const maxBytes = limits.bytes ?? JOURNAL_MAX_BYTES;
+  // The entries are entries[head..]: eviction moves `head` (no shift of the whole array per request),
+  // and the evicted front is cut off once it is as long as what is kept.
   const entries: JournalEntry[] = [];
   // sizes[i] is what entries[i] weighs (two parallel arrays: no per-entry map on the hot path).
   const sizes: number[] = [];
+  let head = 0;
   let bytes = 0;
   let id = 0;
   const evict = () => {
-    while (entries.length > 0 && (entries.length > maxCount || bytes > maxBytes)) {
-      entries.shift();
-      bytes -= sizes.shift() as number;
+    while (entries.length > head && (entries.length - head > maxCount || bytes > maxBytes)) {
+      bytes -= sizes[head];
+      entries[head] = undefined as unknown as JournalEntry;
+      head++;
+    }
+    if (head > 64 && head * 2 >= entries.length) {
+      entries.splice(0, head);
+      sizes.splice(0, head);
+      head = 0;
     }
   };
   return {
@@ -221,17 +238,19 @@ export function createJournal(limits: { count?: number; bytes?: number } = {}): 
     grew(entry, more) {
       // Streams grow while they answer, so their entries are among the newest: search from the end.
       const i = entries.lastIndexOf(entry);
-      if (i === -1) return;
+      if (i < head) return;
       sizes[i] += more;
       bytes += more;
       evict();
     },
     list(query) {
-      return query ? entries.filter((e) => matchesQuery(e, query)) : [...entries];
+      const kept = entries.slice(head);
+      return query ? kept.filter((e) => matchesQuery(e, query)) : kept;
     },
     clear() {
       entries.length = 0;
       sizes.length = 0;
+      head = 0;
       bytes = 0;
       id = 0;
     },
