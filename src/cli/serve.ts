@@ -180,9 +180,28 @@ function describeLicenses(mock: SoraMock, config: ServeConfig): string[] {
   );
 }
 
+/**
+ * `new Date().toISOString()`, with the part up to the seconds made once per second (formatting a
+ * Date costs more than the rest of a log line); the same string, to the millisecond.
+ */
+const isoNow = (() => {
+  let second = -1;
+  let prefix = '';
+  return (): string => {
+    const now = Date.now();
+    const s = Math.floor(now / 1000);
+    if (s !== second) {
+      second = s;
+      prefix = new Date(s * 1000).toISOString().slice(0, 20);
+    }
+    const ms = now - s * 1000;
+    return `${prefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  };
+})();
+
 function formatLog(format: 'pretty' | 'json', entry: AccessLogEntry): string {
-  if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
-  const time = new Date().toISOString().slice(11, 23);
+  if (format === 'json') return JSON.stringify({ time: isoNow(), ...entry });
+  const time = isoNow().slice(11, 23);
   const size = entry.bytes === undefined ? '' : ` ${entry.bytes}B`;
   const code = entry.code ? ` ${entry.code}` : '';
   const scenario = entry.scenario ? ` scenario=${entry.scenario}${entry.fault ? ` (${entry.fault})` : ''}` : '';
