@@ -13,7 +13,7 @@ import { getRequestListener, RequestError } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createInspector, type Inspector, type InspectorOptions } from '../inspector/index.js';
 import { isAdminPath, refuseCrossOrigin, refuseWithoutToken } from '../mock/admin-guard.js';
-import { createSoraMock } from '../mock/app.js';
+import { ANSWER, createSoraMock, type AnswerNow } from '../mock/app.js';
 import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
@@ -166,6 +166,27 @@ function allowedHostNames(bound: string, extra: readonly string[], publicUrl: st
   return (name) => exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
 }
 
+/** Where a response keeps the Request it answers (a property: a WeakMap entry per request costs more). */
+const ANSWERED = Symbol('sora-kit answered request');
+type Answering = ServerResponse & { [ANSWERED]?: Request };
+
+/**
+ * The request's Headers, made as the bridge would make them (every raw header appended in order, HTTP/2
+ * pseudo-headers left out) but with `append` rather than the constructor's sequence conversion, which
+ * costs twice as much; set on the bridge's lightweight Request before anything reads them. Should a
+ * header not convert, nothing is set and the bridge's own lazy Headers fail where they are read, as before.
+ */
+function headersOf(request: Request, incoming: IncomingMessage): void {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  try {
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58) headers.append(raw[i], raw[i + 1]);
+  } catch {
+    return;
+  }
+  Object.defineProperty(request, 'headers', { value: headers, enumerable: false, configurable: true, writable: false });
+}
+
 /** The frame that ends a stream cut by close(): OpenAI's in-band error, then `[DONE]`, as every in-band error of the mock. */
 const SHUTDOWN_MESSAGE = 'The server is shutting down; this answer is incomplete. Retry against a running server.';
 const shutdownFrame = new TextEncoder().encode(
@@ -220,8 +241,8 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let loopbackBind = true;
 
   const inspector: Inspector | undefined = settings.inspector ? createInspector(mock, settings.inspector === true ? {} : settings.inspector) : undefined;
-  // The Request each response answered, for the access log's journal facts (code, scenario, fault).
-  const requestOf = new WeakMap<object, Request>();
+  // The Request each response answered rides on the response (AnsweredRequest), for the access log's
+  // journal facts (code, scenario, fault).
 
   const shuttingDownAnswer = () =>
     errorResponse(503, SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }, { 'retry-after': '1' });
@@ -246,12 +267,25 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
   };
 
-  const api = async (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Promise<Response> => {
-    if (settings.onResponse) requestOf.set(env.outgoing, request);
+  // The mock's answer as soon as it is ready: a read answered from memory comes back as a Response,
+  // which the bridge writes in the same turn (no promise, no race with close()).
+  const answerNow: AnswerNow = (mock as Partial<Record<typeof ANSWER, AnswerNow>>)[ANSWER] ?? ((request) => mock.fetch(request));
+
+  // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
+  // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
+  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response =>
+    request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
+      ? endable(answer, outgoing)
+      : answer;
+
+  const api = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
+    if (settings.onResponse) (env.outgoing as Answering)[ANSWERED] = request;
     if (shuttingDown) return shuttingDownAnswer();
-    const answer = mock.fetch(request);
-    const first = await answerOrShutdown(answer);
-    if (first === 'shutdown') {
+    const answer = answerNow(request);
+    // Answered in this turn: close() cannot have come in between.
+    if (!(answer instanceof Promise)) return carry(request, answer, env.outgoing);
+    return answerOrShutdown(answer).then((first) => {
+      if (first !== 'shutdown') return carry(request, first, env.outgoing);
       // close() came while the mock still works on this request (a stall, a slow render): it gets a
       // 503 now, written here and never ended: once it is out the response is destroyed unfinished,
       // which is what makes the bridge abort the request's signal, so the mock stops working on it
@@ -270,11 +304,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
         outgoing.write(body, () => outgoing.destroy());
       }
       return RESPONSE_ALREADY_SENT;
-    }
-    // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
-    // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
-    const stream = request.method === 'POST' && first.status === 200 && first.body && (first.headers.get('content-type') ?? '').startsWith('text/event-stream');
-    return stream ? endable(first, env.outgoing) : first;
+    });
   };
 
   /**
@@ -301,6 +331,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   };
 
   const handle = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
+    headersOf(request, env.incoming);
     const path = pathnameOf(request.url);
     const forInspector = inspector?.owns(path) ?? false;
     if (forInspector || isAdminPath(path)) {
@@ -342,22 +373,27 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       inFlight.add(outgoing);
       answering.set(incoming.socket, outgoing);
       if (closing) outgoing.setHeader('connection', 'close');
-      outgoing.once('close', () => {
+      // A response closes once: `on`, not `once` (no wrapper per request).
+      outgoing.on('close', () => {
         inFlight.delete(outgoing);
-        if (!settings.onResponse) return;
-        const request = requestOf.get(outgoing);
+        const onResponse = settings.onResponse;
+        if (!onResponse) return;
+        const request = (outgoing as Answering)[ANSWERED];
         const entry = request ? mock.entryOf(request) : undefined;
-        settings.onResponse({
+        const length = outgoing.getHeader('content-length');
+        const line: AccessLogEntry = {
           method: incoming.method ?? 'GET',
           url: incoming.url ?? '/',
           status: outgoing.statusCode,
           durationMs: performance.now() - started,
-          bytes: outgoing.hasHeader('content-length') ? Number(outgoing.getHeader('content-length')) : undefined,
+          bytes: length === undefined ? undefined : Number(length),
           aborted: !outgoing.writableFinished,
-          ...(entry?.error?.code ? { code: entry.error.code } : {}),
-          ...(entry?.scenario ? { scenario: entry.scenario } : {}),
-          ...(entry?.fault ? { fault: entry.fault.id } : {}),
-        });
+        };
+        // Set only when there is one, in this order (no spreads on every request).
+        if (entry?.error?.code) line.code = entry.error.code;
+        if (entry?.scenario) line.scenario = entry.scenario;
+        if (entry?.fault) line.fault = entry.fault.id;
+        onResponse(line);
       });
       if (!incoming.headers.host) {
         answerDirectly(outgoing, 400, 'The request has no Host header; HTTP/1.1 requires one (it names the server, e.g. Host: 127.0.0.1:4010).', 'missing_host');

@@ -8,7 +8,7 @@ import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../me
 import { BASE_PATH } from '../spec/operations.js';
 import { IGNORED_PARAMS_HEADER, cutText, describeValue } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
-import { FILES_SEGMENT } from './context.js';
+import { FILES_SEGMENT, requestContext } from './context.js';
 import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
@@ -18,7 +18,7 @@ import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
-import { createJournal, linkBytes, recordBody, recordHeaders } from './journal.js';
+import { createJournal, linkBytes, recordBody, recordHeadersSized } from './journal.js';
 import { isAdminPath, refuseCrossOrigin, refuseNonJsonPost, refuseWithoutToken } from './admin-guard.js';
 import {
   ADMIN_PREFIX,
@@ -41,6 +41,7 @@ import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
   type JobCounts,
+  type JournalBody,
   type JournalEntry,
   type ResolvedSoraMockOptions,
   type SoraMock,
@@ -48,6 +49,15 @@ import {
   type SoraMockOptions,
 } from './types.js';
 
+
+/**
+ * The mock's answer without the promise `fetch` wraps it in: a Response when nothing on the request's
+ * way waits (reads answered from memory), else a promise of one. For the Node server, whose bridge
+ * writes a Response it is handed at once; anything else calls `fetch`. Registered, so a mock built by
+ * another copy of this module answers too.
+ */
+export const ANSWER = Symbol.for('sora-kit.mock.answer');
+export type AnswerNow = (request: Request) => Response | Promise<Response>;
 
 /** Each operation of the table (spec/operations.ts) and the handler that ends its pipeline; the type says none is missing. */
 const HANDLERS: OperationHandlers = { ...chatHandlers, ...imageHandlers, ...videoHandlers, ...modelHandlers };
@@ -115,8 +125,18 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
-  // For adapters that log a request after it ends (the Node server's access log).
-  const entries = new WeakMap<Request, JournalEntry>();
+  // For adapters that log a request after it ends (the Node server's access log): the entry rides on
+  // the request under a key of this instance (a WeakMap per request cost more than the rest of the
+  // journal entry); a request that takes no property (frozen) goes to the WeakMap.
+  const ENTRY = Symbol('sora-kit journal entry');
+  const frozenEntries = new WeakMap<Request, JournalEntry>();
+  type Carrier = Request & { [ENTRY]?: JournalEntry };
+  const remember = (request: Request, entry: JournalEntry) => {
+    if (Object.isExtensible(request)) (request as Carrier)[ENTRY] = entry;
+    else frozenEntries.set(request, entry);
+  };
+  // Licence keys as the journal shows them, masked once.
+  const maskedLicences = new Map(options.licenses.map((l) => [l.key, maskSecret(l.key)]));
   const listeners: { [E in keyof SoraMockEvents]: Set<(payload: SoraMockEvents[E]) => void> } = {
     request: new Set(),
     requestUpdated: new Set(),
@@ -168,7 +188,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       .on('DELETE', `${ADMIN_PREFIX}/faults/:fault_id`, (ctx, params) => adminDeleteFault(ctx, mock, params.fault_id));
   }
 
-  async function route(ctx: RequestContext): Promise<Response> {
+  /** Synchronous when the handler is (reads answered from memory): no promise turn on the hot path. */
+  function route(ctx: RequestContext): Response | Promise<Response> {
     const { request, url } = ctx;
     // Every error answer goes through here, so the journal knows its type, code and param.
     const fail = (error: HttpError): Response => {
@@ -211,9 +232,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         }),
       );
     }
-    try {
-      return await match.handler(ctx, match.params);
-    } catch (error) {
+    const failure = (error: unknown): Response => {
       if (error instanceof HttpError) return fail(error);
       // Anything else is a bug in the mock, never the client's fault: say so, keep serving.
       return fail(
@@ -223,62 +242,100 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
           code: 'mock_internal_error',
         }),
       );
+    };
+    let answer: Response | Promise<Response>;
+    try {
+      answer = match.handler(ctx, match.params);
+    } catch (error) {
+      return failure(error);
     }
+    return answer instanceof Promise ? answer.then(undefined, failure) : answer;
   }
 
-  const mock: SoraMock = {
+  /**
+   * After the route: HEAD without its body, CORS headers, then the journal entry (and the `request`
+   * event). Synchronous unless the body's journal record needs hashing (multipart files).
+   */
+  function settle(ctx: RequestContext, answered: Response, started: number, startedAt: number): Response | Promise<Response> {
+    const { request, url } = ctx;
+    let response = answered;
+    // HEAD is answered by the GET route; its headers stay (Content-Length included), its body must not
+    // reach the client, whatever the adapter (msw hands the Response to the page as it is).
+    if (request.method === 'HEAD' && response.body) {
+      void response.body.cancel().catch(() => undefined);
+      response = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
+    // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
+    // other responses untouched keeps the Node server's fast path (no header rewrite per request).
+    // Never under /__sora/: the admin endpoints answer no other origin (admin-guard.ts).
+    if (options.cors && request.headers.has('origin') && !isAdminPath(url.pathname)) {
+      for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
+    }
+    const body = recordBody(ctx.body, ctx.raw);
+    if (body instanceof Promise) return body.then((recorded) => record(ctx, response, recorded, started, startedAt));
+    return record(ctx, response, body, started, startedAt);
+  }
+
+  function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, started: number, startedAt: number): Response {
+    const { request, url } = ctx;
+    // The licence step already found the key when it recognised one.
+    const key = ctx.license ? ctx.license.key : licenseKeyOf(request);
+    // Built property by property (no spreads), in the order the entry has always had its keys.
+    const entry = { id: journal.nextId() } as JournalEntry;
+    if (ctx.operation) entry.operation = ctx.operation;
+    entry.method = request.method;
+    entry.path = url.pathname + url.search;
+    entry.status = response.status;
+    entry.startedAt = startedAt;
+    entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    if (ctx.scenario) entry.scenario = ctx.scenario;
+    if (ctx.fault) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
+    // Masked: the journal is readable through /__sora/requests and the inspector.
+    const license = key ? maskedLicences.get(key) : undefined;
+    if (license !== undefined) entry.license = license;
+    const recorded = recordHeadersSized(request.headers);
+    entry.request = body ? { headers: recorded.headers, body } : { headers: recorded.headers };
+    if (ctx.error) entry.error = ctx.error;
+    // The same array the context fills: a stream's later links land in the entry too.
+    entry.media = ctx.links;
+    ctx.onLink = (link) => {
+      journal.grew(entry, linkBytes(link));
+      emit('requestUpdated', entry);
+    };
+    journal.add(entry, recorded.bytes);
+    remember(request, entry);
+    emit('request', entry);
+    return response;
+  }
+
+  /** The whole request, synchronous when nothing on its way waits (see route and settle). */
+  function answer(request: Request): Response | Promise<Response> {
+    const started = performance.now();
+    const startedAt = now();
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
+    }
+    const ctx = requestContext(base, request, url);
+    const response = route(ctx);
+    return response instanceof Promise
+      ? response.then((r) => settle(ctx, r, started, startedAt))
+      : settle(ctx, response, started, startedAt);
+  }
+
+  const mock: SoraMock & { [ANSWER]: AnswerNow } = {
     options,
-    async fetch(request) {
-      const started = performance.now();
-      const startedAt = now();
-      let url: URL;
+    fetch(request) {
       try {
-        url = new URL(request.url);
-      } catch {
-        return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
+        const response = answer(request);
+        return response instanceof Promise ? response : Promise.resolve(response);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const ctx: RequestContext = { ...base, request, url, links: [] };
-      let response = await route(ctx);
-      // HEAD is answered by the GET route; its headers stay (Content-Length included), its body must not
-      // reach the client, whatever the adapter (msw hands the Response to the page as it is).
-      if (request.method === 'HEAD' && response.body) {
-        void response.body.cancel().catch(() => undefined);
-        response = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
-      }
-      // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
-      // other responses untouched keeps the Node server's fast path (no header rewrite per request).
-      // Never under /__sora/: the admin endpoints answer no other origin (admin-guard.ts).
-      if (options.cors && request.headers.has('origin') && !isAdminPath(url.pathname)) {
-        for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
-      }
-      const key = licenseKeyOf(request);
-      const body = await recordBody(ctx.body, ctx.raw);
-      const entry: JournalEntry = {
-        id: journal.nextId(),
-        ...(ctx.operation ? { operation: ctx.operation } : {}),
-        method: request.method,
-        path: url.pathname + url.search,
-        status: response.status,
-        startedAt,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        ...(ctx.scenario ? { scenario: ctx.scenario } : {}),
-        ...(ctx.fault ? { fault: { id: ctx.fault.id, scenario: ctx.fault.scenario } } : {}),
-        // Masked: the journal is readable through /__sora/requests and the inspector.
-        ...(key && options.licenses.some((l) => l.key === key) ? { license: maskSecret(key) } : {}),
-        request: { headers: recordHeaders(request.headers), ...(body ? { body } : {}) },
-        ...(ctx.error ? { error: ctx.error } : {}),
-        // The same array the context fills: a stream's later links land in the entry too.
-        media: ctx.links,
-      };
-      ctx.onLink = (link) => {
-        journal.grew(entry, linkBytes(link));
-        emit('requestUpdated', entry);
-      };
-      journal.add(entry);
-      entries.set(request, entry);
-      emit('request', entry);
-      return response;
     },
+    [ANSWER]: answer,
     jobs(filter = {}) {
       const t = now();
       const all = jobs.all(filter.license);
@@ -298,7 +355,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     requests(query) {
       return journal.list(query);
     },
-    entryOf: (request) => entries.get(request),
+    entryOf: (request) => (request as Carrier)[ENTRY] ?? frozenEntries.get(request),
     faults: {
       add: (fault) => base.faults.add(fault),
       remove: (id) => base.faults.remove(id),

@@ -52,6 +52,27 @@ export interface RequestContext extends MockContext {
   raw?: { bytes: Uint8Array; size: number };
 }
 
+/**
+ * A request's context: the instance's part copied field by field (a literal of one fixed shape, which
+ * V8 builds far faster than a spread of the instance's context), plus the request's own.
+ */
+export function requestContext(base: MockContext, request: Request, url: URL): RequestContext {
+  return {
+    options: base.options,
+    now: base.now,
+    jobs: base.jobs,
+    ids: base.ids,
+    media: base.media,
+    signer: base.signer,
+    ruleScenario: base.ruleScenario,
+    faults: base.faults,
+    emitJob: base.emitJob,
+    request,
+    url,
+    links: [],
+  };
+}
+
 /** Read the request body (readBody) and keep what the journal records of it. */
 export async function readRequestBody(ctx: RequestContext, options: Omit<BodyOptions, 'onBytes'>): Promise<ParsedBody> {
   const parsed = await readBody(ctx.request, {

@@ -24,18 +24,35 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s);
 
+// The last secret header value masked and its mask: a client sends the same Authorization every time.
+let lastSecret: string | undefined;
+let lastMasked = '';
+
+function maskedHeader(value: string): string {
+  if (value === lastSecret) return lastMasked;
+  const bearer = /^(bearer|basic)\s+/i.exec(value)?.[0] ?? '';
+  lastMasked = `${bearer}${maskSecret(value.slice(bearer.length).trim())}`;
+  lastSecret = value;
+  return lastMasked;
+}
+
 /** Request headers as recorded: names lower-cased, secrets masked, values and count bounded. */
 export function recordHeaders(headers: Headers): Record<string, string> {
+  return recordHeadersSized(headers).headers;
+}
+
+/** recordHeaders, and what the recorded headers add to an entry's size (entryBytes), in one pass. */
+export function recordHeadersSized(headers: Headers): { headers: Record<string, string>; bytes: number } {
   const out: Record<string, string> = {};
   let n = 0;
+  let bytes = 0;
   for (const [name, value] of headers) {
     if (++n > HEADER_COUNT_LIMIT) break;
-    if (SECRET_HEADERS.has(name)) {
-      const bearer = /^(bearer|basic)\s+/i.exec(value)?.[0] ?? '';
-      out[name] = `${bearer}${maskSecret(value.slice(bearer.length).trim())}`;
-    } else out[name] = cut(value, HEADER_VALUE_LIMIT);
+    const kept = SECRET_HEADERS.has(name) ? maskedHeader(value) : cut(value, HEADER_VALUE_LIMIT);
+    out[name] = kept;
+    bytes += name.length + kept.length + 6;
   }
-  return out;
+  return { headers: out, bytes };
 }
 
 /**
@@ -88,36 +105,20 @@ async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
   return hex;
 }
 
-/** The body as the journal keeps it: parsed JSON or the multipart field list, else the raw text start. */
-export async function recordBody(parsed: ParsedBody | undefined, raw: { bytes: Uint8Array; size: number } | undefined): Promise<JournalBody | undefined> {
-  const budget = { left: BODY_PREVIEW_BYTES };
+/**
+ * The body as the journal keeps it: parsed JSON or the multipart field list, else the raw text start.
+ * Synchronous but for a multipart form (its files are hashed), so a request without one waits for nothing.
+ */
+export function recordBody(
+  parsed: ParsedBody | undefined,
+  raw: { bytes: Uint8Array; size: number } | undefined,
+): JournalBody | undefined | Promise<JournalBody> {
   if (parsed?.kind === 'json') {
+    const budget = { left: BODY_PREVIEW_BYTES };
     const value = preview(parsed.value, budget);
-    return { kind: 'json', value, ...(budget.left <= 0 ? { truncated: true } : {}) };
+    return budget.left <= 0 ? { kind: 'json', value, truncated: true } : { kind: 'json', value };
   }
-  if (parsed?.kind === 'form') {
-    const fields: JournalField[] = [];
-    let truncated = false;
-    for (const [name, value] of parsed.form) {
-      if (budget.left <= 0) {
-        truncated = true;
-        break;
-      }
-      budget.left -= name.length + 16;
-      if (typeof value === 'string') {
-        const v = cut(value, Math.min(STRING_PREVIEW, Math.max(16, budget.left)));
-        budget.left -= v.length;
-        fields.push({ name: cut(name, 64), value: v });
-      } else {
-        budget.left -= 128;
-        fields.push({
-          name: cut(name, 64),
-          file: { filename: cut(value.name, 128), type: value.type, size: value.size, sha256: await sha256Hex(await value.arrayBuffer()) },
-        });
-      }
-    }
-    return { kind: 'form', fields, ...(truncated ? { truncated: true } : {}) };
-  }
+  if (parsed?.kind === 'form') return recordForm(parsed.form);
   if (raw && raw.size > 0) {
     const text = new TextDecoder().decode(raw.bytes.subarray(0, BODY_PREVIEW_BYTES));
     return { kind: 'text', text, size: raw.size, ...(raw.size > BODY_PREVIEW_BYTES ? { truncated: true } : {}) };
@@ -125,13 +126,42 @@ export async function recordBody(parsed: ParsedBody | undefined, raw: { bytes: U
   return undefined;
 }
 
+async function recordForm(form: FormData): Promise<JournalBody> {
+  const budget = { left: BODY_PREVIEW_BYTES };
+  const fields: JournalField[] = [];
+  let truncated = false;
+  for (const [name, value] of form) {
+    if (budget.left <= 0) {
+      truncated = true;
+      break;
+    }
+    budget.left -= name.length + 16;
+    if (typeof value === 'string') {
+      const v = cut(value, Math.min(STRING_PREVIEW, Math.max(16, budget.left)));
+      budget.left -= v.length;
+      fields.push({ name: cut(name, 64), value: v });
+    } else {
+      budget.left -= 128;
+      fields.push({
+        name: cut(name, 64),
+        file: { filename: cut(value.name, 128), type: value.type, size: value.size, sha256: await sha256Hex(await value.arrayBuffer()) },
+      });
+    }
+  }
+  return { kind: 'form', fields, ...(truncated ? { truncated: true } : {}) };
+}
+
 /** What one media link adds to an entry, for the byte bound. */
 export const linkBytes = (link: MediaLink): number => link.url.length + 32;
 
-/** A cheap upper estimate of an entry's size, for the byte bound (what JSON of it would weigh). */
-export function entryBytes(entry: JournalEntry): number {
+/**
+ * A cheap upper estimate of an entry's size, for the byte bound (what JSON of it would weigh).
+ * `headerBytes`, when the caller measured the recorded headers already (recordHeadersSized), saves a pass.
+ */
+export function entryBytes(entry: JournalEntry, headerBytes?: number): number {
   let n = 256 + entry.path.length;
-  for (const [k, v] of Object.entries(entry.request?.headers ?? {})) n += k.length + v.length + 6;
+  if (headerBytes !== undefined) n += headerBytes;
+  else for (const [k, v] of Object.entries(entry.request?.headers ?? {})) n += k.length + v.length + 6;
   // Previews are bounded (BODY_PREVIEW_BYTES and the cuts above), so measuring them is cheap.
   if (entry.request?.body) n += JSON.stringify(entry.request.body).length;
   for (const m of entry.media ?? []) n += linkBytes(m);
@@ -165,7 +195,8 @@ export function matchesQuery(entry: JournalEntry, query: JournalQuery): boolean 
 }
 
 export interface Journal {
-  add(entry: JournalEntry): void;
+  /** `headerBytes`: what its recorded headers weigh, when the caller measured them (recordHeadersSized). */
+  add(entry: JournalEntry, headerBytes?: number): void;
   /** An entry grew after it was written (a stream's media links): account for it. */
   grew(entry: JournalEntry, bytes: number): void;
   list(query?: JournalQuery): JournalEntry[];
@@ -176,36 +207,50 @@ export interface Journal {
 export function createJournal(limits: { count?: number; bytes?: number } = {}): Journal {
   const maxCount = limits.count ?? JOURNAL_LIMIT;
   const maxBytes = limits.bytes ?? JOURNAL_MAX_BYTES;
+  // The entries are entries[head..]: eviction moves `head` (no shift of the whole array per request),
+  // and the evicted front is cut off once it is as long as what is kept.
   const entries: JournalEntry[] = [];
-  const sizes = new WeakMap<JournalEntry, number>();
+  // sizes[i] is what entries[i] weighs (two parallel arrays: no per-entry map on the hot path).
+  const sizes: number[] = [];
+  let head = 0;
   let bytes = 0;
   let id = 0;
   const evict = () => {
-    while (entries.length > 0 && (entries.length > maxCount || bytes > maxBytes)) {
-      const old = entries.shift() as JournalEntry;
-      bytes -= sizes.get(old) ?? 0;
-      sizes.delete(old);
+    while (entries.length > head && (entries.length - head > maxCount || bytes > maxBytes)) {
+      bytes -= sizes[head];
+      entries[head] = undefined as unknown as JournalEntry;
+      head++;
+    }
+    if (head > 64 && head * 2 >= entries.length) {
+      entries.splice(0, head);
+      sizes.splice(0, head);
+      head = 0;
     }
   };
   return {
-    add(entry) {
-      const size = entryBytes(entry);
-      sizes.set(entry, size);
+    add(entry, headerBytes) {
+      const size = entryBytes(entry, headerBytes);
+      sizes.push(size);
       bytes += size;
       entries.push(entry);
       evict();
     },
     grew(entry, more) {
-      if (!sizes.has(entry)) return;
-      sizes.set(entry, (sizes.get(entry) ?? 0) + more);
+      // Streams grow while they answer, so their entries are among the newest: search from the end.
+      const i = entries.lastIndexOf(entry);
+      if (i < head) return;
+      sizes[i] += more;
       bytes += more;
       evict();
     },
     list(query) {
-      return query ? entries.filter((e) => matchesQuery(e, query)) : [...entries];
+      const kept = entries.slice(head);
+      return query ? kept.filter((e) => matchesQuery(e, query)) : kept;
     },
     clear() {
       entries.length = 0;
+      sizes.length = 0;
+      head = 0;
       bytes = 0;
       id = 0;
     },

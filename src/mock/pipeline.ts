@@ -44,13 +44,9 @@ async function bodyOf(ctx: RequestContext, body: NonNullable<OperationDef['body'
 
 function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handler<RequestContext> {
   const op: OperationDef = OPERATIONS[id];
-  return async (ctx, rawParams) => {
-    // The licence travels with the request: handlers scope what they read and create to it.
-    ctx.license = authorize(ctx.request, ctx.options.licenses, op.feature);
-    const params = op.params ? validate(op.params, rawParams) : {};
-    const query = op.query ? validate(op.query, (op.queryFromParams ?? ((p) => Object.fromEntries(p)))(ctx.url.searchParams)) : undefined;
-    const body = op.body ? await bodyOf(ctx, op.body) : undefined;
-    const input = { params, query, body } as Omit<OperationInput<K>, 'scenario'>;
+  const queryOf = op.queryFromParams ?? ((p: URLSearchParams) => Object.fromEntries(p));
+  // The steps after the input, once it is parsed and validated.
+  const finish = (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>): Promise<Response> | Response => {
     let scenario: ScenarioName | undefined;
     if (op.work === 'generation') {
       const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
@@ -64,7 +60,17 @@ function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handl
         rejectByScenario(scenario);
       }
     }
-    return handler.handle(ctx, { ...input, scenario } as OperationInput<K>);
+    return handler.handle(ctx, { params: input.params, query: input.query, body: input.body, scenario } as OperationInput<K>);
+  };
+  // Synchronous up to the handler when the operation takes no body (every read): a GET answered from
+  // memory costs no promise turn in the pipeline.
+  return (ctx, rawParams) => {
+    // The licence travels with the request: handlers scope what they read and create to it.
+    ctx.license = authorize(ctx.request, ctx.options.licenses, op.feature);
+    const params = op.params ? validate(op.params, rawParams) : {};
+    const query = op.query ? validate(op.query, queryOf(ctx.url.searchParams)) : undefined;
+    if (!op.body) return finish(ctx, { params, query, body: undefined } as Omit<OperationInput<K>, 'scenario'>);
+    return bodyOf(ctx, op.body).then((body) => finish(ctx, { params, query, body } as Omit<OperationInput<K>, 'scenario'>));
   };
 }
 

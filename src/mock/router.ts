@@ -48,9 +48,11 @@ export class Router<C> {
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Params = {};
-      route.keys.forEach((key, i) => {
-        params[key] = safeDecode(m[i + 1]);
-      });
+      for (let i = 0; i < route.keys.length; i++) {
+        const segment = m[i + 1];
+        // Nothing to decode without a percent sign (the usual id), so no decoder call for it.
+        params[route.keys[i]] = segment.includes('%') ? safeDecode(segment) : segment;
+      }
       return { kind: 'found', handler: route.handler, params, ...(route.operation ? { operation: route.operation } : {}) };
     }
     const allow = this.allow(path);
