@@ -7,6 +7,7 @@
 import { concatBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { LICENSE_VARIABLE } from './curl.js';
 import { CheckFailure, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
 
 export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
@@ -117,14 +118,12 @@ interface SharedState {
   auth?: AuthMode;
 }
 
-/** The licence as a reader of a report or a curl line should see it. */
-export const LICENSE_PLACEHOLDER = '$SORA_LICENSE';
 
 /** The request as sent, for reports and curl: headers with the licence replaced, the body as text or form fields. */
 function recordRequest(method: string, url: string, headers: Headers, spec: RequestSpec, license: string): RecordedRequest {
   const shown: Record<string, string> = {};
   headers.forEach((value, name) => {
-    shown[name] = license ? value.split(license).join(LICENSE_PLACEHOLDER) : value;
+    shown[name] = license ? value.split(license).join(LICENSE_VARIABLE) : value;
   });
   const recorded: RecordedRequest = { method, url, headers: shown };
   if (spec.rawJson !== undefined) recorded.body = spec.rawJson;

@@ -14,3 +14,6 @@ export { formatPretty, prettyProgress, type PrettyOptions } from './reporters/pr
 export { formatHtml, mediaDirFor, escapeHtml, type HtmlReport, type HtmlReportFile, type HtmlReportOptions } from './reporters/html.js';
 export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, LICENSE_VARIABLE } from './curl.js';
 export * from './types.js';
+export { createTrafficJudge, seedRefusalOf, type TrafficJudgeOptions } from './traffic-judge.js';
+export { judgeExchange, operationOf, VideoLives, TRAFFIC_CHECKS, type JudgedExchange, type Problem } from './judge.js';
+export { findLinks } from './media.js';
