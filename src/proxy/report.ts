@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { CATALOGUE, formatHtml, TRAFFIC_CHECKS, type CheckResult, type Group, type Report, GROUPS } from '../conformance/index.js';
 import type { Violation } from '../conformance/types.js';
 import { failing, type ProxyReport } from './server.js';
 
@@ -62,8 +63,43 @@ export function junit(report: ProxyReportFile): string {
   return lines.join('\n');
 }
 
-/** Write the report where `path` says: JUnit XML for `.xml`, JSON otherwise. */
+/** Violations shown per check in the html report; the count says how many more there were. */
+const SHOWN_PER_CHECK = 20;
+
+/**
+ * The session as a conformance report, for the checker's html reporter: one failed row per check
+ * that traffic broke, its violations as the message. A passive judge cannot say a check passed (it
+ * judges only what the client happened to send), so only the broken ones are rows.
+ */
+export function asConformanceReport(report: ProxyReportFile): Report {
+  const byCheck = new Map<string, Violation[]>();
+  for (const v of report.violations) byCheck.set(v.check, [...(byCheck.get(v.check) ?? []), v]);
+  const checks: CheckResult[] = [...byCheck].map(([id, vs]) => {
+    const known = CATALOGUE.find((c) => c.id === id);
+    const traffic = (TRAFFIC_CHECKS as Record<string, { rule: string }>)[id];
+    const group = (known?.group ?? (GROUPS as readonly string[]).find((g) => id.startsWith(`${g}.`)) ?? 'traffic') as Group;
+    const lines = vs.slice(0, SHOWN_PER_CHECK).map((v) => `${v.method} ${v.url}: ${v.message}`);
+    if (vs.length > SHOWN_PER_CHECK) lines.push(`… and ${vs.length - SHOWN_PER_CHECK} more`);
+    return { id, group, severity: vs[0].severity, purpose: known?.purpose ?? id, rule: known?.rule ?? traffic?.rule ?? '', status: 'failed', message: `${vs.length} violation(s) in the traffic:\n${lines.join('\n')}`, durationMs: 0 };
+  });
+  const failed = (s: Violation['severity']) => checks.filter((c) => c.severity === s).length;
+  return {
+    baseUrl: report.target,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    plan: { checks: checks.map((c) => c.id), skipped: [], generations: [], totals: { images: 0, videos: 0 } },
+    summary: { passed: 0, failed: checks.length, skipped: 0, mustFailed: failed('must'), shouldFailed: failed('should'), infoFailed: failed('info') },
+    failOn: report.failOn,
+    passed: report.summary.failing === 0,
+    hints: [`${report.exchanges} exchange(s) observed by the validating proxy; only the checks their traffic broke are listed.`],
+    checks,
+  };
+}
+
+/** Write the report where `path` says: JUnit XML for `.xml`, the checker's html report for `.html`, JSON otherwise. */
 export function writeReport(path: string, report: ProxyReportFile): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, path.toLowerCase().endsWith('.xml') ? junit(report) : `${JSON.stringify(report, null, 2)}\n`);
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.html') || lower.endsWith('.htm')) writeFileSync(path, formatHtml(asConformanceReport(report)).html);
+  else writeFileSync(path, lower.endsWith('.xml') ? junit(report) : `${JSON.stringify(report, null, 2)}\n`);
 }

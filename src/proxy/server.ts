@@ -22,6 +22,7 @@
  * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
  * the deployment handed out, with the licence only when the link is on the target's own origin.
  */
+import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
 import { streamContent } from '../conformance/judge.js';
 import { findLinks } from '../conformance/media.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
@@ -193,6 +194,18 @@ export function mediaLinks(body: Uint8Array, contentType: string): string[] {
   return findLinks(strings.join('\n'));
 }
 
+/** An exchange as the inspector page lists it. */
+interface RecentExchange {
+  index: number;
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  violations: number;
+}
+
+const RECENT_EXCHANGES = 200;
+
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, should: 1, must: 2 };
 
 /** Violations at or above `failOn` (`info` never counts). */
@@ -212,6 +225,8 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const graceMs = options.shutdownGraceMs ?? 2000;
   const warn = options.onWarning ?? (() => {});
   const violations: Violation[] = [];
+  /** The newest exchanges, for the inspector page (bounded). */
+  const recent: RecentExchange[] = [];
   const fetched = new Set<string>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
@@ -224,6 +239,16 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   /** Judge and record one finished exchange, after those that ended before it. */
   function observe(exchange: ObservedExchange, record: ExchangeToRecord, truncated: boolean): void {
     exchanges++;
+    const seen: RecentExchange = {
+      index: exchanges,
+      method: exchange.request.method,
+      url: exchange.request.url,
+      status: exchange.response.status,
+      ms: Math.round(record.timings.send + record.timings.wait + record.timings.receive),
+      violations: 0,
+    };
+    recent.push(seen);
+    if (recent.length > RECENT_EXCHANGES) recent.shift();
     judging = judging.then(async () => {
       if (options.recorder) {
         try {
@@ -239,6 +264,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       }
       try {
         for (const violation of await options.judge.observe(exchange)) {
+          seen.violations++;
           violations.push(violation);
           options.onViolation?.(violation);
         }
@@ -321,8 +347,16 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       return refuse(403, `Cross-origin request refused: ${PROXY_PREFIX}/* is the proxy's own surface and answers pages of its own origin only (${sender.header === 'origin' ? 'Origin' : 'Sec-Fetch-Site'}: ${sender.value.slice(0, 80)}).`, 'cross_origin_refused');
     }
     const path = (incoming.url ?? '').split('?')[0];
-    if (path !== `${PROXY_PREFIX}/report`) return refuse(404, `Unknown proxy endpoint ${path}; the proxy's own surface is GET ${PROXY_PREFIX}/report.`, 'not_found');
+    const surface = [`${PROXY_PREFIX}/`, `${PROXY_PREFIX}/inspector.js`, `${PROXY_PREFIX}/report`, `${PROXY_PREFIX}/exchanges`];
+    if (!surface.includes(path)) return refuse(404, `Unknown proxy endpoint ${path}; the proxy's own surface is ${surface.map((p) => `GET ${p}`).join(', ')}.`, 'not_found');
     if (incoming.method !== 'GET' && incoming.method !== 'HEAD') return refuse(405, `${path} answers GET only.`, 'method_not_allowed', { allow: 'GET, HEAD' });
+    const page = (type: string, text: string) => {
+      outgoing.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'content-security-policy': INSPECTOR_CSP, 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
+      outgoing.end(text);
+    };
+    if (path === `${PROXY_PREFIX}/`) return page('text/html; charset=utf-8', inspectorPage(PROXY_PREFIX, target.origin));
+    if (path === `${PROXY_PREFIX}/inspector.js`) return page('text/javascript; charset=utf-8', inspectorScript(PROXY_PREFIX));
+    if (path === `${PROXY_PREFIX}/exchanges`) return json(200, { exchanges: recent });
     json(200, report());
   }
 

@@ -98,6 +98,7 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
   io.out(`  media:     ${fetchMedia ? 'links in answers are fetched for judging and recording' : 'not fetched (--no-fetch-media)'}`);
   if (recorder) io.out(`  recording: ${recorder.path}`);
   io.out(`  report:    ${url}/__sora/proxy/report${options.report ? `, and ${options.report} at shutdown` : ''}`);
+  io.out(`  inspector: ${url}/__sora/proxy/ (exchanges and violations, live; open in a browser)`);
 
   let stopping: Promise<number> | undefined;
   return {

@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProxySession } from '../../src/proxy/index.js';
 import { parseHar } from '../../src/replay/index.js';
@@ -60,6 +61,71 @@ describe('a proxy session (what the CLI runs)', () => {
     await fetch(`${failing.url}/sora/v1/videos/video_nope`, { headers: { authorization: `Bearer ${LICENCE}` } });
     expect(await failing.stop()).toBe(1);
     expect(readFileSync(join(dir, 'fail.xml'), 'utf8')).toMatch(/<failure type="should" message="GET [^"]+video_nope: not found">/);
+  });
+});
+
+describe('the default judge: the conformance checks', () => {
+  it('the official SDK through the proxy to the mock: zero violations, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sora-kit-proxy-'));
+    const session = await startProxySession({ target: served.url, port: 0, report: join(dir, 'report.json') }, { io: quiet().io });
+    const client = new OpenAI({ apiKey: LICENCE, baseURL: `${session.url}/sora/v1` });
+    await client.images.generate({ model: 'sora_image', prompt: 'a red bicycle', size: '1792x1024' as never, n: 2 });
+    const stream = await client.chat.completions.create({ model: 'sora_image', stream: true, messages: [{ role: 'user', content: 'a red bicycle' }] });
+    for await (const chunk of stream) void chunk;
+    let video = await client.videos.create({ model: 'sora_video2-landscape' as never, prompt: 'a cat' });
+    while (video.status !== 'completed' && video.status !== 'failed') video = await client.videos.retrieve(video.id);
+    await (await client.videos.downloadContent(video.id)).arrayBuffer();
+    expect(await session.stop()).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { exchanges: number; violations: unknown[] };
+    expect(report.violations).toEqual([]);
+    // The media links the answers carried were fetched and judged too.
+    expect(report.exchanges).toBeGreaterThan(6);
+  });
+
+  it('reports what the rules say a request should get: a bad size accepted is errors.bad-size', async () => {
+    // A "deployment" that accepts anything: the mock behind a rewrite that drops a malformed size.
+    const { createServer, request } = await import('node:http');
+    const upstream = new URL(served.url);
+    const lax = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replace(/,?"size":"[^"]*\*[^"]*"/, ''));
+        const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) } }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        out.end(body);
+      });
+    });
+    await new Promise<void>((r) => lax.listen(0, '127.0.0.1', r));
+    const { port } = lax.address() as { port: number };
+    try {
+      const { lines, io } = quiet();
+      const session = await startProxySession({ target: `http://127.0.0.1:${port}`, port: 0 }, { io });
+      const answer = await fetch(`${session.url}/sora/v1/videos`, {
+        method: 'POST',
+        headers: { authorization: LICENCE, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'sora_video2', prompt: 'a cat', size: '1280*720' }),
+      });
+      expect(answer.status).toBe(200);
+      expect(await session.stop()).toBe(1);
+      expect(lines).toContainEqual(expect.stringMatching(/^✗ errors\.bad-size \[must\] POST .*\/sora\/v1\/videos: size '1280\*720' is not widthxheight: the platform refuses it \(400 or 422\), the deployment answered 200/));
+    } finally {
+      lax.close();
+    }
+  });
+
+  it('an .html report is the checker\'s html report of the checks traffic broke', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sora-kit-proxy-'));
+    const session = await startProxySession({ target: served.url, port: 0, report: join(dir, 'report.html') }, { createJudge: () => notFound, io: quiet().io });
+    await fetch(`${session.url}/sora/v1/videos/video_nope`, { headers: { authorization: `Bearer ${LICENCE}` } });
+    expect(await session.stop()).toBe(1);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('test.no-404');
+    expect(html).toMatch(/1 violation\(s\) in the traffic:\s*GET [^<]+video_nope: not found/);
+    expect(html).toContain('FAILED: 1 should check(s) failed');
   });
 });
 
