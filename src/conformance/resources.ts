@@ -29,6 +29,15 @@ export function inputPng(width = 96, height = 64): Uint8Array {
   return encodePng({ width, height, data });
 }
 
+/** The seed's edit form: prompt, model and the 3:2 input under `image[]`. */
+function editForm(): FormData {
+  const body = new FormData();
+  body.append('prompt', PROMPTS.image);
+  body.append('model', 'sora_image');
+  body.append('image[]', new Blob([new Uint8Array(inputPng())], { type: 'image/png' }), 'input.png');
+  return body;
+}
+
 export function dataUri(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 }
@@ -110,6 +119,11 @@ const SHARED = {
         { type: 'text', text: PROMPTS.image },
         { type: 'image_url', image_url: { url: dataUri(inputPng()) } },
       ]),
+  },
+  'image:edit': {
+    generations: image('sora_image 3:2 (edit of a 96x64 input)'),
+    create: (env: Env): Promise<Exchange> =>
+      env.client.request({ path: '/images/edits', form: editForm(), generation: true }),
   },
   'video:default': {
     generations: video(DEFAULT_SPEC),

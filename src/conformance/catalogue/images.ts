@@ -2,7 +2,7 @@
 import type { ImageAspect } from '../../spec/rules.js';
 import { expectRefusal, fail } from '../expect.js';
 import { expectImage, expectImageAspect } from '../media.js';
-import { inputPng, PROMPTS } from '../resources.js';
+import { PROMPTS } from '../resources.js';
 import type { Check, Generation } from '../types.js';
 import { expectCount, form, imagesOf } from './common.js';
 
@@ -97,10 +97,10 @@ export const imageChecks: Check[] = [
     severity: 'must',
     purpose: "Edits with the seed's image[] field answer an image that decodes.",
     rule: 'seed: 图生图 /v1/images/edits (--form image[]=@...)',
-    generates: images('sora_image 3:2 (edit)'),
-    async run({ client }) {
+    uses: ['image:edit'],
+    async run({ client, resources }) {
       const what = 'images/edits image[]';
-      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }), generation: true });
+      const exchange = await resources.get('image:edit');
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImage(result.images[0], what);
@@ -112,10 +112,10 @@ export const imageChecks: Check[] = [
     severity: 'info',
     purpose: 'Without size, the first input image (3:2 here) decides the aspect of an edit.',
     rule: "sora-kit: specs/rules.md (the first input image decides the aspect; the seed's size rule covers only a given size)",
-    generates: images('sora_image 3:2 (edit, aspect from the input)'),
-    async run({ client }) {
+    uses: ['image:edit'],
+    async run({ client, resources }) {
       const what = 'images/edits image[] 96x64 without size';
-      const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }, { 'image[]': inputPng() }), generation: true });
+      const exchange = await resources.get('image:edit');
       const result = await imagesOf(client, exchange, what);
       expectCount(result.images.length, 1, what, exchange);
       expectImageAspect(result.images[0], '3:2', what);
