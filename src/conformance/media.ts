@@ -24,7 +24,8 @@ export interface Downloaded {
 
 /** Fail showing the request that asked for the media and the download that brought it. */
 function failMedia(message: string, media: Pick<Downloaded, 'exchange' | 'origin'>, said?: { expected?: string; actual?: string }): never {
-  if (media.origin && media.origin !== media.exchange) fail(`${message}\n  ${describeExchange(media.origin)}`, media.exchange, said);
+  // The report's request (and its curl line) is the API call that asked for the media: the one to rerun.
+  if (media.origin && media.origin !== media.exchange) fail(`${message}\n  ${describeExchange(media.exchange)}`, media.origin, said);
   fail(message, media.exchange, said);
 }
 

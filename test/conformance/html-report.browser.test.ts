@@ -27,7 +27,9 @@ import { inspectMedia } from '../../src/media/inspect.js';
 import { encodeMp4 } from '../../src/media/mp4.js';
 import { encodePng } from '../../src/media/png.js';
 import { launchChromium, watchedPage } from '../helpers/chromium.js';
+import { FAULTS } from './helpers/faults.js';
 import { LICENSE, startMock } from './helpers/mock.js';
+import { startProxy } from './helpers/proxy.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BASE_URL = 'http://127.0.0.1:4010/sora/v1';
@@ -351,7 +353,7 @@ describe('sora-kit check --reporter html against the mock', () => {
     expect(stdout).toMatch(/PASSED: no must or should check failed/);
     expect(existsSync(output)).toBe(true);
 
-    const expected = selectChecks(CATALOGUE, { only, skip: [], severity: 'should' }).map((c) => c.id);
+    const expected = selectChecks(CATALOGUE, { only, skip: [], severity: 'info' }).map((c) => c.id);
     expect(expected.length).toBeGreaterThan(5);
     const html = readFileSync(output, 'utf8');
     expect([...html.matchAll(/<tbody class="check [^"]*" id="[^"]*" data-check-id="([^"]+)"/g)].map((m) => m[1])).toEqual(expected);
@@ -367,6 +369,45 @@ describe('sora-kit check --reporter html against the mock', () => {
       expect(problems).toEqual([]);
     } finally {
       await close();
+    }
+  }, 90_000);
+
+  it('shows what the runner found against a broken deployment: request, expected, actual, curl, the image judged', async () => {
+    // Width and height of size swapped: a 1792x1024 request gets a 2:3 image.
+    const broken = FAULTS.find((f) => f.name.startsWith('wrong aspect'))!;
+    const proxy = await startProxy(mock.url, broken.deviation({ fiveSecondMp4: Buffer.alloc(0) }));
+    const output = join(scratch, 'broken', 'report.html');
+    try {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
+      const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/index.ts', 'check', '--base-url', proxy.url, '--reporter', 'html', '--output', output, '--only', 'images.size.wide'],
+          { cwd: ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
+          (error, _out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr: err }),
+        );
+      });
+      expect(code, stderr).toBe(1);
+      const { page, close } = await open(output);
+      try {
+        const section = page.locator('tbody.check[data-check-id="images.size.wide"]');
+        expect(await section.getAttribute('data-status')).toBe('failed');
+        const text = (await section.textContent()) ?? '';
+        expect(text).toContain('a 3:2 image');
+        expect(text).toMatch(/png 1024x1536/);
+        expect(text).toMatch(/curl [\s\S]*\/sora\/v1\/images\/generations[\s\S]*--form-string size=1792x1024/);
+        expect(text).toContain("size=1792x1024");
+        expect(text).toContain('$SORA_LICENSE');
+        expect(text).toContain('--only images.size.wide');
+        expect(text).not.toContain(LICENSE);
+        // The image judged is inline and decodes to the size the deployment made.
+        const widths = await section.locator('img').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+        expect(widths).toContain(1024);
+      } finally {
+        await close();
+      }
+    } finally {
+      await proxy.close();
     }
   }, 90_000);
 });
