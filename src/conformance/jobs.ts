@@ -99,24 +99,6 @@ export async function fetchContent(client: ConformanceClient, videoId: string, v
   }
 }
 
-/** Illegal moves in a job's history: status going back, or progress decreasing. */
-export function historyProblems(history: readonly Observation[]): string[] {
-  const rank: Record<string, number> = { queued: 0, in_progress: 1, completed: 2, failed: 2 };
-  const problems: string[] = [];
-  for (let i = 1; i < history.length; i++) {
-    const [before, after] = [history[i - 1], history[i]];
-    if ((rank[after.status] ?? -1) < (rank[before.status] ?? -1) || (before.status !== after.status && rank[before.status] === 2)) {
-      problems.push(`status went from ${before.status} to ${after.status} (observation ${i})`);
-    }
-    if (after.progress < before.progress) {
-      problems.push(`progress went down from ${before.progress} to ${after.progress} (observation ${i})`);
-    }
-  }
-  const last = history.at(-1);
-  if (last?.status === 'completed' && last.progress !== 100) problems.push(`completed with progress ${last.progress}, expected 100`);
-  return problems;
-}
-
 export function describeHistory(history: readonly Observation[]): string {
   const shown = history.map((o) => `${o.status}:${o.progress}`);
   return shown.length > 12 ? `${shown.slice(0, 6).join(' ')} … ${shown.slice(-5).join(' ')}` : shown.join(' ');

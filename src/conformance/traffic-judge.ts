@@ -25,7 +25,7 @@ import { ChatCompletion } from '../spec/schemas/chat.js';
 import { ImagesResponse } from '../spec/schemas/images.js';
 import { VideoResource } from '../spec/schemas/videos.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { judgeExchange, notRefusal, operationOf, REFUSAL_STATUSES, streamChunks, streamContent, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
+import { judgeExchange, notRefusal, operationOf, streamChunks, streamContent, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
 import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpectation } from './media.js';
 import { normalizeBaseUrl } from './runner.js';
 import type { ObservedExchange, Severity, TrafficJudge, Violation } from './types.js';
@@ -361,4 +361,3 @@ async function judgeBytes(bytes: Uint8Array, expectation: MediaExpectation, add:
   }
 }
 
-export { REFUSAL_STATUSES };

@@ -5,7 +5,7 @@
 import { DeletedVideoResource, VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
 import { bodyJson, type Exchange } from '../client.js';
 import { envelopeProblem, expectJson, fail } from '../expect.js';
-import { describeHistory, fetchContent, historyProblems, type VideoContent } from '../jobs.js';
+import { describeHistory, fetchContent, type VideoContent } from '../jobs.js';
 import { describeFacts, expectVideoMatches, noteMedia } from '../media.js';
 import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../resources.js';
 import type { ConformanceClient } from '../client.js';
