@@ -1,7 +1,8 @@
 /**
- * Video jobs as a client sees them: create, poll until a final status (recording every observation so
- * `videos.poll` can judge the transitions), and fetch the content. Polling backs off from 100 ms to
- * 2 s: quick against a fast mock, polite against a real deployment.
+ * Video jobs as a client sees them: create, poll until a final status (recording every observation
+ * for the failure messages; `videos.lifecycle` judges the transitions of every job from the run's
+ * traffic), and fetch the content. Polling backs off from 100 ms to 2 s: quick against a fast mock,
+ * polite against a real deployment.
  */
 import { sleep } from '../util/index.js';
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
