@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CATALOGUE, formatHtml, TRAFFIC_CHECKS, type CheckResult, type Group, type Report, GROUPS } from '../conformance/index.js';
 import type { Violation } from '../conformance/types.js';
-import { failing, type ProxyReport } from './server.js';
+import { failing, failingCount, type ProxyReport } from './server.js';
 
 export interface ProxyReportFile extends ProxyReport {
   target: string;
@@ -18,15 +18,16 @@ export interface ProxyReportFile extends ProxyReport {
 }
 
 export function reportFile(report: ProxyReport, meta: { target: string; startedAt: Date; failOn: 'must' | 'should' }): ProxyReportFile {
-  const count = (s: Violation['severity']) => report.violations.filter((v) => v.severity === s).length;
+  const count = (s: Violation['severity']) => report.violations.filter((v) => v.severity === s).length + (report.notKept?.[s] ?? 0);
   return {
     target: meta.target,
     startedAt: meta.startedAt.toISOString(),
     durationMs: Date.now() - meta.startedAt.getTime(),
     failOn: meta.failOn,
     exchanges: report.exchanges,
-    summary: { must: count('must'), should: count('should'), info: count('info'), failing: failing(report.violations, meta.failOn).length },
+    summary: { must: count('must'), should: count('should'), info: count('info'), failing: failingCount(report, meta.failOn) },
     violations: report.violations,
+    ...(report.notKept ? { notKept: report.notKept } : {}),
   };
 }
 

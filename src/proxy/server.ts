@@ -62,7 +62,14 @@ export function parseTarget(text: string): URL {
 export interface ProxyReport {
   exchanges: number;
   violations: Violation[];
+  /** Violations seen beyond the ones kept (a long session against a broken deployment), by severity. */
+  notKept?: Record<Violation['severity'], number>;
 }
+
+/** Violations a proxy keeps for its report; beyond, they are printed and counted, not kept. */
+export const MAX_VIOLATIONS_KEPT = 10_000;
+/** Media links remembered as fetched (each is fetched once); beyond, the oldest are forgotten. */
+const MAX_FETCHED_LINKS = 10_000;
 
 export interface ValidatingProxyOptions {
   /** The deployment: its origin (a base path is allowed and ignored). */
@@ -79,6 +86,8 @@ export interface ValidatingProxyOptions {
   onViolation?: (violation: Violation) => void;
   /** The proxy's own trouble (a judge that threw, a media link that could not be fetched). */
   onWarning?: (message: string) => void;
+  /** Violations kept for the report (beyond, they are counted by severity). Default MAX_VIOLATIONS_KEPT. */
+  maxViolationsKept?: number;
   /** How close() waits for exchanges under way before it cuts them. Default 2000 ms. */
   shutdownGraceMs?: number;
 }
@@ -213,6 +222,12 @@ export function failing(violations: readonly Violation[], failOn: 'must' | 'shou
   return violations.filter((v) => v.severity !== 'info' && SEVERITY_RANK[v.severity] >= SEVERITY_RANK[failOn]);
 }
 
+/** How many violations of a report fail the run, the ones not kept included. */
+export function failingCount(report: ProxyReport, failOn: 'must' | 'should'): number {
+  const beyond = report.notKept ? report.notKept.must + (failOn === 'should' ? report.notKept.should : 0) : 0;
+  return failing(report.violations, failOn).length + beyond;
+}
+
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export function createValidatingProxy(options: ValidatingProxyOptions): ValidatingProxy {
@@ -225,6 +240,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const graceMs = options.shutdownGraceMs ?? 2000;
   const warn = options.onWarning ?? (() => {});
   const violations: Violation[] = [];
+  const notKept: Record<Violation['severity'], number> = { must: 0, should: 0, info: 0 };
   /** The newest exchanges, for the inspector page (bounded). */
   const recent: RecentExchange[] = [];
   const fetched = new Set<string>();
@@ -265,7 +281,8 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       try {
         for (const violation of await options.judge.observe(exchange)) {
           seen.violations++;
-          violations.push(violation);
+          if (violations.length < (options.maxViolationsKept ?? MAX_VIOLATIONS_KEPT)) violations.push(violation);
+          else notKept[violation.severity]++;
           options.onViolation?.(violation);
         }
       } catch (error) {
@@ -279,6 +296,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     for (const link of links) {
       if (fetched.has(link)) continue;
       fetched.add(link);
+      if (fetched.size > MAX_FETCHED_LINKS) fetched.delete(fetched.values().next().value as string);
       const task = (async () => {
         const started = Date.now();
         const t0 = performance.now();
@@ -361,7 +379,12 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   }
 
   function report(): ProxyReport {
-    return { exchanges, violations: violations.map((v) => ({ check: v.check, severity: v.severity, method: v.method, url: v.url, message: v.message })) };
+    const dropped = notKept.must + notKept.should + notKept.info;
+    return {
+      exchanges,
+      violations: violations.map((v) => ({ check: v.check, severity: v.severity, method: v.method, url: v.url, message: v.message })),
+      ...(dropped ? { notKept: { ...notKept } } : {}),
+    };
   }
 
   function forward(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {

@@ -7,7 +7,7 @@ import { createTrafficJudge } from '../conformance/index.js';
 import type { TrafficJudge, Violation } from '../conformance/types.js';
 import { createHarFile, type HarFile } from './har-file.js';
 import { reportFile, writeReport } from './report.js';
-import { createValidatingProxy, failing, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
+import { createValidatingProxy, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
 
 export const DEFAULT_PROXY_PORT = 4011;
 
@@ -111,9 +111,9 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
         recorder?.close();
         const report = reportFile(proxy.report(), { target: target.origin, startedAt, failOn });
         if (options.report) writeReport(options.report, report);
-        const failed = failing(report.violations, failOn).length;
+        const failed = report.summary.failing;
         io.err(
-          `sora-kit proxy: ${report.exchanges} exchanges, ${report.violations.length} violations (${report.summary.must} must, ${report.summary.should} should, ${report.summary.info} info)${options.report ? `; report written to ${options.report}` : ''}`,
+          `sora-kit proxy: ${report.exchanges} exchanges, ${report.summary.must + report.summary.should + report.summary.info} violations (${report.summary.must} must, ${report.summary.should} should, ${report.summary.info} info)${options.report ? `; report written to ${options.report}` : ''}`,
         );
         return failed > 0 ? 1 : 0;
       })();

@@ -157,3 +157,23 @@ describe('sora-kit proxy (the process)', () => {
     expect(running.stderr()).toContain("sora-kit proxy: --target 'sora.example.com' is not an absolute URL; give the deployment's origin, e.g. --target https://sora.example.com");
   });
 });
+
+describe('a long session', () => {
+  it('keeps a bounded number of violations, counts the rest, and still fails the run for them', async () => {
+    const { createValidatingProxy, failingCount } = await import('../../src/proxy/server.js');
+    const every = recordingJudge(() => ({ check: 'test.every', severity: 'must', message: 'always wrong' }));
+    const proxy = createValidatingProxy({ target: served.url, judge: every, fetchMedia: false, maxViolationsKept: 2 });
+    const { url } = await proxy.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      for (let i = 0; i < 5; i++) await fetch(`${url}/sora/v1/models`, { headers: { authorization: LICENCE } });
+      await proxy.settled();
+      const report = proxy.report();
+      expect(report.exchanges).toBe(5);
+      expect(report.violations).toHaveLength(2);
+      expect(report.notKept).toEqual({ must: 3, should: 0, info: 0 });
+      expect(failingCount(report, 'must')).toBe(5);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
