@@ -8,6 +8,7 @@ import { concatBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { LICENSE_VARIABLE } from './curl.js';
+import { excerpt, jsonOf } from './judge.js';
 import { CheckFailure, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
 
 export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
@@ -57,7 +58,6 @@ export interface SseResult {
 /** No response at all: refused, reset, timed out. Fails the check that asked. */
 export class TransportError extends CheckFailure {}
 
-const EXCERPT = 300;
 const decoder = new TextDecoder();
 
 export function bodyText(exchange: Exchange): string {
@@ -66,21 +66,15 @@ export function bodyText(exchange: Exchange): string {
 
 /** The body as JSON, or undefined when it is not JSON. */
 export function bodyJson(exchange: Exchange): unknown {
-  try {
-    return JSON.parse(bodyText(exchange));
-  } catch {
-    return undefined;
-  }
+  return jsonOf(exchange.body);
 }
 
-function isTextual(contentType: string): boolean {
+/** A body worth showing as text (an API answer, an error page), not as a byte count (media). */
+export function isTextual(contentType: string): boolean {
   return contentType === '' || /json|text|html|xml|event-stream/i.test(contentType);
 }
 
-export function excerpt(text: string, max = EXCERPT): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}… (${text.length} chars)` : flat;
-}
+export { excerpt };
 
 /** `POST url body` / `-> status type body`, for failure messages. */
 export function describeExchange(exchange: Exchange): string {

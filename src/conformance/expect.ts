@@ -3,7 +3,7 @@
  * what was expected, so a reader can tell what went wrong without re-running anything.
  */
 import type { z } from 'zod';
-import { bodyJson, bodyText, describeExchange, type Exchange } from './client.js';
+import { bodyJson, bodyText, describeExchange, isTextual, type Exchange } from './client.js';
 import { describeIssues } from './issues.js';
 import { envelopeProblemOf, notRefusal, REFUSAL_STATUSES } from './judge.js';
 import { CheckFailure, type FailureDetail } from './types.js';
@@ -12,8 +12,7 @@ const DETAIL_BODY = 2000;
 
 /** The exchange behind a failure, as reports show it. */
 export function detailOf(exchange: Exchange, said: { expected?: string; actual?: string } = {}): FailureDetail {
-  const textual = /json|text|html|xml|event-stream/i.test(exchange.contentType) || exchange.contentType === '';
-  const text = textual ? bodyText(exchange) : `<${exchange.body.length} bytes of ${exchange.contentType}>`;
+  const text = isTextual(exchange.contentType) ? bodyText(exchange) : `<${exchange.body.length} bytes of ${exchange.contentType}>`;
   return {
     request: exchange.request.recorded,
     response: { status: exchange.status, contentType: exchange.contentType, body: text.length > DETAIL_BODY ? `${text.slice(0, DETAIL_BODY)}… (${text.length} chars)` : text },
@@ -61,9 +60,7 @@ export function expectRefusal(exchange: Exchange, what: string, param?: string):
 }
 
 /** What is wrong with an error answer's envelope, or undefined when it is OpenAI's `{error:{...}}` as JSON. */
-export function envelopeProblem(exchange: Exchange): string | undefined {
-  return envelopeProblemOf(exchange);
-}
+export { envelopeProblemOf as envelopeProblem };
 
 export function isHtml(exchange: Exchange): boolean {
   if (/html/i.test(exchange.contentType)) return true;

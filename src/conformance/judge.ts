@@ -9,15 +9,14 @@
  * allowed (the schemas ignore unknown keys).
  */
 import type { z } from 'zod';
-import { createParser } from 'eventsource-parser';
 import { sniffMediaType } from '../media/inspect-sniff.js';
 import { formatModelName, parseModelName } from '../spec/model.js';
 import { OPERATIONS, type OperationId } from '../spec/operations.js';
 import { resolveVideoRequest } from '../spec/rules.js';
-import { ChatCompletionChunk } from '../spec/schemas/chat.js';
 import { ErrorEnvelope } from '../spec/schemas/errors.js';
 import { VideoListResource, VideoResource } from '../spec/schemas/videos.js';
 import { describeIssues } from './issues.js';
+import { DONE, readChatEvents, sseData, type ChatEvents } from './sse.js';
 
 /** What a judgment needs of an exchange, whoever saw it (the runner's client or the proxy). */
 export interface JudgedExchange {
@@ -53,7 +52,8 @@ export type TrafficCheckId = keyof typeof TRAFFIC_CHECKS;
 const decoder = new TextDecoder();
 const text = (body: Uint8Array) => decoder.decode(body);
 
-function jsonOf(body: Uint8Array): unknown {
+/** A body as JSON, or undefined when it is not JSON. */
+export function jsonOf(body: Uint8Array): unknown {
   try {
     return JSON.parse(text(body));
   } catch {
@@ -119,6 +119,14 @@ export function excerpt(value: string, max = 300): string {
   return flat.length > max ? `${flat.slice(0, max)}… (${value.length} chars)` : flat;
 }
 
+/**
+ * The parameters whose refusal the platform document decides: the model list and its options, the
+ * size format, n up to 4, and the parameters its calls carry. sora-kit refuses more (a `seconds` a
+ * model cannot make, a `watermark` that is not a boolean); a deployment may accept or ignore those.
+ */
+export const DOCUMENT_REFUSALS = ['model', 'size', 'n', 'prompt', 'messages', 'image'] as const;
+export type DocumentRefusal = (typeof DOCUMENT_REFUSALS)[number];
+
 /** The statuses that refuse a value: OpenAI's 400, and 422 (HTTP's "well-formed but invalid"). */
 export const REFUSAL_STATUSES: readonly number[] = [400, 422];
 
@@ -132,24 +140,15 @@ export function notRefusal(status: number): string {
   return 'not a refusal of the value';
 }
 
-/** The valid chat.completion.chunk events of a stream, in order (the framing judgment reports the rest). */
-export function streamChunks(body: Uint8Array): ChatCompletionChunk[] {
-  const chunks: ChatCompletionChunk[] = [];
-  const parser = createParser({
-    onEvent: (e) => {
-      const chunk = ChatCompletionChunk.safeParse(safeJson(e.data));
-      if (chunk.success) chunks.push(chunk.data);
-    },
-  });
-  parser.feed(text(body));
-  return chunks;
+/** A stream's chat events read from its bytes (sse.ts), or undefined when it carries no valid chunk. */
+export function readStream(body: Uint8Array): ChatEvents | undefined {
+  const events = readChatEvents(sseData(body));
+  return events.chunks.length ? events : undefined;
 }
 
 /** The text a chat stream's deltas add up to (choice 0), or undefined when it is not a stream of chunks. */
 export function streamContent(body: Uint8Array): string | undefined {
-  const chunks = streamChunks(body);
-  if (!chunks.length) return undefined;
-  return chunks.flatMap((c) => c.choices.filter((choice) => choice.index === 0)).map((choice) => choice.delta.content ?? '').join('');
+  return readStream(body)?.content;
 }
 
 /** Does an envelope's `param` name the parameter? `image[]` and `image`, `messages.0.content` and `messages` agree. */
@@ -172,47 +171,23 @@ export function refusalEnvelopeProblem(exchange: JudgedExchange): string | undef
   return undefined;
 }
 
-function safeJson(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Problems of one SSE body: framing, chunk schema, `[DONE]` last and once, one id for all chunks. */
 export function streamProblems(body: Uint8Array): string[] {
-  const events: string[] = [];
-  const parser = createParser({ onEvent: (e) => events.push(e.data) });
-  parser.feed(text(body));
-  const problems: string[] = [];
+  const events = sseData(body);
   if (events.length === 0) return ['the stream has no data: event'];
-  events.forEach((data, i) => {
-    if (data === '[DONE]') {
-      if (i !== events.length - 1) problems.push(`data: [DONE] is event ${i + 1} of ${events.length}, not the last`);
-      return;
-    }
-    const json = (() => {
-      try {
-        return JSON.parse(data) as unknown;
-      } catch {
-        return undefined;
-      }
-    })();
-    if (json === undefined) {
-      problems.push(`event ${i + 1} is not JSON: ${excerpt(data, 120)}`);
-      return;
-    }
-    const parsed = ChatCompletionChunk.safeParse(json);
-    if (!parsed.success) problems.push(`event ${i + 1} is not a chat.completion.chunk (${describeIssues(parsed.error)})`);
-  });
-  if (events.at(-1) !== '[DONE]') problems.push(`the last event is not data: [DONE] but ${excerpt(events.at(-1) ?? '', 80)}`);
-  if (events.filter((e) => e === '[DONE]').length > 1) problems.push(`data: [DONE] comes ${events.filter((e) => e === '[DONE]').length} times`);
+  const read = readChatEvents(events);
+  const problems = read.invalid.map(({ index, data, kind, problem }) =>
+    kind === 'done-early'
+      ? `data: [DONE] is event ${index + 1} of ${events.length}, not the last`
+      : kind === 'not-json'
+        ? `event ${index + 1} is not JSON: ${excerpt(data, 120)}`
+        : `event ${index + 1} is not a chat.completion.chunk (${problem})`,
+  );
+  if (events.at(-1) !== DONE) problems.push(`the last event is not data: [DONE] but ${excerpt(events.at(-1) ?? '', 80)}`);
+  const dones = events.filter((e) => e === DONE).length;
+  if (dones > 1) problems.push(`data: [DONE] comes ${dones} times`);
   // One completion: every chunk carries its id (OpenAI: "each chunk has the same ID").
-  const ids = new Set(events.flatMap((e) => {
-    const parsed = ChatCompletionChunk.safeParse(safeJson(e));
-    return parsed.success ? [parsed.data.id] : [];
-  }));
+  const ids = new Set(read.chunks.map((c) => c.id));
   if (ids.size > 1) problems.push(`the chunks carry ${ids.size} different ids; every chunk of one completion has the same id`);
   return problems.slice(0, 3);
 }

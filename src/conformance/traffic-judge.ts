@@ -25,7 +25,7 @@ import { ChatCompletion } from '../spec/schemas/chat.js';
 import { ImagesResponse } from '../spec/schemas/images.js';
 import { VideoResource } from '../spec/schemas/videos.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { judgeExchange, notRefusal, operationOf, streamChunks, streamContent, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
+import { jsonOf, judgeExchange, type DocumentRefusal, notRefusal, operationOf, readStream, TRAFFIC_CHECKS, VideoLives, type JudgedExchange } from './judge.js';
 import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpectation } from './media.js';
 import { normalizeBaseUrl } from './runner.js';
 import type { ObservedExchange, Severity, TrafficJudge, Violation } from './types.js';
@@ -93,9 +93,9 @@ const missing = (v: unknown) => v === undefined || v === null || v === '' || (Ar
  * the document's rules are applied here (sora-kit's stricter ones, such as `seconds` a model cannot
  * make, are a deployment's to decide).
  */
-export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> | undefined): { check: string; why: string; param: string } | undefined {
+export function seedRefusalOf(op: OperationId, fields: Record<string, unknown> | undefined): { check: string; why: string; param: DocumentRefusal } | undefined {
   if (!fields) return undefined;
-  const required: Partial<Record<OperationId, string[]>> = {
+  const required: Partial<Record<OperationId, DocumentRefusal[]>> = {
     createChatCompletion: ['model', 'messages'],
     createImage: ['prompt'],
     createImageEdit: ['prompt'],
@@ -237,16 +237,18 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
           }
         }
       }
+      // A stream's bytes are read once, for its first and last chunks and for the links its text carries.
+      const stream = op?.id === 'createChatCompletion' && /event-stream/i.test(contentType) ? readStream(response.body) : undefined;
       if (op?.id === 'createChatCompletion' && fields?.stream === true) {
         if (!/event-stream/i.test(contentType)) add('chat.image.stream.content-type', `stream: true answered Content-Type '${contentType}', expected text/event-stream`);
-        else {
-          const chunks = streamChunks(response.body);
-          if (chunks.length && chunks[0].choices[0]?.delta.role !== 'assistant') add('chat.image.stream.role-first', "the first chunk has no delta.role 'assistant'");
-          if (chunks.length && !chunks.some((c) => c.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined))) add('chat.image.stream.done', 'no chunk has a finish_reason');
+        else if (stream) {
+          const { chunks } = stream;
+          if (chunks[0].choices[0]?.delta.role !== 'assistant') add('chat.image.stream.role-first', "the first chunk has no delta.role 'assistant'");
+          if (!chunks.some((c) => c.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined))) add('chat.image.stream.done', 'no chunk has a finish_reason');
         }
       }
       if (op?.id === 'createChatCompletion' && fields) {
-        const text = /event-stream/i.test(contentType) ? streamContent(response.body) : chatContent(response.body);
+        const text = /event-stream/i.test(contentType) ? stream?.content : chatContent(response.body);
         const model = parseModelName(fields.model);
         if (text !== undefined && model.ok) {
           const links = findLinks(text);
@@ -289,14 +291,6 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
       return violations;
     },
   };
-}
-
-function jsonOf(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(body));
-  } catch {
-    return undefined;
-  }
 }
 
 function chatContent(body: Uint8Array): string | undefined {

@@ -11,6 +11,7 @@ import { analyzePromptHeuristic } from '../../spec/analysis.js';
 import type { ConformanceClient } from '../client.js';
 import { CheckFailure } from '../types.js';
 import { expectRefusal, fail } from '../expect.js';
+import { DOCUMENT_REFUSALS } from '../judge.js';
 import { createVideo, fetchContent, pollVideo, describeHistory } from '../jobs.js';
 import { describeFacts, expectImageAspect, videoMismatches } from '../media.js';
 import { PROMPTS, videoLabel } from '../resources.js';
@@ -65,12 +66,8 @@ function videoBody(body: VideoRequestCase['body']): VideoRequestCase['body'] {
   return watermark === undefined ? body : { ...body, watermark };
 }
 
-/**
- * The parameters whose refusal the platform document decides (the model list and options, the size
- * format, n up to 4). The oracle also refuses what sora-kit decides (a `seconds` a model cannot make,
- * a `watermark` that is not a boolean); a deployment may accept or ignore those, so they are not judged.
- */
-const SEED_REFUSALS = ['model', 'size', 'n'];
+/** The oracle also refuses what sora-kit decides; only the document's refusals are judged. */
+const SEED_REFUSALS: readonly string[] = DOCUMENT_REFUSALS;
 
 async function imageCase(client: ConformanceClient, c: ImageRequestCase): Promise<void> {
   const spec = imageRequestSpec(c.body);
