@@ -9,6 +9,11 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { ...headers, 'content-type': 'application/json; charset=utf-8' } });
 }
 
+/** A JSON answer whose text is already made (a cached resource): the same bytes `json` gives for its value. */
+export function jsonText(text: string, status = 200): Response {
+  return new Response(text, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+}
+
 export function errorResponse(status: number, message: string, options: ErrorOptions = {}, headers: Record<string, string> = {}): Response {
   return json(errorEnvelope(message, options), status, headers);
 }

@@ -117,6 +117,9 @@ export interface GoneJob {
 /** How many evicted ids the store remembers, as a multiple of its cap (an older one is simply unknown). */
 export const GONE_MEMORY_FACTOR = 10;
 
+/** How many finished jobs' resource texts the store keeps (`finishedText`). */
+export const FINISHED_TEXTS_KEPT = 1024;
+
 /** A stored job and its neighbours among its owner's jobs (creation order). */
 interface Entry {
   job: VideoJob;
@@ -162,6 +165,8 @@ export class JobStore {
   private readonly byId = new Map<string, Entry>();
   private readonly owners = new Map<string, OwnerJobs>();
   private readonly gone = new Map<string, GoneJob>();
+  /** The JSON text of finished jobs' resources, by id, oldest first (finishedText). */
+  private readonly texts = new Map<string, string>();
   /** No stored job expires before this (a lower bound): until then, looking for expired ones is skipped. */
   private nextExpiryMs = Infinity;
 
@@ -198,6 +203,7 @@ export class JobStore {
     const entry = this.byId.get(id);
     if (!entry) return undefined;
     this.byId.delete(id);
+    this.texts.delete(id);
     const list = this.owners.get(entry.job.owner) as OwnerJobs;
     if (entry.prev) entry.prev.next = entry.next;
     else list.first = entry.next;
@@ -236,6 +242,22 @@ export class JobStore {
   get(id: string, owner?: string): VideoJob | undefined {
     const job = this.byId.get(id)?.job;
     return job && (owner === undefined || job.owner === owner) ? job : undefined;
+  }
+
+  /**
+   * A finished job's resource as JSON text, made by `make` the first time and then kept (for the last
+   * FINISHED_TEXTS_KEPT jobs asked): once completed or failed its resource never changes, and a client
+   * polling it asks for the same bytes again and again. Undefined while the job renders (its progress moves).
+   */
+  finishedText(job: VideoJob, now: number, make: () => string): string | undefined {
+    if (finishedAtMs(job) > now) return undefined;
+    let text = this.texts.get(job.id);
+    if (text === undefined) {
+      text = make();
+      if (this.texts.size >= FINISHED_TEXTS_KEPT) this.texts.delete(this.texts.keys().next().value as string);
+      this.texts.set(job.id, text);
+    }
+    return text;
   }
 
   /** Why a job this store evicted is gone, if it did and (when `owner` is given) the job was `owner`'s. */
@@ -296,6 +318,7 @@ export class JobStore {
     this.byId.clear();
     this.owners.clear();
     this.gone.clear();
+    this.texts.clear();
     this.nextExpiryMs = Infinity;
   }
 }

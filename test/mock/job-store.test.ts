@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import { FINISHED_TEXTS_KEPT, JobStore, type PageQuery } from '../../src/mock/jobs.js';
 import type { VideoJob } from '../../src/mock/types.js';
 import { resolveVideoRequest } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
@@ -153,5 +153,67 @@ describe('lean jobs', () => {
     const refused = await call(mock, 'GET', `/videos?after=${ids[3]}`);
     expect(refused.status).toBe(404);
     expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('after');
+  });
+});
+
+describe("a finished job's resource text (what a poll loop reads again and again)", () => {
+  it('is made once when the job is finished, never while it renders, and forgotten with the job', () => {
+    const store = new JobStore({ maxJobs: 10, retentionSeconds: 3600 });
+    const a = job('video_a', 'a', 0, 1000);
+    store.add(a, 0);
+    let made = 0;
+    const make = () => `text ${++made}`;
+    expect(store.finishedText(a, 500, make)).toBeUndefined();
+    expect(made).toBe(0);
+    expect(store.finishedText(a, 1000, make)).toBe('text 1');
+    expect(store.finishedText(a, 5000, make)).toBe('text 1');
+    expect(made).toBe(1);
+    // Deleted, then a job under the same id: its own text.
+    store.delete('video_a');
+    const again = job('video_a', 'a', 0, 0);
+    store.add(again, 0);
+    expect(store.finishedText(again, 0, make)).toBe('text 2');
+    store.clear();
+    store.add(again, 0);
+    expect(store.finishedText(again, 0, make)).toBe('text 3');
+  });
+
+  it('is kept for the last FINISHED_TEXTS_KEPT jobs asked, so memory stays bounded', () => {
+    const store = new JobStore({ maxJobs: FINISHED_TEXTS_KEPT + 10, retentionSeconds: 3600 });
+    const jobs = Array.from({ length: FINISHED_TEXTS_KEPT + 1 }, (_, i) => job(`video_${i}`, 'a', 0, 0));
+    for (const j of jobs) store.add(j, 0);
+    let made = 0;
+    for (const j of jobs) store.finishedText(j, 0, () => `t${made++}`);
+    expect(made).toBe(FINISHED_TEXTS_KEPT + 1);
+    // The newest is kept, the oldest was let go (and is made again when asked).
+    store.finishedText(jobs.at(-1) as VideoJob, 0, () => `t${made++}`);
+    expect(made).toBe(FINISHED_TEXTS_KEPT + 1);
+    store.finishedText(jobs[0], 0, () => `t${made++}`);
+    expect(made).toBe(FINISHED_TEXTS_KEPT + 2);
+  });
+
+  it('through the API: the same bytes as the resource, and after reset() a new job under the same id shows its own prompt', async () => {
+    const mock = manualMock({ instant: true, seed: 'finished-text' });
+    const first = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the first fox', model: 'sora_video2' } })).json()) as VideoResource;
+    const polled = await (await call(mock, 'GET', `/videos/${first.id}`)).text();
+    expect(JSON.parse(polled)).toEqual(first);
+    expect(await (await call(mock, 'GET', `/videos/${first.id}`)).text()).toBe(polled);
+    mock.reset();
+    const second = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the second owl', model: 'sora_video2' } })).json()) as VideoResource;
+    expect(second.id).toBe(first.id);
+    expect(((await (await call(mock, 'GET', `/videos/${second.id}`)).json()) as VideoResource).prompt).toBe('the second owl');
+  });
+
+  it('a rendering job is polled live: progress moves, and the text is made only once it completes', async () => {
+    const mock = manualMock();
+    const created = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'a slow heron', model: 'sora_video2' } })).json()) as VideoResource;
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const v = (await (await call(mock, 'GET', `/videos/${created.id}`)).json()) as VideoResource;
+      seen.push(`${v.status}:${v.progress}`);
+      mock.advance(500);
+    }
+    expect(new Set(seen).size).toBeGreaterThan(3);
+    expect(seen.at(-1)).toBe('completed:100');
   });
 });

@@ -7,7 +7,7 @@ import { inputDigestOf } from '../../media/index.js';
 import { IGNORED_PARAMS_HEADER, describeValue, formatIgnoredHeader, type IgnoredParam } from '../../spec/rules.js';
 import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas/index.js';
 import { analyse, type RequestContext } from '../context.js';
-import { HttpError, json } from '../http.js';
+import { HttpError, json, jsonText } from '../http.js';
 import { imageFromFile } from '../inputs.js';
 import { jobState, videoResource } from '../jobs.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
@@ -96,7 +96,14 @@ export const listVideos: OperationHandler<'listVideos'> = {
 };
 
 export const retrieveVideo: OperationHandler<'retrieveVideo'> = {
-  handle: (ctx, { params }) => json(videoResource(findJob(ctx, params.video_id), ctx.now(), ctx.options.retentionSeconds)),
+  handle(ctx, { params }) {
+    const job = findJob(ctx, params.video_id);
+    const now = ctx.now();
+    const resource = () => videoResource(job, now, ctx.options.retentionSeconds);
+    // A finished job's poll answers the text made the first time (the store keeps it).
+    const text = ctx.jobs.finishedText(job, now, () => JSON.stringify(resource()));
+    return text === undefined ? json(resource()) : jsonText(text);
+  },
 };
 
 export const deleteVideo: OperationHandler<'deleteVideo'> = {
