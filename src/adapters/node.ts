@@ -169,20 +169,44 @@ function allowedHostNames(bound: string, extra: readonly string[], publicUrl: st
 /** Where a response keeps the Request it answers (a property: a WeakMap entry per request costs more). */
 const ANSWERED = Symbol('sora-kit answered request');
 type Answering = ServerResponse & { [ANSWERED]?: Request };
+/** Where a socket keeps the response it is answering (a property, for the same reason). */
+const ANSWERING = Symbol('sora-kit answering response');
+type AnsweringSocket = Socket & { [ANSWERING]?: ServerResponse };
+
+/** The last request's raw headers on a socket and the Headers made of them (headersOf). */
+const LAST_HEADERS = Symbol('sora-kit last headers');
+type HeadersSocket = Socket & { [LAST_HEADERS]?: { raw: string[]; headers: Headers } };
+
+function sameStrings(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * The request's Headers, made as the bridge would make them (every raw header appended in order, HTTP/2
  * pseudo-headers left out) but with `append` rather than the constructor's sequence conversion, which
  * costs twice as much; set on the bridge's lightweight Request before anything reads them. Should a
  * header not convert, nothing is set and the bridge's own lazy Headers fail where they are read, as before.
+ *
+ * A keep-alive client (a poll loop, an SDK) sends the same headers request after request: when a
+ * request's raw headers equal the previous one's on its socket, it gets the same Headers object (the
+ * mock only reads request headers), and with it what the journal recorded of them.
  */
 function headersOf(request: Request, incoming: IncomingMessage): void {
-  const headers = new Headers();
   const raw = incoming.rawHeaders;
-  try {
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58) headers.append(raw[i], raw[i + 1]);
-  } catch {
-    return;
+  const socket = incoming.socket as HeadersSocket | null;
+  const last = socket?.[LAST_HEADERS];
+  let headers: Headers;
+  if (last && sameStrings(last.raw, raw)) headers = last.headers;
+  else {
+    headers = new Headers();
+    try {
+      for (let i = 0; i < raw.length; i += 2) if (raw[i].charCodeAt(0) !== 58) headers.append(raw[i], raw[i + 1]);
+    } catch {
+      return;
+    }
+    if (socket) socket[LAST_HEADERS] = { raw, headers };
   }
   Object.defineProperty(request, 'headers', { value: headers, enumerable: false, configurable: true, writable: false });
 }
@@ -205,8 +229,6 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   if (!(bodyTimeoutMs > 0) || !Number.isFinite(bodyTimeoutMs)) throw new TypeError(`bodyTimeoutMs ${bodyTimeoutMs} must be a positive number of milliseconds.`);
   const inFlight = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
-  // The response each socket is answering, so a late transport error never writes over one under way.
-  const answering = new WeakMap<Socket, ServerResponse>();
   // Event streams close() ends with the shutdown frame, by the response that carries them.
   const streamEnders = new Map<ServerResponse, () => void>();
   let closing: Promise<void> | undefined;
@@ -371,7 +393,8 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     (incoming: IncomingMessage, outgoing: ServerResponse) => {
       const started = performance.now();
       inFlight.add(outgoing);
-      answering.set(incoming.socket, outgoing);
+      // The response the socket is answering, so a late transport error never writes over one under way.
+      (incoming.socket as AnsweringSocket)[ANSWERING] = outgoing;
       if (closing) outgoing.setHeader('connection', 'close');
       // A response closes once: `on`, not `once` (no wrapper per request).
       outgoing.on('close', () => {
@@ -406,7 +429,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   // node:http answers unparsable requests itself with an empty 400 (and timeouts with an empty 408);
   // answer with the JSON envelope instead, unless a response is already under way on the socket.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const current = answering.get(socket);
+    const current = (socket as AnsweringSocket)[ANSWERING];
     if (!socket.writable || error.code === 'ECONNRESET' || (current?.headersSent && !current.writableEnded)) {
       socket.destroy();
       return;

@@ -41,8 +41,34 @@ export function recordHeaders(headers: Headers): Record<string, string> {
   return recordHeadersSized(headers).headers;
 }
 
+type Recorded = { headers: Readonly<Record<string, string>>; bytes: number };
+
+/**
+ * What recordHeadersSized made of the last few Headers objects: the Node server hands a keep-alive
+ * client's requests one Headers object while their raw headers do not change (src/adapters/node.ts),
+ * so their entries share one record, frozen once it is shared. A Map of a few entries, not a property
+ * on the Headers object or a WeakMap: either costs more per request than the record it would save.
+ */
+const recentRecords = new Map<Headers, Recorded & { shared?: true }>();
+const RECENT_RECORDS = 64;
+
 /** recordHeaders, and what the recorded headers add to an entry's size (entryBytes), in one pass. */
-export function recordHeadersSized(headers: Headers): { headers: Record<string, string>; bytes: number } {
+export function recordHeadersSized(headers: Headers): Recorded {
+  const known = recentRecords.get(headers);
+  if (known) {
+    if (!known.shared) {
+      Object.freeze(known.headers);
+      known.shared = true;
+    }
+    return known;
+  }
+  const recorded = recordHeadersOnce(headers);
+  if (recentRecords.size >= RECENT_RECORDS) recentRecords.delete(recentRecords.keys().next().value as Headers);
+  recentRecords.set(headers, recorded);
+  return recorded;
+}
+
+function recordHeadersOnce(headers: Headers): { headers: Record<string, string>; bytes: number } {
   const out: Record<string, string> = {};
   let n = 0;
   let bytes = 0;
