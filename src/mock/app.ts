@@ -117,6 +117,27 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   };
 }
 
+/** Every error answer goes through here, so the journal knows its type, code and param. */
+function failWith(ctx: RequestContext, error: HttpError): Response {
+  const { type = 'invalid_request_error', code = null, param = null } = error.options;
+  ctx.error = { type, code, param };
+  return error.toResponse();
+}
+
+/** What a route threw, answered: its HttpError, or anything else as the mock's own 500. */
+function failure(ctx: RequestContext, error: unknown): Response {
+  if (error instanceof HttpError) return failWith(ctx, error);
+  // Anything else is a bug in the mock, never the client's fault: say so, keep serving.
+  return failWith(
+    ctx,
+    new HttpError(500, `Internal error in sora-kit's mock: ${(error as Error)?.message ?? String(error)}`, {
+      type: 'server_error',
+      param: null,
+      code: 'mock_internal_error',
+    }),
+  );
+}
+
 export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const options = resolveOptions(input);
   const clock = input.clock ?? { now: () => Date.now() };
@@ -191,17 +212,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   /** Synchronous when the handler is (reads answered from memory): no promise turn on the hot path. */
   function route(ctx: RequestContext): Response | Promise<Response> {
     const { request, url } = ctx;
-    // Every error answer goes through here, so the journal knows its type, code and param.
-    const fail = (error: HttpError): Response => {
-      const { type = 'invalid_request_error', code = null, param = null } = error.options;
-      ctx.error = { type, code, param };
-      return error.toResponse();
-    };
     // The mock's own surface is for scripts and the person at this machine, not for other web pages
     // (admin-guard.ts): another origin is refused before anything else, preflights included.
     const admin = isAdminPath(url.pathname);
     const crossOrigin = admin ? refuseCrossOrigin(request, url, options.publicUrl) : undefined;
-    if (crossOrigin) return fail(crossOrigin);
+    if (crossOrigin) return failWith(ctx, crossOrigin);
     if (request.method === 'OPTIONS') {
       const allow = api.allow(url.pathname);
       if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
@@ -211,10 +226,10 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     // Then the token (health needs none), then the body type, before the admin route runs.
     if (admin && match.kind === 'found' && url.pathname !== `${ADMIN_PREFIX}/health`) {
       const refusal = refuseWithoutToken(request, options.adminToken) ?? refuseNonJsonPost(request);
-      if (refusal) return fail(refusal);
+      if (refusal) return failWith(ctx, refusal);
     }
     if (match.kind === 'method_not_allowed') {
-      return fail(
+      return failWith(ctx, 
         new HttpError(
           405,
           `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: ${match.allow.join(', ')}.`,
@@ -224,7 +239,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       );
     }
     if (match.kind === 'not_found') {
-      return fail(
+      return failWith(ctx, 
         new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(url.pathname, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
           type: 'invalid_request_error',
           param: null,
@@ -232,24 +247,13 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
         }),
       );
     }
-    const failure = (error: unknown): Response => {
-      if (error instanceof HttpError) return fail(error);
-      // Anything else is a bug in the mock, never the client's fault: say so, keep serving.
-      return fail(
-        new HttpError(500, `Internal error in sora-kit's mock: ${(error as Error)?.message ?? String(error)}`, {
-          type: 'server_error',
-          param: null,
-          code: 'mock_internal_error',
-        }),
-      );
-    };
     let answer: Response | Promise<Response>;
     try {
       answer = match.handler(ctx, match.params);
     } catch (error) {
-      return failure(error);
+      return failure(ctx, error);
     }
-    return answer instanceof Promise ? answer.then(undefined, failure) : answer;
+    return answer instanceof Promise ? answer.then(undefined, (error: unknown) => failure(ctx, error)) : answer;
   }
 
   /**
