@@ -17,6 +17,7 @@ import { ANSWER, createSoraMock, type AnswerNow } from '../mock/app.js';
 import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
+import { pathAndQuery } from '../util/index.js';
 import { isSoraMock } from './common.js';
 import { createMediaPool, defaultMediaThreads, type MediaPool } from './media-pool.js';
 
@@ -104,14 +105,6 @@ export interface SoraServer {
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
   /** Stop accepting, end in-flight streams, resolve when every connection is closed. Idempotent. */
   close(): Promise<void>;
-}
-
-/** The path of an absolute URL without parsing it (this runs before every API request). */
-function pathnameOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
-  if (start === -1) return '/';
-  const end = url.search(/[?#]/);
-  return end === -1 || end < start ? url.slice(start) : url.slice(start, end);
 }
 
 /** The adapter's own errors (before the mock sees a request) use the mock's envelope, as raw bytes for a bare socket. */
@@ -354,7 +347,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
 
   const handle = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
     headersOf(request, env.incoming);
-    const path = pathnameOf(request.url);
+    const path = pathAndQuery(request.url)?.pathname ?? '/';
     const forInspector = inspector?.owns(path) ?? false;
     if (forInspector || isAdminPath(path)) {
       const refused = refuseOnSurface(request, forInspector);

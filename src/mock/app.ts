@@ -19,6 +19,7 @@ import { Router } from './router.js';
 import { createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
 import { createJournal, linkBytes, recordBody, recordHeadersSized } from './journal.js';
+import { pathAndQuery } from '../util/index.js';
 import { isAdminPath, refuseCrossOrigin, refuseNonJsonPost, refuseWithoutToken } from './admin-guard.js';
 import {
   ADMIN_PREFIX,
@@ -211,20 +212,20 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
 
   /** Synchronous when the handler is (reads answered from memory): no promise turn on the hot path. */
   function route(ctx: RequestContext): Response | Promise<Response> {
-    const { request, url } = ctx;
+    const { request, path } = ctx;
     // The mock's own surface is for scripts and the person at this machine, not for other web pages
     // (admin-guard.ts): another origin is refused before anything else, preflights included.
-    const admin = isAdminPath(url.pathname);
-    const crossOrigin = admin ? refuseCrossOrigin(request, url, options.publicUrl) : undefined;
+    const admin = isAdminPath(path);
+    const crossOrigin = admin ? refuseCrossOrigin(request, ctx.url, options.publicUrl) : undefined;
     if (crossOrigin) return failWith(ctx, crossOrigin);
     if (request.method === 'OPTIONS') {
-      const allow = api.allow(url.pathname);
+      const allow = api.allow(path);
       if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
     }
-    const match = api.match(request.method, url.pathname);
+    const match = api.match(request.method, path);
     if (match.kind === 'found' && match.operation) ctx.operation = match.operation;
     // Then the token (health needs none), then the body type, before the admin route runs.
-    if (admin && match.kind === 'found' && url.pathname !== `${ADMIN_PREFIX}/health`) {
+    if (admin && match.kind === 'found' && path !== `${ADMIN_PREFIX}/health`) {
       const refusal = refuseWithoutToken(request, options.adminToken) ?? refuseNonJsonPost(request);
       if (refusal) return failWith(ctx, refusal);
     }
@@ -232,7 +233,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       return failWith(ctx, 
         new HttpError(
           405,
-          `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: ${match.allow.join(', ')}.`,
+          `Method ${cutText(request.method, 20)} is not allowed on ${cutText(path, 200)}; allowed: ${match.allow.join(', ')}.`,
           { type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
           { allow: match.allow.join(', ') },
         ),
@@ -240,7 +241,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     }
     if (match.kind === 'not_found') {
       return failWith(ctx, 
-        new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(url.pathname, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
+        new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(path, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
           type: 'invalid_request_error',
           param: null,
           code: 'unknown_route',
@@ -261,7 +262,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
    * event). Synchronous unless the body's journal record needs hashing (multipart files).
    */
   function settle(ctx: RequestContext, answered: Response, started: number, startedAt: number): Response | Promise<Response> {
-    const { request, url } = ctx;
+    const { request } = ctx;
     let response = answered;
     // HEAD is answered by the GET route; its headers stay (Content-Length included), its body must not
     // reach the client, whatever the adapter (msw hands the Response to the page as it is).
@@ -272,7 +273,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
     // other responses untouched keeps the Node server's fast path (no header rewrite per request).
     // Never under /__sora/: the admin endpoints answer no other origin (admin-guard.ts).
-    if (options.cors && request.headers.has('origin') && !isAdminPath(url.pathname)) {
+    if (options.cors && request.headers.has('origin') && !isAdminPath(ctx.path)) {
       for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
     }
     const body = recordBody(ctx.body, ctx.raw);
@@ -281,14 +282,14 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   }
 
   function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, started: number, startedAt: number): Response {
-    const { request, url } = ctx;
+    const { request } = ctx;
     // The licence step already found the key when it recognised one.
     const key = ctx.license ? ctx.license.key : licenseKeyOf(request);
     // Built property by property (no spreads), in the order the entry has always had its keys.
     const entry = { id: journal.nextId() } as JournalEntry;
     if (ctx.operation) entry.operation = ctx.operation;
     entry.method = request.method;
-    entry.path = url.pathname + url.search;
+    entry.path = ctx.path + ctx.search;
     entry.status = response.status;
     entry.startedAt = startedAt;
     entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
@@ -316,13 +317,18 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   function answer(request: Request): Response | Promise<Response> {
     const started = performance.now();
     const startedAt = now();
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
+    let ctx: RequestContext;
+    const parts = pathAndQuery(request.url);
+    if (parts) ctx = requestContext(base, request, parts.pathname, parts.search);
+    else {
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        return errorResponse(400, `Invalid request URL ${describeValue(String(request.url))}.`, { code: 'invalid_url' });
+      }
+      ctx = requestContext(base, request, url.pathname, url.search, url);
     }
-    const ctx = requestContext(base, request, url);
     const response = route(ctx);
     return response instanceof Promise
       ? response.then((r) => settle(ctx, r, started, startedAt))

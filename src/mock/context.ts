@@ -29,7 +29,11 @@ export interface MockContext {
 /** Per-request view: the request plus what the journal wants to know about it. */
 export interface RequestContext extends MockContext {
   request: Request;
-  url: URL;
+  /** The request URL's path and query, as `new URL(request.url)` has them (what routing and the journal read). */
+  path: string;
+  search: string;
+  /** The request URL, parsed the first time something needs more than its path and query. */
+  readonly url: URL;
   /** The operation of the table (spec/operations.ts) the request was routed to, if any. */
   operation?: string;
   /** The licence the pipeline's licence step recognised; jobs belong to it (ownerOf in start-job.ts). */
@@ -56,7 +60,8 @@ export interface RequestContext extends MockContext {
  * A request's context: the instance's part copied field by field (a literal of one fixed shape, which
  * V8 builds far faster than a spread of the instance's context), plus the request's own.
  */
-export function requestContext(base: MockContext, request: Request, url: URL): RequestContext {
+export function requestContext(base: MockContext, request: Request, path: string, search: string, parsed?: URL): RequestContext {
+  let url = parsed;
   return {
     options: base.options,
     now: base.now,
@@ -68,7 +73,11 @@ export function requestContext(base: MockContext, request: Request, url: URL): R
     faults: base.faults,
     emitJob: base.emitJob,
     request,
-    url,
+    path,
+    search,
+    get url() {
+      return (url ??= new URL(request.url));
+    },
     links: [],
   };
 }
@@ -87,7 +96,7 @@ export async function readRequestBody(ctx: RequestContext, options: Omit<BodyOpt
 
 /** The request's path under the base path (`/videos/video_1`), which faults' routes are written in. */
 function apiPath(ctx: RequestContext): string {
-  return ctx.url.pathname.slice(ctx.options.basePath.length) || '/';
+  return ctx.path.slice(ctx.options.basePath.length) || '/';
 }
 
 /**

@@ -70,3 +70,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The path and query of a serialized http(s) URL (what `Request.url` always is: the fetch standard
+ * serializes the parsed URL, and @hono/node-server's lightweight Request hands out `new URL(...).href`),
+ * without parsing it again: in a serialization the authority holds no '/', '?' or '#', the path is
+ * already normalized and the query is everything from '?' to '#'. `pathname` and `search` equal those
+ * of `new URL(href)`. Undefined for anything else (another scheme, no path), which needs a real parse.
+ * Runs once per request on the server's hot path, where a second URL parse was a tenth of the mock's work.
+ */
+export function pathAndQuery(href: string): { pathname: string; search: string } | undefined {
+  const scheme = href.startsWith('http://') ? 7 : href.startsWith('https://') ? 8 : 0;
+  if (scheme === 0) return undefined;
+  const start = href.indexOf('/', scheme);
+  if (start === -1) return undefined;
+  const hash = href.indexOf('#', start);
+  const end = hash === -1 ? href.length : hash;
+  const query = href.indexOf('?', start);
+  if (query === -1 || query > end) return { pathname: href.slice(start, end), search: '' };
+  // A lone '?' is an empty query: URL's `search` is '' then.
+  return { pathname: href.slice(start, query), search: query + 1 === end ? '' : href.slice(query, end) };
+}
