@@ -1,7 +1,7 @@
 /**
  * `npm run bench:media-load`: does media generation stall `sora-kit serve`? The server runs as shipped
  * (from dist/, in its own process, `--instant`), once with its media worker pool (one thread per core,
- * the default) and once with `--media-workers 0` (generation on the request loop), in this one run.
+ * the default) and once with `--media-workers 0` (generation on the request loop), alternating over rounds.
  * For each, after a warm-up, 8 clients download distinct 25 s 1792x1024 videos
  * (`sora_video2-landscape-hd-25s`, a new prompt per download, so every one is generated) for 10 s,
  * while another client polls `GET /__sora/health` on its own connection. It prints the health
@@ -11,18 +11,22 @@
  * thread's on 2 cores.
  *
  * Environment: BENCH_MEDIA_DURATION seconds per measurement (default 10), BENCH_MEDIA_CLIENTS
- * (default 8), BENCH_MEDIA_WARMUP seconds (default 2).
+ * (default 8), BENCH_MEDIA_WARMUP seconds (default 2), BENCH_MEDIA_ROUNDS (default 3: pool and single
+ * thread alternate, and the bench prints the median ratio and the worst round's health p99, with the
+ * host's CPU steal during the run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stealMeter, stealNote } from './host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_MEDIA_DURATION ?? 10);
 const CLIENTS = Number(process.env.BENCH_MEDIA_CLIENTS ?? 8);
 const WARMUP = Number(process.env.BENCH_MEDIA_WARMUP ?? 2);
+const ROUNDS = Number(process.env.BENCH_MEDIA_ROUNDS ?? 3);
 const LICENSE = 'sk-sora-mock';
 const MODEL = 'sora_video2-landscape-hd-25s';
 const HEALTH_INTERVAL_MS = 10;
@@ -131,21 +135,32 @@ async function measure(label: string, extra: string[]): Promise<Result> {
 
 console.log(
   `sora-kit media load benchmark: ${CLIENTS} clients downloading distinct ${MODEL} videos (1792x1024, 25 s) for ${DURATION} s ` +
-    `after a ${WARMUP} s warm-up, health polled every ${HEALTH_INTERVAL_MS} ms; ${availableParallelism()} cores\n`,
+    `after a ${WARMUP} s warm-up, health polled every ${HEALTH_INTERVAL_MS} ms; ${availableParallelism()} cores; ` +
+    `pool and single thread alternate over ${ROUNDS} rounds\n`,
 );
-const pooled = await measure('pool', []);
-const single = await measure('single thread', ['--media-workers', '0']);
-for (const r of [pooled, single]) {
-  const rate = r.videos / r.seconds;
-  console.log(
-    `${(r.label === 'pool' ? `pool (${availableParallelism()} threads)` : 'single thread (--media-workers 0)').padEnd(34)} ` +
-      `health p50 ${percentile(r.health, 50).toFixed(1)} ms, p99 ${percentile(r.health, 99).toFixed(1)} ms, max ${r.health.at(-1)?.toFixed(1)} ms (${r.health.length} probes); ` +
-      `${rate.toFixed(2)} videos/s (${r.videos} videos, ${(r.mb / r.seconds).toFixed(1)} MB/s)`,
-  );
+const line = (r: Result) =>
+  `${(r.label === 'pool' ? `pool (${availableParallelism()} threads)` : 'single thread (--media-workers 0)').padEnd(34)} ` +
+  `health p50 ${percentile(r.health, 50).toFixed(1)} ms, p99 ${percentile(r.health, 99).toFixed(1)} ms, max ${r.health.at(-1)?.toFixed(1)} ms (${r.health.length} probes); ` +
+  `${(r.videos / r.seconds).toFixed(2)} videos/s (${r.videos} videos, ${(r.mb / r.seconds).toFixed(1)} MB/s)`;
+const ratios: number[] = [];
+const poolP99s: number[] = [];
+const steal = stealMeter();
+for (let round = 1; round <= ROUNDS; round++) {
+  // Pool then single thread, back to back, so both see the same machine.
+  const pooled = await measure('pool', []);
+  const single = await measure('single thread', ['--media-workers', '0']);
+  console.log(`round ${round}`);
+  for (const r of [pooled, single]) console.log(`  ${line(r)}`);
+  ratios.push(pooled.videos / Math.max(1, single.videos));
+  poolP99s.push(percentile(pooled.health, 99));
 }
-const ratio = pooled.videos / Math.max(1, single.videos);
-const p99 = percentile(pooled.health, 99);
+const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)];
+const p99 = Math.max(...poolP99s);
 console.log(
-  `\npool vs single thread: x${ratio.toFixed(2)} videos/s (target >= ${TARGET_RATIO} on 2 cores: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
-    `pool health p99 ${p99.toFixed(1)} ms (target <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'NOT met'})`,
+  `\npool vs single thread: x${ratio.toFixed(2)} videos/s, median of ${ROUNDS} rounds (${ratios.map((r) => `x${r.toFixed(2)}`).join(', ')}; ` +
+    `target >= ${TARGET_RATIO} on 2 cores: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+    `pool health p99 ${p99.toFixed(1)} ms, the worst round (target <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'NOT met'})`,
 );
+const stolen = stealNote(steal.stop());
+if (stolen) console.log(stolen);
+if (ratio < TARGET_RATIO || p99 > TARGET_P99_MS) process.exitCode = 1;

@@ -13,7 +13,10 @@
  *   msw                   createSoraHandlers under setupServer vs a bare msw handler (in-process by nature)
  *   200 concurrent streams must all end with finish_reason "stop" and [DONE]
  *
- * Environment: BENCH_DURATION seconds per measurement (default 5), BENCH_ROUNDS (default 3),
+ * It also prints the host's CPU steal during the measurements (bench/host.ts): on a shared machine
+ * another tenant's load moves every figure, and a ratio is only as good as the run it came from.
+ *
+ * Environment: BENCH_DURATION seconds per measurement (default 4), BENCH_ROUNDS (default 5),
  * BENCH_CONNECTIONS (default 20). `npm run build` first: `serve` runs from dist/ as users run it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,10 +24,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stealMeter, stealNote } from './host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const LICENSE = 'sk-sora-mock';
 const TARGET_RATIO = 0.5;
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
   const last = new Map<string, Load>();
   const baselines: Load[] = [];
   let failed = 0;
+  const steal = stealMeter();
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of candidates) {
       // Baseline and candidate back to back, so both see the same machine.
@@ -208,6 +213,8 @@ async function main(): Promise<void> {
     console.log(`${row([c.name, l.rps.toFixed(0), String(l.p50), String(l.p99), ratio.toFixed(2), String(l.failed)], widths)}${verdict}`);
   }
   console.log(`(ratio: median over ${ROUNDS} rounds of candidate req/s over the baseline measured just before it)`);
+  const stolen = stealNote(steal.stop());
+  if (stolen) console.log(stolen);
 
   // msw, in-process by nature, in a process of its own.
   const mswLines = await new Promise<string>((done) => {
