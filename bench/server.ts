@@ -200,19 +200,21 @@ async function main(): Promise<void> {
     }
   }
 
-  const widths = [50, 9, 8, 8, 8, 7];
-  console.log(row(['GET /videos/{id} baseline and candidates', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'failed'], widths));
+  const widths = [50, 9, 8, 8, 8, 12, 7];
+  console.log(row(['GET /videos/{id} baseline and candidates', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'rounds', 'failed'], widths));
   const base = baselines.at(-1) as Load;
-  console.log(row(['bare node:http (same bytes, same licence check)', base.rps.toFixed(0), String(base.p50), String(base.p99), '1.00', String(base.failed)], widths));
+  console.log(row(['bare node:http (same bytes, same licence check)', base.rps.toFixed(0), String(base.p50), String(base.p99), '1.00', '', String(base.failed)], widths));
   let belowTarget = false;
   for (const c of candidates) {
     const l = last.get(c.name) as Load;
-    const ratio = median(ratios.get(c.name) ?? [0]);
+    const all = ratios.get(c.name) ?? [0];
+    const ratio = median(all);
+    const range = `${Math.min(...all).toFixed(2)}-${Math.max(...all).toFixed(2)}`;
     const verdict = c.target === undefined ? '' : ratio >= c.target ? `  meets the ${c.target} target` : `  BELOW the ${c.target} target`;
     if (c.target !== undefined && ratio < c.target) belowTarget = true;
-    console.log(`${row([c.name, l.rps.toFixed(0), String(l.p50), String(l.p99), ratio.toFixed(2), String(l.failed)], widths)}${verdict}`);
+    console.log(`${row([c.name, l.rps.toFixed(0), String(l.p50), String(l.p99), ratio.toFixed(2), range, String(l.failed)], widths)}${verdict}`);
   }
-  console.log(`(ratio: median over ${ROUNDS} rounds of candidate req/s over the baseline measured just before it)`);
+  console.log(`(ratio: median over ${ROUNDS} rounds of candidate req/s over the baseline measured just before it; rounds: the lowest and highest)`);
   const stolen = stealNote(steal.stop());
   if (stolen) console.log(stolen);
 
