@@ -3,7 +3,7 @@
  * this, with Content-Length, ETag / If-None-Match, caching and single byte ranges (206 / 416), so
  * browsers can seek in `<video>`.
  */
-import { digestHex, type MediaVariant, type Recipe } from '../media/index.js';
+import { digestHex, encodeRecipe, type MediaVariant, type Recipe } from '../media/index.js';
 import type { RequestContext } from './context.js';
 import { HttpError } from './http.js';
 
@@ -28,7 +28,9 @@ function parseRange(header: string, size: number): { start: number; end: number 
 
 export async function serveMedia(ctx: RequestContext, recipe: Recipe, variant: MediaVariant, options: ServeOptions): Promise<Response> {
   // The bytes are a pure function of (recipe, variant), so the ETag is known before generating them.
-  const etag = `"${digestHex(`${variant}:${JSON.stringify(recipe)}`)}"`;
+  // Of the recipe's canonical encoding (what a files link carries), not of the object's key order: a
+  // job's content and its files link serve the same bytes under the same validator.
+  const etag = `"${digestHex(`${variant}:${encodeRecipe(recipe)}`)}"`;
   const common: Record<string, string> = { etag, 'cache-control': options.cacheControl, 'accept-ranges': 'bytes' };
   const inm = ctx.request.headers.get('if-none-match');
   if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {

@@ -182,6 +182,17 @@ describe('video jobs', () => {
     expect(head.headers.get('content-length')).toBe(String(bytes.byteLength));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
     expect((await call(mock, 'GET', `/videos/${id}/content`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // The job's stateless files link serves the same bytes under the same validator: a cache that saw
+    // one revalidates the other.
+    const paths = mock.jobMedia(id);
+    for (const [variant, query] of [['video', ''], ['thumbnail', '?variant=thumbnail'], ['spritesheet', '?variant=spritesheet']] as const) {
+      const link = paths?.[variant] as string;
+      const viaLink = await mock.fetch(new Request(link.startsWith('http') ? link : `http://127.0.0.1:4010${link}`));
+      const viaContent = await call(mock, 'GET', `/videos/${id}/content${query}`);
+      expect(viaLink.status, variant).toBe(200);
+      expect(new Uint8Array(await viaLink.arrayBuffer()), variant).toEqual(new Uint8Array(await viaContent.arrayBuffer()));
+      expect(viaLink.headers.get('etag'), variant).toBe(viaContent.headers.get('etag'));
+    }
 
     const thumb = await call(mock, 'GET', `/videos/${id}/content?variant=thumbnail`);
     expect(thumb.headers.get('content-type')).toBe('image/webp');
