@@ -230,7 +230,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       if (refusal) return failWith(ctx, refusal);
     }
     if (match.kind === 'method_not_allowed') {
-      return failWith(ctx, 
+      return failWith(
+        ctx,
         new HttpError(
           405,
           `Method ${cutText(request.method, 20)} is not allowed on ${cutText(path, 200)}; allowed: ${match.allow.join(', ')}.`,
@@ -240,7 +241,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       );
     }
     if (match.kind === 'not_found') {
-      return failWith(ctx, 
+      return failWith(
+        ctx,
         new HttpError(404, `Unknown route ${cutText(request.method, 20)} ${cutText(path, 200)}; the API is under ${p}/ (see GET ${p}/models).`, {
           type: 'invalid_request_error',
           param: null,
