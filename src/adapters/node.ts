@@ -293,10 +293,14 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
       ? endable(answer, outgoing)
       : answer;
 
-  const api = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
+  const api = (
+    request: Request,
+    env: { outgoing: ServerResponse; incoming: IncomingMessage },
+    parts: { pathname: string; search: string } | undefined,
+  ): Response | Promise<Response> => {
     if (settings.onResponse) (env.outgoing as Answering)[ANSWERED] = request;
     if (shuttingDown) return shuttingDownAnswer();
-    const answer = answerNow(request);
+    const answer = answerNow(request, parts);
     // Answered in this turn: close() cannot have come in between.
     if (!(answer instanceof Promise)) return carry(request, answer, env.outgoing);
     return answerOrShutdown(answer).then((first) => {
@@ -347,14 +351,16 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
 
   const handle = (request: Request, env: { outgoing: ServerResponse; incoming: IncomingMessage }): Response | Promise<Response> => {
     headersOf(request, env.incoming);
-    const path = pathAndQuery(request.url)?.pathname ?? '/';
+    // Read once here, for the surface check and for the mock.
+    const parts = pathAndQuery(request.url);
+    const path = parts?.pathname ?? '/';
     const forInspector = inspector?.owns(path) ?? false;
     if (forInspector || isAdminPath(path)) {
       const refused = refuseOnSurface(request, forInspector);
       if (refused) return refused;
     }
     // A dropped inspector viewer's connection is closed here: one that stopped reading would never see its stream end.
-    return forInspector ? (inspector as Inspector).fetch(request, () => env.outgoing.destroy()) : api(request, env);
+    return forInspector ? (inspector as Inspector).fetch(request, () => env.outgoing.destroy()) : api(request, env, parts);
   };
 
   const bridge = getRequestListener(handle as Parameters<typeof getRequestListener>[0], {

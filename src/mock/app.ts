@@ -58,7 +58,8 @@ import {
  * another copy of this module answers too.
  */
 export const ANSWER = Symbol.for('sora-kit.mock.answer');
-export type AnswerNow = (request: Request) => Response | Promise<Response>;
+/** `parts`: the request URL's path and query when the caller already read them (pathAndQuery), so they are not read twice. */
+export type AnswerNow = (request: Request, parts?: { pathname: string; search: string }) => Response | Promise<Response>;
 
 /** Each operation of the table (spec/operations.ts) and the handler that ends its pipeline; the type says none is missing. */
 const HANDLERS: OperationHandlers = { ...chatHandlers, ...imageHandlers, ...videoHandlers, ...modelHandlers };
@@ -316,11 +317,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   }
 
   /** The whole request, synchronous when nothing on its way waits (see route and settle). */
-  function answer(request: Request): Response | Promise<Response> {
+  function answer(request: Request, known?: { pathname: string; search: string }): Response | Promise<Response> {
     const started = performance.now();
     const startedAt = now();
     let ctx: RequestContext;
-    const parts = pathAndQuery(request.url);
+    const parts = known ?? pathAndQuery(request.url);
     if (parts) ctx = requestContext(base, request, parts.pathname, parts.search);
     else {
       let url: URL;
