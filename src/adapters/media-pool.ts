@@ -66,6 +66,42 @@ function workerSetup(workerFile?: string | URL): { filename: string; execArgv: s
   return { filename, execArgv };
 }
 
+/** Flags that decide how a thread finds and loads its module, and which of them take the next argument as their value. */
+const LOADER_FLAGS = new Map<string, boolean>([
+  ['--import', true],
+  ['--require', true],
+  ['-r', true],
+  ['--loader', true],
+  ['--experimental-loader', true],
+  ['--conditions', true],
+  ['-C', true],
+  ['--enable-source-maps', false],
+  ['--no-warnings', false],
+]);
+
+/**
+ * The flags of `execArgv` that matter to loading a module, for when a Worker refuses the whole list:
+ * it rejects V8 options (`--max-old-space-size`, `--single-threaded-gc`) and per-process ones
+ * (`--title`), which are common on a server's command line and which the threads have anyway (V8's
+ * apply to the whole process). Node names the refused flags only in its error's message, so rather
+ * than parse that, the second try keeps what loading needs and drops everything else.
+ */
+export function loaderFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i];
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const takesValue = LOADER_FLAGS.get(name);
+    if (takesValue === undefined) continue;
+    kept.push(arg);
+    if (takesValue && eq < 0 && i + 1 < execArgv.length) kept.push(execArgv[++i]);
+  }
+  return kept;
+}
+
+const isInvalidExecArgv = (error: unknown) => (error as { code?: unknown } | null)?.code === 'ERR_WORKER_INVALID_EXEC_ARGV';
+
 export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
   const size = options.threads ?? defaultMediaThreads();
   if (!Number.isSafeInteger(size) || size < 1) throw new TypeError(`threads ${size} must be a positive integer.`);
@@ -89,15 +125,26 @@ export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
   };
 
   const start = (): Piscina => {
-    const started = new Piscina({
-      ...workerSetup(options.workerFile),
-      minThreads: size,
-      maxThreads: size,
-      // One task per thread at a time: a task is pure CPU, and the encoders reuse module-level buffers.
-      concurrentTasksPerWorker: 1,
-      // The threads stay up while the pool lives (startup costs more than an idle thread).
-      idleTimeout: Infinity,
-    });
+    const setup = workerSetup(options.workerFile);
+    const threads = (execArgv: string[]) =>
+      new Piscina({
+        filename: setup.filename,
+        execArgv,
+        minThreads: size,
+        maxThreads: size,
+        // One task per thread at a time: a task is pure CPU, and the encoders reuse module-level buffers.
+        concurrentTasksPerWorker: 1,
+        // The threads stay up while the pool lives (startup costs more than an idle thread).
+        idleTimeout: Infinity,
+      });
+    let started: Piscina;
+    try {
+      // The threads start here (minThreads), and a Worker checks its flags as it is made.
+      started = threads(setup.execArgv);
+    } catch (error) {
+      if (!isInvalidExecArgv(error)) throw error;
+      started = threads(loaderFlags(setup.execArgv));
+    }
     // A thread that fails outside a task (its module does not load) is reported here; unheard, the
     // 'error' event would end the process.
     started.on('error', giveUp);
@@ -114,7 +161,13 @@ export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
     },
     render(recipe, variant) {
       if (closed || failure) return generateMedia(recipe, variant);
-      pool ??= start();
+      try {
+        pool ??= start();
+      } catch (error) {
+        // No thread could start: this one makes the media, now and from now on.
+        giveUp(error);
+        return generateMedia(recipe, variant);
+      }
       const task: MediaTask = { recipe, variant };
       return (pool.run(task) as Promise<Uint8Array>).catch(async (error: unknown) => {
         if (closed) return generateMedia(recipe, variant);

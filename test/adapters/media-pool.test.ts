@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loaderFlags } from '../../src/adapters/media-pool.js';
 import { createMediaPool, createSoraServer } from '../../src/adapters/node.js';
 import { loadServeConfig } from '../../src/cli/config.js';
 import { decodeRecipe, generateMedia, type MediaVariant, type Recipe } from '../../src/media/index.js';
@@ -157,19 +158,9 @@ describe('createSoraServer with media workers', () => {
     }
   });
 
-  it('leaves nothing running: a process that served pooled media and closed its server exits by itself', async () => {
-    const script = [
-      `import { createSoraServer } from ${JSON.stringify(resolve(ROOT, 'src/adapters/node.ts'))};`,
-      'const server = createSoraServer({ instant: true }, { mediaWorkers: 2 });',
-      'const { url } = await server.listen();',
-      "const h = { authorization: 'sk-sora-mock', 'content-type': 'application/json' };",
-      "const job = await (await fetch(`${url}/sora/v1/videos`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'sora_video', prompt: 'exit' }) })).json();",
-      "const r = await fetch(`${url}/sora/v1/videos/${job.id}/content?variant=thumbnail`, { headers: h });",
-      'await r.arrayBuffer();',
-      "console.log('served', r.status, server.mediaPool.threadCount);",
-      'await server.close();',
-    ].join('\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Run `script` (an ES module) in a new Node process started with `flags`; its output and exit code. */
+  async function inProcess(flags: string[], script: string): Promise<{ out: string; code: number | null }> {
+    const child = spawn(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -183,9 +174,55 @@ describe('createSoraServer with media workers', () => {
         done(c);
       });
     });
-    expect(out).toContain('served 200 2');
+    return { out, code };
+  }
+
+  /** A script that serves one pooled thumbnail, prints `served <status> <threads> <failure>` and closes the server. */
+  const serveOneThumbnail = [
+    `import { createSoraServer } from ${JSON.stringify(resolve(ROOT, 'src/adapters/node.ts'))};`,
+    'const server = createSoraServer({ instant: true }, { mediaWorkers: 2 });',
+    'const { url } = await server.listen();',
+    "const h = { authorization: 'sk-sora-mock', 'content-type': 'application/json' };",
+    "const job = await (await fetch(`${url}/sora/v1/videos`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'sora_video', prompt: 'exit' }) })).json();",
+    "const r = await fetch(`${url}/sora/v1/videos/${job.id}/content?variant=thumbnail`, { headers: h });",
+    'await r.arrayBuffer();',
+    "console.log('served', r.status, server.mediaPool.threadCount, server.mediaPool.failure?.message ?? 'none');",
+    'await server.close();',
+  ].join('\n');
+
+  it('leaves nothing running: a process that served pooled media and closed its server exits by itself', async () => {
+    const { out, code } = await inProcess([], serveOneThumbnail);
+    expect(out).toContain('served 200 2 none');
     expect(code, out).toBe(0);
   }, 90_000);
+
+  it('starts its threads when the process has flags a Worker refuses (V8 and per-process options)', async () => {
+    // `node --max-old-space-size=4096 sora-kit serve` is common; a Worker given those flags throws, and
+    // media answered 500 until the threads kept only the flags that load modules.
+    const { out, code } = await inProcess(['--max-old-space-size=2048', '--stack-size=900', '--title', 'sora-media-flags', '--enable-source-maps'], serveOneThumbnail);
+    expect(out).toContain('served 200 2 none');
+    expect(out).not.toMatch(/media worker threads failed/);
+    expect(code, out).toBe(0);
+  }, 90_000);
+
+  it('keeps the flags that load modules, with their values, and drops the rest', () => {
+    expect(
+      loaderFlags([
+        '--max-old-space-size=2048',
+        '--import',
+        'tsx',
+        '--title',
+        'x',
+        '--conditions=development',
+        '-r',
+        './setup.cjs',
+        '--single-threaded-gc',
+        '--enable-source-maps',
+        '--loader=./l.mjs',
+      ]),
+    ).toEqual(['--import', 'tsx', '--conditions=development', '-r', './setup.cjs', '--enable-source-maps', '--loader=./l.mjs']);
+    expect(loaderFlags(['--stack-size=900', '--no-warnings'])).toEqual(['--no-warnings']);
+  });
 });
 
 describe('--media-workers', () => {
