@@ -145,13 +145,9 @@ export const FILES_SEGMENT = 'files';
  * `<basePath>/files/<recipe>.<signature>.<ext>`: where any instance with the same media secret serves
  * this recipe's media. The signature covers the recipe and the variant (so the extension too).
  */
-export async function mediaPath(
-  ctx: Pick<MockContext, 'options' | 'signer'>,
-  recipe: Recipe,
-  variant: MediaVariant,
-): Promise<string> {
+export function mediaPath(ctx: Pick<MockContext, 'options' | 'signer'>, recipe: Recipe, variant: MediaVariant): string {
   const text = encodeRecipe(recipe);
-  return signedMediaPath(ctx.options.basePath, text, variant, await ctx.signer.sign(variant, text));
+  return signedMediaPath(ctx.options.basePath, text, variant, ctx.signer.sign(variant, text));
 }
 
 /** The path of a `files` link from its parts: the encoded recipe and its signature for `variant`. */
@@ -160,9 +156,9 @@ export function signedMediaPath(basePath: string, recipeText: string, variant: M
 }
 
 /** The absolute URL a response links to; recorded on the request for the journal. */
-export async function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): Promise<string> {
+export function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVariant): string {
   const origin = ctx.options.publicUrl ?? ctx.url.origin;
-  const url = `${origin.replace(/\/$/, '')}${await mediaPath(ctx, recipe, variant)}`;
+  const url = `${origin.replace(/\/$/, '')}${mediaPath(ctx, recipe, variant)}`;
   const link = { variant, url };
   ctx.links.push(link);
   ctx.onLink?.(link);

@@ -68,7 +68,7 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
   }
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
   const made = { prompt: input.prompt, spec: sharedSpec(spec), watermark, remixedFrom: input.remixedFrom?.id ?? null, inputDigest: inputDigest || undefined };
-  const signatures = await jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made)));
+  const signatures = jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made)));
   const job = new StoredVideoJob(
     ctx.options,
     signatures,
@@ -116,10 +116,9 @@ export function recipeOfJob(
 const JOB_VARIANTS = ['video', 'thumbnail', 'spritesheet'] as const;
 
 /** The signatures of a job's video, thumbnail and spritesheet links, joined into one flat string. */
-async function jobMediaSignatures(ctx: RequestContext, recipeText: string): Promise<string> {
-  const signatures = await Promise.all(JOB_VARIANTS.map((variant) => ctx.signer.sign(variant, recipeText)));
+function jobMediaSignatures(ctx: RequestContext, recipeText: string): string {
   // join makes one flat string: concatenation would keep a rope of the pieces (and what they were sliced from).
-  return signatures.join('');
+  return JOB_VARIANTS.map((variant) => ctx.signer.sign(variant, recipeText)).join('');
 }
 
 /**

@@ -113,7 +113,7 @@ async function* imageEvents(
   const links: string[] = [];
   for (let index = 0; index < resolved.n; index++) {
     const recipe = imageRecipe({ prompt, spec: resolved.spec, index, seed: ctx.options.seed, inputDigest, watermark: body.watermark });
-    links.push(`![image ${index + 1}](${await mediaUrl(ctx, recipe, 'image')})`);
+    links.push(`![image ${index + 1}](${mediaUrl(ctx, recipe, 'image')})`);
   }
   yield { type: 'text', text: links.join('\n\n') };
 }
@@ -131,7 +131,7 @@ async function* videoEvents(ctx: RequestContext, job: VideoJob, signal: AbortSig
       return;
     }
     if (state.status === 'completed') {
-      const url = await mediaUrl(ctx, recipeOfJob(ctx, job), 'video');
+      const url = mediaUrl(ctx, recipeOfJob(ctx, job), 'video');
       yield { type: 'text', text: `${shown < 100 ? 'Progress: 100%\n\n' : ''}[Download video](${url})\n\nvideo_id: ${job.id}\n` };
       return;
     }

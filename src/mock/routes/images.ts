@@ -31,7 +31,7 @@ async function answer(ctx: RequestContext, job: ImageJob, scenario: ScenarioName
     data.push(
       job.responseFormat === 'b64_json'
         ? { b64_json: toBase64((await ctx.media.get(recipe, 'image')).bytes) }
-        : { url: await mediaUrl(ctx, recipe, 'image') },
+        : { url: mediaUrl(ctx, recipe, 'image') },
     );
   }
   const body: ImagesResponse = { created: Math.floor(ctx.now() / 1000), data, size: resolved.spec.size, output_format: 'png' };

@@ -32,7 +32,7 @@ export async function filesRoute(ctx: RequestContext, params: Record<string, str
         `with a ${SIGNATURE_LENGTH}-character signature, as this server issues them; they cannot be written by hand.`,
     );
   }
-  if (!(await ctx.signer.verify(variant, recipeText, signature))) {
+  if (!ctx.signer.verify(variant, recipeText, signature)) {
     throw refused(
       `The signature of this media link does not match its recipe and .${extension} extension: the link was edited, ` +
         'or issued by a server with another media secret (mediaSecret, --media-secret).',
