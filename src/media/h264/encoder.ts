@@ -14,7 +14,7 @@
 import { BitWriter } from './bitwriter.js';
 import { NAL_IDR, NAL_SLICE, lengthPrefixedNal } from './nal.js';
 import { avcDecoderConfig, codecString, levelFor, ppsNal, spsNal } from './params.js';
-import { exactIntraPrediction } from './predict.js';
+import { NO_EXACT_PREDICTION, exactIntraModes } from './predict.js';
 import type { MbContent, VideoFrameSource } from './types.js';
 
 /** mb_type offsets (Table 7-11): I_16x16_<pred>_0_0 is 1 + pred; I_PCM is 25. P slices add 5 (Table 7-13). */
@@ -238,12 +238,12 @@ export class H264Encoder {
     const hasTop = i >= W;
     const left = hasLeft ? this.cur[i - 1] : undefined;
     const top = hasTop ? this.cur[i - W] : undefined;
-    const choice = c.kind === 'flat' ? exactIntraPrediction(c, left, top) : undefined;
+    const modes = c.kind === 'flat' ? exactIntraModes(c, left, top) : NO_EXACT_PREDICTION;
     this.codedIn[i] = f + 1;
-    if (choice) {
+    if (modes !== NO_EXACT_PREDICTION) {
       this.isPcm[i] = 0;
-      w.ue(typeOffset + MB_I16X16_BASE + choice.lumaMode); // mb_type I_16x16_<mode>_0_0
-      w.ue(choice.chromaMode); // intra_chroma_pred_mode
+      w.ue(typeOffset + MB_I16X16_BASE + (modes >> 2)); // mb_type I_16x16_<mode>_0_0
+      w.ue(modes & 3); // intra_chroma_pred_mode
       w.se(0); // mb_qp_delta
       // nC of the Intra16x16DCLevel block (9.2.1): neighbours' TotalCoeff is 16 for I_PCM, 0 for
       // skipped or residual-free macroblocks.

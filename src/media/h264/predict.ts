@@ -90,26 +90,37 @@ export interface IntraChoice {
   chromaMode: number;
 }
 
+/** What exactIntraModes answers when only I_PCM reproduces the macroblock. */
+export const NO_EXACT_PREDICTION = -1;
+
 /**
- * Prediction modes that reproduce flat colour `c` exactly, or undefined when only I_PCM can.
+ * Prediction modes that reproduce flat colour `c` exactly, packed as `lumaMode << 2 | chromaMode`,
+ * or NO_EXACT_PREDICTION. A number rather than an IntraChoice: an IDR picture asks this of every
+ * macroblock (7,168 at 1792x1024), and an object each was a third of what encoding a video allocated.
  * Among exact modes the cheapest codes win: luma vertical/horizontal have shorter mb_type codes than
  * DC, chroma DC the shortest intra_chroma_pred_mode code.
  */
-export function exactIntraPrediction(
-  c: MbContent & { kind: 'flat' },
-  left: MbContent | undefined,
-  top: MbContent | undefined,
-): IntraChoice | undefined {
+export function exactIntraModes(c: MbContent & { kind: 'flat' }, left: MbContent | undefined, top: MbContent | undefined): number {
   let lumaMode: number;
   if (top && edgeIs(top, 0, false, c.y)) lumaMode = LUMA_VERTICAL;
   else if (left && edgeIs(left, 0, true, c.y)) lumaMode = LUMA_HORIZONTAL;
   else if (lumaDc(left, top) === c.y) lumaMode = LUMA_DC;
-  else return undefined;
+  else return NO_EXACT_PREDICTION;
 
   let chromaMode: number;
   if (chromaDcIs(left, top, 1, c.cb) && chromaDcIs(left, top, 2, c.cr)) chromaMode = CHROMA_DC;
   else if (left && edgeIs(left, 1, true, c.cb) && edgeIs(left, 2, true, c.cr)) chromaMode = CHROMA_HORIZONTAL;
   else if (top && edgeIs(top, 1, false, c.cb) && edgeIs(top, 2, false, c.cr)) chromaMode = CHROMA_VERTICAL;
-  else return undefined;
-  return { lumaMode, chromaMode };
+  else return NO_EXACT_PREDICTION;
+  return (lumaMode << 2) | chromaMode;
+}
+
+/** exactIntraModes as an object, or undefined when only I_PCM can reproduce `c`. */
+export function exactIntraPrediction(
+  c: MbContent & { kind: 'flat' },
+  left: MbContent | undefined,
+  top: MbContent | undefined,
+): IntraChoice | undefined {
+  const modes = exactIntraModes(c, left, top);
+  return modes === NO_EXACT_PREDICTION ? undefined : { lumaMode: modes >> 2, chromaMode: modes & 3 };
 }
