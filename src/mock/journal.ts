@@ -6,6 +6,7 @@
  * strings cut, deep structures cut, files reduced to name, type, size and digest), so the journal
  * never holds what a client uploaded, only what a test needs to assert on.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { ParsedBody } from './body.js';
 import { ADMIN_TOKEN_HEADER } from './admin-guard.js';
 import { maskSecret } from './mask.js';
@@ -124,8 +125,13 @@ function preview(value: unknown, budget: { left: number }, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Web Crypto where the runtime has it (native, and off the calling thread in Node); browsers give it
+ * only to secure contexts, and a page served from a LAN address gets @noble/hashes' digest instead.
+ */
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const subtle = globalThis.crypto?.subtle;
+  const digest = subtle ? new Uint8Array(await subtle.digest('SHA-256', bytes)) : sha256(new Uint8Array(bytes));
   let hex = '';
   for (const b of digest) hex += b.toString(16).padStart(2, '0');
   return hex;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createJournal, BODY_PREVIEW_BYTES } from '../../src/mock/journal.js';
 import { maskSecret } from '../../src/mock/mask.js';
 import type { JournalEntry } from '../../src/mock/types.js';
@@ -43,6 +43,29 @@ describe('what the journal keeps of a request', () => {
       ],
     });
     expect(entry.media?.map((m) => m.variant)).toEqual(['image']);
+  });
+
+  it('works without Web Crypto (a browser page outside a secure context): files digested, links signed', async () => {
+    // Such a page has crypto.getRandomValues but no crypto.subtle.
+    const { getRandomValues } = await import('node:crypto');
+    vi.stubGlobal('crypto', { getRandomValues });
+    try {
+      expect(globalThis.crypto.subtle).toBeUndefined();
+      const mock = manualMock();
+      const form = new FormData();
+      form.append('model', 'sora_image');
+      form.append('prompt', 'restyle it');
+      form.append('image[]', new Blob([JPEG], { type: 'image/jpeg' }), 'cat.jpg');
+      const response = await call(mock, 'POST', '/images/edits', { body: form });
+      expect(response.status).toBe(200);
+      const [entry] = mock.requests();
+      const fields = entry.request.body?.kind === 'form' ? entry.request.body.fields : [];
+      expect(fields[2]).toMatchObject({ file: { sha256: createHash('sha256').update(JPEG).digest('hex') } });
+      const url = entry.media?.[0].url as string;
+      expect((await mock.fetch(new Request(url))).status).toBe(200);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('cuts a body to its preview: long strings, deep nesting, and the whole', async () => {
