@@ -66,7 +66,10 @@ function workerSetup(workerFile?: string | URL): { filename: string; execArgv: s
   return { filename, execArgv };
 }
 
-/** Flags that decide how a thread finds and loads its module, and which of them take the next argument as their value. */
+/**
+ * Flags that decide how a thread finds, loads and reports on its module, and whether each takes the
+ * next argument as its value (when not given as `--flag=value`). `--experimental-*` ones are kept too.
+ */
 const LOADER_FLAGS = new Map<string, boolean>([
   ['--import', true],
   ['--require', true],
@@ -75,8 +78,10 @@ const LOADER_FLAGS = new Map<string, boolean>([
   ['--experimental-loader', true],
   ['--conditions', true],
   ['-C', true],
+  ['--disable-warning', true],
   ['--enable-source-maps', false],
   ['--no-warnings', false],
+  ['--no-deprecation', false],
 ]);
 
 /**
@@ -84,7 +89,8 @@ const LOADER_FLAGS = new Map<string, boolean>([
  * it rejects V8 options (`--max-old-space-size`, `--single-threaded-gc`) and per-process ones
  * (`--title`), which are common on a server's command line and which the threads have anyway (V8's
  * apply to the whole process). Node names the refused flags only in its error's message, so rather
- * than parse that, the second try keeps what loading needs and drops everything else.
+ * than parse that, the second try keeps what loading needs and drops everything else. Should a Worker
+ * refuse even these, the pool gives up its threads and media is made on the calling thread.
  */
 export function loaderFlags(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
@@ -92,7 +98,8 @@ export function loaderFlags(execArgv: readonly string[]): string[] {
     const arg = execArgv[i];
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const takesValue = LOADER_FLAGS.get(name);
+    const experimental = /^--(no-)?experimental-/.test(name);
+    const takesValue = LOADER_FLAGS.get(name) ?? (experimental ? false : undefined);
     if (takesValue === undefined) continue;
     kept.push(arg);
     if (takesValue && eq < 0 && i + 1 < execArgv.length) kept.push(execArgv[++i]);

@@ -219,8 +219,22 @@ describe('createSoraServer with media workers', () => {
         '--single-threaded-gc',
         '--enable-source-maps',
         '--loader=./l.mjs',
+        '--experimental-vm-modules',
+        '--disable-warning',
+        'ExperimentalWarning',
       ]),
-    ).toEqual(['--import', 'tsx', '--conditions=development', '-r', './setup.cjs', '--enable-source-maps', '--loader=./l.mjs']);
+    ).toEqual([
+      '--import',
+      'tsx',
+      '--conditions=development',
+      '-r',
+      './setup.cjs',
+      '--enable-source-maps',
+      '--loader=./l.mjs',
+      '--experimental-vm-modules',
+      '--disable-warning',
+      'ExperimentalWarning',
+    ]);
     expect(loaderFlags(['--stack-size=900', '--no-warnings'])).toEqual(['--no-warnings']);
   });
 });
