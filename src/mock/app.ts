@@ -140,6 +140,12 @@ function failure(ctx: RequestContext, error: unknown): Response {
   );
 }
 
+/**
+ * Requests whose answer is still on its way (see answer). One for the module, not one per mock: a
+ * caller may hold nothing of the mock either while it waits.
+ */
+const IN_FLIGHT = new Set<Request>();
+
 export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   const options = resolveOptions(input);
   const clock = input.clock ?? { now: () => Date.now() };
@@ -333,9 +339,23 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       ctx = requestContext(base, request, url.pathname, url.search, url);
     }
     const response = route(ctx);
-    return response instanceof Promise
-      ? response.then((r) => settle(ctx, r, started, startedAt))
-      : settle(ctx, response, started, startedAt);
+    if (!(response instanceof Promise)) return settle(ctx, response, started, startedAt);
+    // Held until answered: Node's Request follows the signal it was built with only through a WeakRef
+    // (nodejs/undici#3644, nodejs/node#55428). An in-process caller that keeps its AbortController but
+    // not the Request leaves a waiting answer (a stalled generation waits for nothing but the abort)
+    // unreachable; a garbage collection then drops it, the abort never arrives and the caller's
+    // promise never settles.
+    IN_FLIGHT.add(request);
+    return response.then(
+      (r) => {
+        IN_FLIGHT.delete(request);
+        return settle(ctx, r, started, startedAt);
+      },
+      (error: unknown) => {
+        IN_FLIGHT.delete(request);
+        throw error;
+      },
+    );
   }
 
   const mock: SoraMock = {

@@ -2,6 +2,8 @@
  * Scenarios that act over time (slow, stall, fail_midway) driven by vitest fake timers, and the
  * request-level ones (rate_limited, server_error) on reads. Fake time only: nothing here waits for real.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSoraMock } from '../../src/mock/app.js';
 import { SLOW_DELAY_MS } from '../../src/mock/scenarios.js';
@@ -207,6 +209,40 @@ describe('time-based scenarios', () => {
     expect(text).not.toContain('[DONE]');
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  // Node's Request follows the signal it was built with through a WeakRef (nodejs/undici#3644): a
+  // caller that keeps its AbortController but drops the Request must still get its answer after a GC.
+  for (const [path, body] of [
+    ['/images/generations', { prompt: 'x', model: 'sora_image' }],
+    ['/chat/completions', { model: 'sora_video2', messages: user('x') }],
+  ] as const) {
+    it(`stall: ${path} answers the abort of a caller that holds only its AbortController, across garbage collections`, async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const client = new AbortController();
+      // Built in a frame of its own, so nothing here keeps the Request (nor the mock) reachable.
+      const pending = ((): Promise<Response> =>
+        createSoraMock().fetch(
+          new Request(`${BASE}${path}`, {
+            method: 'POST',
+            headers: { authorization: LICENCE, 'content-type': 'application/json', prefer: 'scenario=stall' },
+            body: JSON.stringify(body),
+            signal: client.signal,
+          }),
+        ))();
+      const { state, done } = track(pending);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(state.response).toBeUndefined();
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      client.abort();
+      const answered = await Promise.race([done, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+      expect(answered).toBeInstanceOf(Response);
+      expect((await expectEnvelope(answered as Response, 408)).code).toBe('request_timeout');
+    });
+  }
 
   it('picks scenarios by config rule on the model, and the Prefer header wins over rules', async () => {
     const mock = manualMock({ scenarios: [{ model: 'sora_video2-hd', scenario: 'fail_midway' }, { prompt: '^boom', scenario: 'server_error' }] });
