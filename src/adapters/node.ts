@@ -204,6 +204,19 @@ function headersOf(request: Request, incoming: IncomingMessage): void {
   Object.defineProperty(request, 'headers', { value: headers, enumerable: false, configurable: true, writable: false });
 }
 
+/**
+ * The Content-Length a response declared. The bridge passes its headers to writeHead as an object,
+ * which node:http writes out without keeping them for getHeader; what it keeps is `_contentLength`, the
+ * declared length (or the one it computed for a body given whole to end()), null for a stream. Read
+ * only where getHeader has none, and only when it is a length.
+ */
+function declaredLength(outgoing: ServerResponse): number | undefined {
+  const set = outgoing.getHeader('content-length');
+  if (set !== undefined) return Number(set);
+  const kept = (outgoing as ServerResponse & { _contentLength?: unknown })._contentLength;
+  return typeof kept === 'number' && Number.isSafeInteger(kept) && kept >= 0 ? kept : undefined;
+}
+
 /** The frame that ends a stream cut by close(): OpenAI's in-band error, then `[DONE]`, as every in-band error of the mock. */
 const SHUTDOWN_MESSAGE = 'The server is shutting down; this answer is incomplete. Retry against a running server.';
 const shutdownFrame = new TextEncoder().encode(
@@ -402,13 +415,13 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
         if (!onResponse) return;
         const request = (outgoing as Answering)[ANSWERED];
         const entry = request ? mock.entryOf(request) : undefined;
-        const length = outgoing.getHeader('content-length');
+        const length = declaredLength(outgoing);
         const line: AccessLogEntry = {
           method: incoming.method ?? 'GET',
           url: incoming.url ?? '/',
           status: outgoing.statusCode,
           durationMs: performance.now() - started,
-          bytes: length === undefined ? undefined : Number(length),
+          bytes: length,
           aborted: !outgoing.writableFinished,
         };
         // Set only when there is one, in this order (no spreads on every request).

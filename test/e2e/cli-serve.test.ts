@@ -59,7 +59,7 @@ describe('sora-kit serve', () => {
 
     const response = await fetch(`${api}/models`, { headers: { authorization: LICENCE } });
     expect(response.status).toBe(200);
-    await expect.poll(() => running.stdout()).toMatch(/GET \/sora\/v1\/models 200/);
+    await expect.poll(() => running.stdout()).toMatch(/\d\d:\d\d:\d\d\.\d{3} GET \/sora\/v1\/models 200 \d+\.\dms \d+B\n/);
 
     // An error line names the envelope's code, and the scenario that shaped the answer.
     const limited = await fetch(`${api}/models`, { headers: { authorization: LICENCE, prefer: 'scenario=rate_limited' } });
