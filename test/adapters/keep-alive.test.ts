@@ -75,3 +75,35 @@ describe('requests on one keep-alive connection', () => {
     expect(sockets.size).toBe(1);
   });
 });
+
+describe("the bridge's request", () => {
+  it('gets the adapter’s Headers in the bridge’s own slot, shared by identical requests on one socket, not through a per-request defineProperty', async () => {
+    const { createSoraMock } = await import('../../src/mock/app.js');
+    const { createSoraServer } = await import('../../src/adapters/node.js');
+    const inner = createSoraMock({ instant: true });
+    const seen: Request[] = [];
+    // A wrapper without the mock's synchronous answer, so the requests pass through `fetch` here.
+    const server = createSoraServer({ ...inner, fetch: (request: Request) => (seen.push(request), inner.fetch(request)) }, { overrideGlobalObjects: true });
+    const { url } = await server.listen({ port: 0 });
+    const one = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const trace of ['a', 'a', 'b']) {
+        await new Promise<void>((done, fail) =>
+          request(`${url}/sora/v1/models`, { agent: one, headers: { authorization: 'sk-sora-mock', 'x-trace': trace } }, (res) => {
+            res.resume().on('end', () => done());
+          })
+            .on('error', fail)
+            .end(),
+        );
+      }
+    } finally {
+      one.destroy();
+      await server.close();
+    }
+    expect(seen.map((r) => r.headers.get('x-trace'))).toEqual(['a', 'a', 'b']);
+    expect(seen[1].headers).toBe(seen[0].headers);
+    expect(seen[2].headers).not.toBe(seen[1].headers);
+    // The fast path: a plain store in the slot the bridge's getter reads, so no own `headers` property.
+    expect(seen.map((r) => Object.getOwnPropertyNames(r))).toEqual([[], [], []]);
+  });
+});
