@@ -38,7 +38,7 @@ export class Router<C> {
         return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       })
       .join('/');
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, ...(operation ? { operation } : {}) });
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, operation });
     return this;
   }
 
@@ -53,7 +53,7 @@ export class Router<C> {
         // Nothing to decode without a percent sign (the usual id), so no decoder call for it.
         params[route.keys[i]] = segment.includes('%') ? safeDecode(segment) : segment;
       }
-      return { kind: 'found', handler: route.handler, params, ...(route.operation ? { operation: route.operation } : {}) };
+      return { kind: 'found', handler: route.handler, params, operation: route.operation };
     }
     const allow = this.allow(path);
     return allow.length > 0 ? { kind: 'method_not_allowed', allow } : { kind: 'not_found' };
