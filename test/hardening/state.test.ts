@@ -4,14 +4,13 @@
  * bounded with viewers that never read.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Socket } from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
 import { loadServeConfig } from '../../src/cli/config.js';
+import { collectGarbage } from '../helpers/gc.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import type { SoraMock, SoraMockOptions } from '../../src/mock/types.js';
 
@@ -316,11 +315,9 @@ describe('inspector viewers: bounded, coalesced, slow ones dropped', () => {
 
     const serverSockets = new Map<number, Socket>();
     server.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort!, socket));
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const retained = () => {
-      gc();
-      gc();
+      collectGarbage();
+      collectGarbage();
       return process.memoryUsage().heapUsed;
     };
     const heapBefore = retained();

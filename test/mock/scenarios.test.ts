@@ -2,12 +2,11 @@
  * Scenarios that act over time (slow, stall, fail_midway) driven by vitest fake timers, and the
  * request-level ones (rate_limited, server_error) on reads. Fake time only: nothing here waits for real.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSoraMock } from '../../src/mock/app.js';
 import { SLOW_DELAY_MS } from '../../src/mock/scenarios.js';
 import { ChatCompletionChunk, ImagesResponse, VideoResource } from '../../src/spec/schemas/index.js';
+import { collectGarbage } from '../helpers/gc.js';
 import { BASE, LICENCE, call, expectEnvelope, manualMock, readSse } from './helpers.js';
 
 const user = (content: string) => [{ role: 'user', content }];
@@ -217,8 +216,6 @@ describe('time-based scenarios', () => {
     ['/chat/completions', { model: 'sora_video2', messages: user('x') }],
   ] as const) {
     it(`stall: ${path} answers the abort of a caller that holds only its AbortController, across garbage collections`, async () => {
-      setFlagsFromString('--expose-gc');
-      const gc = runInNewContext('gc') as () => void;
       const client = new AbortController();
       // Built in a frame of its own, so nothing here keeps the Request (nor the mock) reachable.
       const pending = ((): Promise<Response> =>
@@ -234,7 +231,7 @@ describe('time-based scenarios', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(state.response).toBeUndefined();
       for (let i = 0; i < 3; i++) {
-        gc();
+        collectGarbage();
         await new Promise((resolve) => setImmediate(resolve));
       }
       client.abort();
