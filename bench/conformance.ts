@@ -7,6 +7,7 @@
  *   npm run bench:conformance
  */
 import pLimit from 'p-limit';
+import { machineLine } from './host.js';
 import { createSoraServer } from '../src/adapters/node.js';
 import { runConformance } from '../src/conformance/index.js';
 
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
   }
   const runMs = median(runTimes);
   const replayMs = median(replayTimes);
-  console.log(`conformance benchmark: median of ${RUNS} runs after a warm-up, against sora-kit's mock (--instant, --fuzz 20)\n`);
+  console.log(`conformance benchmark: median of ${RUNS} runs after a warm-up, against sora-kit's mock (--instant, --fuzz 20)`);
+  console.log(`${machineLine()}\n`);
   console.table([
     { what: `full run (${checks} checks)`, ms: runMs.toFixed(0), 'HTTP exchanges': exchanges },
     { what: 'baseline: the same exchanges, replayed', ms: replayMs.toFixed(0), 'HTTP exchanges': exchanges },

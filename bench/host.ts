@@ -4,6 +4,7 @@
  * less certain. The benches print it beside their ratios instead of leaving it to be guessed.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 
 interface CpuTimes {
   total: number;
@@ -40,4 +41,13 @@ export function stealNote(share: number | undefined): string {
   return share >= 0.05
     ? `host CPU steal ${pct}% during the measurements: another tenant of this machine took the cores, so these ratios are less certain (rerun on a quiet machine)`
     : `host CPU steal ${pct}% during the measurements`;
+}
+
+/**
+ * The machine a run came from, for the first line of a report: instances of one machine kind differ
+ * (one CPU model gives a bare server twice the requests of another), and a ratio is read beside it.
+ */
+export function machineLine(): string {
+  const model = cpus()[0]?.model.trim() || 'unknown CPU';
+  return `machine: ${availableParallelism()} cores, ${model}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version} on ${process.platform} ${process.arch}`;
 }

@@ -24,7 +24,7 @@ import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stealMeter, stealNote } from './host.js';
+import { machineLine, stealMeter, stealNote } from './host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_MEDIA_DURATION ?? 10);
@@ -141,8 +141,9 @@ async function measure(label: string, extra: string[]): Promise<Result> {
 console.log(
   `sora-kit media load benchmark: ${CLIENTS} clients downloading distinct ${MODEL} videos (1792x1024, 25 s) for ${DURATION} s ` +
     `after a ${WARMUP} s warm-up, health polled every ${HEALTH_INTERVAL_MS} ms; ${availableParallelism()} cores; ` +
-    `pool and single thread alternate over ${ROUNDS} rounds\n`,
+    `pool and single thread alternate over ${ROUNDS} rounds`,
 );
+console.log(`${machineLine()}\n`);
 const line = (r: Result) =>
   `${(r.label === 'pool' ? `pool (${availableParallelism()} threads)` : 'single thread (--media-workers 0)').padEnd(34)} ` +
   `health p50 ${percentile(r.health, 50).toFixed(1)} ms, p99 ${percentile(r.health, 99).toFixed(1)} ms, max ${r.health.at(-1)?.toFixed(1)} ms (${r.health.length} probes); ` +

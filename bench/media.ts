@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { machineLine } from './host.js';
 import {
   generateImage,
   generateSpritesheet,
@@ -110,7 +111,8 @@ const table = rows.map((r) => ({
   'ffmpeg size': r.ffBytes ? kb(r.ffBytes) : '',
   'x faster': r.ffMs ? (r.ffMs / r.ms).toFixed(1) : '',
 }));
-console.log(`media benchmark: median of ${RUNS} runs after ${WARMUPS} warm-up runs; ffmpeg (one run each, includes process start) in the same run\n`);
+console.log(`media benchmark: median of ${RUNS} runs after ${WARMUPS} warm-up runs; ffmpeg (one run each, includes process start) in the same run`);
+console.log(`${machineLine()}\n`);
 console.table(table);
 
 const big = rows.find((r) => r.variant === 'video mp4' && r.size === '1792x1024' && r.seconds === '25')!;

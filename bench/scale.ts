@@ -16,6 +16,7 @@ import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { machineLine } from './host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CHECKPOINTS = (process.env.BENCH_SCALE_CHECKPOINTS ?? '1000,10000,100000').split(',').map(Number);
@@ -78,7 +79,8 @@ let created = 0;
 let lastId = '';
 const ids: string[] = [];
 const results: { jobs: number; page: number; cursor: number; poll: number; health: number; rss: number }[] = [];
-console.log(`sora-kit scale benchmark: checkpoints ${CHECKPOINTS.join(', ')} jobs, ${SAMPLES} requests per measurement\n`);
+console.log(`sora-kit scale benchmark: checkpoints ${CHECKPOINTS.join(', ')} jobs, ${SAMPLES} requests per measurement`);
+console.log(`${machineLine()}\n`);
 for (const checkpoint of CHECKPOINTS) {
   while (created < checkpoint) {
     const batch = Math.min(64, checkpoint - created);

@@ -24,7 +24,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stealMeter, stealNote } from './host.js';
+import { machineLine, stealMeter, stealNote } from './host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 4);
@@ -158,7 +158,8 @@ function row(cells: string[], widths: number[]): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`sora-kit server benchmark: ${CONNECTIONS} connections, ${DURATION} s per measurement, ${ROUNDS} rounds; every server and the load generator in its own process\n`);
+  console.log(`sora-kit server benchmark: ${CONNECTIONS} connections, ${DURATION} s per measurement, ${ROUNDS} rounds; every server and the load generator in its own process`);
+  console.log(`${machineLine()}\n`);
   const serve = await launchServe();
   const server = await launch('server');
   const middleware = await launch('middleware');
