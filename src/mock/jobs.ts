@@ -120,11 +120,19 @@ export const GONE_MEMORY_FACTOR = 10;
 /** How many finished jobs' resource texts the store keeps (`finishedText`). */
 export const FINISHED_TEXTS_KEPT = 1024;
 
-/** A stored job and its neighbours among its owner's jobs (creation order). */
+/** A finished job's status: once reached it stays, as long as the clock does not go back. */
+type FinishedStatus = 'completed' | 'failed';
+
+/** A stored job, its neighbours among its owner's jobs and among all jobs (creation order). */
 interface Entry {
   job: VideoJob;
   prev: Entry | undefined;
   next: Entry | undefined;
+  /** The previous job of any owner (the store's newest-first walk). */
+  older: Entry | undefined;
+  newer: Entry | undefined;
+  /** Set once `counts` found the job finished: it is then counted in its owner's `finished`, not looked at again. */
+  finished?: FinishedStatus;
 }
 
 /** One licence's jobs, oldest first, as a doubly linked list: append, unlink and walk a page in O(1) per job. */
@@ -132,6 +140,17 @@ interface OwnerJobs {
   first: Entry | undefined;
   last: Entry | undefined;
   size: number;
+  /** How many of them `counts` has seen finished, by status. */
+  finished: Record<FinishedStatus, number>;
+}
+
+/** How many jobs there are at one instant, in all and by status (`counts`). */
+export interface JobStatusCounts {
+  total: number;
+  queued: number;
+  in_progress: number;
+  completed: number;
+  failed: number;
 }
 
 /** What `GET /videos` asks of the store: the order, the cursor (exclusive) and the page size. */
@@ -160,10 +179,18 @@ export interface JobPage {
  * The reads of the API cost O(1) (`get`, `size`) or O(page) (`page`), whatever the number of jobs:
  * `byId` keeps every job in creation order (a Map iterates in insertion order), and each licence's jobs
  * are also linked in creation order, so a page starts at its cursor and walks only as far as it shows.
+ * So are the reads of the inspector, which asks on every job event while a page watches: `newest` walks
+ * all jobs' own link from the newest (O(limit)), and `counts` looks only at jobs that still rendered
+ * when it last counted (a finished job's status never changes again, so it is only counted).
  */
 export class JobStore {
   private readonly byId = new Map<string, Entry>();
   private readonly owners = new Map<string, OwnerJobs>();
+  /** The newest job of any owner; `older` leads from it through every job. */
+  private newestEntry: Entry | undefined;
+  /** Jobs not seen finished by `counts` (every new job starts here), and the instant it last counted at. */
+  private readonly rendering = new Set<Entry>();
+  private countedAtMs = -Infinity;
   private readonly gone = new Map<string, GoneJob>();
   /** The JSON text of finished jobs' resources, by id, oldest first (finishedText). */
   private readonly texts = new Map<string, string>();
@@ -186,12 +213,15 @@ export class JobStore {
       this.evict(victim.job, victim.reason, now);
     }
     let list = this.owners.get(job.owner);
-    if (!list) this.owners.set(job.owner, (list = { first: undefined, last: undefined, size: 0 }));
-    const entry: Entry = { job, prev: list.last, next: undefined };
+    if (!list) this.owners.set(job.owner, (list = { first: undefined, last: undefined, size: 0, finished: { completed: 0, failed: 0 } }));
+    const entry: Entry = { job, prev: list.last, next: undefined, older: this.newestEntry, newer: undefined };
     if (list.last) list.last.next = entry;
     else list.first = entry;
     list.last = entry;
     list.size++;
+    if (this.newestEntry) this.newestEntry.newer = entry;
+    this.newestEntry = entry;
+    this.rendering.add(entry);
     this.byId.set(job.id, entry);
     this.gone.delete(job.id);
     this.nextExpiryMs = Math.min(this.nextExpiryMs, expiresAtMs(job, this.limits.retentionSeconds));
@@ -209,9 +239,62 @@ export class JobStore {
     else list.first = entry.next;
     if (entry.next) entry.next.prev = entry.prev;
     else list.last = entry.prev;
-    entry.prev = entry.next = undefined;
+    if (entry.older) entry.older.newer = entry.newer;
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.newestEntry = entry.older;
+    entry.prev = entry.next = entry.older = entry.newer = undefined;
+    if (entry.finished) list.finished[entry.finished]--;
+    else this.rendering.delete(entry);
     if (--list.size === 0) this.owners.delete(entry.job.owner);
     return entry;
+  }
+
+  /** Up to `limit` jobs, newest first: all of them, or only `owner`'s. O(limit). */
+  newest(limit: number, owner?: string): VideoJob[] {
+    const jobs: VideoJob[] = [];
+    if (owner === undefined) {
+      for (let e = this.newestEntry; e && jobs.length < limit; e = e.older) jobs.push(e.job);
+    } else {
+      for (let e = this.owners.get(owner)?.last; e && jobs.length < limit; e = e.prev) jobs.push(e.job);
+    }
+    return jobs;
+  }
+
+  /**
+   * How many jobs (all, or `owner`'s) are in each status at `now`. O(jobs rendering at the previous
+   * count), not O(jobs): a job found finished moves to its owner's counters for good. Should the
+   * clock go back (a test's fake timers may), every job is looked at again once.
+   */
+  counts(now: number, owner?: string): JobStatusCounts {
+    if (now < this.countedAtMs) {
+      for (const list of this.owners.values()) list.finished = { completed: 0, failed: 0 };
+      for (const entry of this.byId.values()) {
+        entry.finished = undefined;
+        this.rendering.add(entry);
+      }
+    }
+    this.countedAtMs = now;
+    const counts: JobStatusCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
+    for (const entry of this.rendering) {
+      const { job } = entry;
+      if (finishedAtMs(job) <= now) {
+        // From here on its status is fixed (jobState: failed once past failAt, else completed once past renderMs).
+        const status = jobState(job, now).status as FinishedStatus;
+        entry.finished = status;
+        (this.owners.get(job.owner) as OwnerJobs).finished[status]++;
+        this.rendering.delete(entry);
+      } else if (owner === undefined || job.owner === owner) {
+        counts[jobState(job, now).status]++;
+      }
+    }
+    const lists = owner === undefined ? this.owners.values() : [this.owners.get(owner)];
+    for (const list of lists) {
+      if (!list) continue;
+      counts.total += list.size;
+      counts.completed += list.finished.completed;
+      counts.failed += list.finished.failed;
+    }
+    return counts;
   }
 
   /** The next job to evict: the oldest expired one, else the oldest finished one, else none. */
@@ -317,6 +400,9 @@ export class JobStore {
   clear(): void {
     this.byId.clear();
     this.owners.clear();
+    this.rendering.clear();
+    this.newestEntry = undefined;
+    this.countedAtMs = -Infinity;
     this.gone.clear();
     this.texts.clear();
     this.nextExpiryMs = Infinity;

@@ -2,11 +2,12 @@
  * JobStore's O(page) list against the obvious O(jobs) one it replaced: for any sequence of creates,
  * deletes and evictions by several licences, every page (either order, any cursor, any limit) is the
  * slice of the owner's jobs in creation order, and has_more says whether the slice stopped short.
- * Plus the shared facts a lean job must keep: its media paths, and `mock.jobMedia()`.
+ * Likewise the inspector's reads: the newest jobs and the count by status, against slicing and
+ * counting every job. Plus the shared facts a lean job must keep: its media paths, and `mock.jobMedia()`.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FINISHED_TEXTS_KEPT, JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import { FINISHED_TEXTS_KEPT, JobStore, jobState, type PageQuery } from '../../src/mock/jobs.js';
 import type { VideoJob } from '../../src/mock/types.js';
 import { resolveVideoRequest } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
@@ -19,8 +20,19 @@ const resolved = resolveVideoRequest({ model: parsed.model });
 if (!resolved.ok) throw new Error('sora_video2 must resolve');
 const SPEC = resolved.spec;
 
-function job(id: string, owner: string, createdAtMs: number, renderMs: number): VideoJob {
-  return { id, owner, prompt: id, spec: SPEC, watermark: false, remixedFrom: null, createdAtMs, renderMs };
+function job(id: string, owner: string, createdAtMs: number, renderMs: number, failAt?: number): VideoJob {
+  return { id, owner, prompt: id, spec: SPEC, watermark: false, remixedFrom: null, createdAtMs, renderMs, ...(failAt === undefined ? {} : { failAt }) };
+}
+
+/** What `mock.jobCounts()` computed before: every job's status at `now`, counted. */
+function naiveCounts(all: VideoJob[], now: number, owner?: string) {
+  const counts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
+  for (const j of all) {
+    if (owner !== undefined && j.owner !== owner) continue;
+    counts.total++;
+    counts[jobState(j, now).status]++;
+  }
+  return counts;
 }
 
 /** What the list route computed before: filter the owner's jobs, reverse for desc, find the cursor, slice. */
@@ -104,6 +116,111 @@ describe('JobStore pages', () => {
     expect(page?.jobs.map((j) => j.id)).toEqual(Array.from({ length: 20 }, (_, k) => `video_${49999 - 2 * k}`));
     expect(page?.hasMore).toBe(true);
     expect(reads).toBeLessThanOrEqual(2);
+  });
+});
+
+type CountOp =
+  | { kind: 'add'; owner: number; renderMs: number; failAt: number | null; bornIn: number }
+  | { kind: 'delete'; pick: number; recent: boolean }
+  | { kind: 'clock'; by: number }
+  | { kind: 'read'; owner: number | null; limit: number }
+  | { kind: 'clear' };
+
+const countOp: fc.Arbitrary<CountOp> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      owner: fc.nat(2),
+      renderMs: fc.constantFrom(0, 200, 1000, 5000, Infinity),
+      failAt: fc.option(fc.constantFrom(0.5, 0.25), { nil: null }),
+      // Jobs are created at the mock's now; a clock that went back makes a later job look born in the future.
+      bornIn: fc.integer({ min: -500, max: 500 }),
+    }),
+  },
+  // Often among the last few jobs, so that neighbours go one after the other (what relinks the rest).
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), pick: fc.nat(), recent: fc.boolean() }) },
+  // Mostly forward, sometimes back (fake timers, setSystemTime), by up to 6 s.
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('clock' as const), by: fc.integer({ min: -2000, max: 6000 }) }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('read' as const), owner: fc.option(fc.nat(2), { nil: null }), limit: fc.integer({ min: 0, max: 8 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+);
+
+describe("JobStore's inspector reads (newest jobs, counts by status)", () => {
+  it('answer what slicing and counting every job answered, through creates, deletes, evictions, a clock that goes both ways and clear()', () => {
+    fc.assert(
+      fc.property(fc.array(countOp, { maxLength: 100 }), fc.integer({ min: 1, max: 12 }), (ops, maxJobs) => {
+        const store = new JobStore({ maxJobs, retentionSeconds: 2 });
+        let now = 1_000_000;
+        let n = 0;
+        const everId: string[] = [];
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            const id = `video_${++n}`;
+            everId.push(id);
+            store.add(job(id, OWNERS[o.owner], now + o.bornIn, o.renderMs, o.failAt ?? undefined), now);
+          } else if (o.kind === 'delete') {
+            const span = o.recent ? Math.min(3, everId.length) : everId.length;
+            if (everId.length > 0) store.delete(everId[everId.length - 1 - (o.pick % span)]);
+          } else if (o.kind === 'clock') {
+            now += o.by;
+          } else if (o.kind === 'clear') {
+            store.clear();
+          } else {
+            const owner = o.owner === null ? undefined : OWNERS[o.owner];
+            expect(store.counts(now, owner)).toEqual(naiveCounts(store.all(), now, owner));
+            expect(store.newest(o.limit, owner).map((j) => j.id)).toEqual(store.all(owner).reverse().slice(0, o.limit).map((j) => j.id));
+          }
+        }
+        // And a last count of every owner and of all, whatever the sequence ended on.
+        for (const owner of [undefined, ...OWNERS]) expect(store.counts(now, owner)).toEqual(naiveCounts(store.all(), now, owner));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('keep every job in order when jobs go in any order (each delete relinks its neighbours)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }).chain((count) => fc.tuple(fc.constant(count), fc.shuffledSubarray([...Array(count).keys()]), fc.array(fc.nat(1), { minLength: count, maxLength: count }))),
+        ([count, deletions, owners]) => {
+          const store = new JobStore({ maxJobs: 100, retentionSeconds: 60 });
+          for (let i = 0; i < count; i++) store.add(job(`video_${i}`, OWNERS[owners[i]], 0, 0), 0);
+          for (const i of deletions) {
+            store.delete(`video_${i}`);
+            for (const owner of [undefined, OWNERS[0], OWNERS[1]]) {
+              expect(store.newest(count, owner).map((j) => j.id)).toEqual(store.all(owner).reverse().map((j) => j.id));
+            }
+          }
+          // A job added after the deletions links behind the newest one left.
+          store.add(job('video_last', OWNERS[0], 0, 0), 0);
+          expect(store.newest(count + 1).map((j) => j.id)).toEqual(store.all().reverse().map((j) => j.id));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('look only at what they answer: among 100,000 jobs, the newest 100 read 100, and a count reads only the jobs still rendering', () => {
+    const store = new JobStore({ maxJobs: 200_000, retentionSeconds: 3600 });
+    for (let i = 0; i < 100_000; i++) store.add(job(`video_${i}`, i % 2 ? 'a' : 'b', i, i < 99_990 ? 0 : 60_000), i);
+    const now = 100_000;
+    // The first count finds the finished ones; it is the only one that reads them.
+    expect(store.counts(now)).toEqual({ total: 100_000, queued: 10, in_progress: 0, completed: 99_990, failed: 0 });
+    let reads = 0;
+    for (const j of store.all()) {
+      const created = j.createdAtMs;
+      Object.defineProperty(j, 'createdAtMs', { get: () => (reads++, created) });
+    }
+    expect(store.counts(now + 1000, 'a')).toEqual({ total: 50_000, queued: 5, in_progress: 0, completed: 49_995, failed: 0 });
+    // Each rendering job is read a few times (its finish time, its state), the finished ones never.
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(10 * 4);
+    reads = 0;
+    const newest = store.newest(100);
+    expect(newest.map((j) => j.id)).toEqual(Array.from({ length: 100 }, (_, k) => `video_${99_999 - k}`));
+    expect(store.newest(3, 'b').map((j) => j.id)).toEqual(['video_99998', 'video_99996', 'video_99994']);
+    expect(reads).toBe(0);
   });
 });
 
