@@ -8,20 +8,7 @@
  * touches `node:fs`). Both run in browsers, which is why nothing here imports `node:`.
  */
 import { imageSize } from 'image-size';
-import {
-  ALL_FORMATS,
-  BufferSource,
-  HLS,
-  Input,
-  MATROSKA,
-  MP4,
-  MPEG_TS,
-  QTFF,
-  WEBM,
-  type AudioCodec,
-  type InputFormat,
-  type VideoCodec,
-} from 'mediabunny';
+import type { AudioCodec, Input, InputFormat, VideoCodec } from 'mediabunny';
 import { MediaInspectionError, withTimeout } from './inspect-error.js';
 import { checkImageStructure, checkVideoStructure } from './inspect-structure.js';
 import {
@@ -111,17 +98,26 @@ function audioCodecName(codec: AudioCodec): string {
   return `${name}le`;
 }
 
-function videoFormatOf(format: InputFormat): VideoFormat | undefined {
-  if (format === MP4) return 'mp4';
-  if (format === QTFF) return 'mov';
-  if (format === WEBM) return 'webm';
-  if (format === MATROSKA) return 'mkv';
-  if (format === MPEG_TS) return 'ts';
+type Demuxers = typeof import('mediabunny');
+
+/**
+ * mediabunny, loaded with the first video to inspect: a server that never inspects one (the mock
+ * inspects only the images a client uploads) never pays the ~70 ms of loading it.
+ */
+let demuxers: Promise<Demuxers> | undefined;
+const loadDemuxers = (): Promise<Demuxers> => (demuxers ??= import('mediabunny'));
+
+function videoFormatOf(mb: Demuxers, format: InputFormat): VideoFormat | undefined {
+  if (format === mb.MP4) return 'mp4';
+  if (format === mb.QTFF) return 'mov';
+  if (format === mb.WEBM) return 'webm';
+  if (format === mb.MATROSKA) return 'mkv';
+  if (format === mb.MPEG_TS) return 'ts';
   return undefined;
 }
 
 /** HLS is left out: a playlist names other files, which mediabunny would try to fetch over the network. */
-const VIDEO_INPUT_FORMATS = ALL_FORMATS.filter((f) => f !== HLS);
+const videoInputFormats = (mb: Demuxers): InputFormat[] => mb.ALL_FORMATS.filter((f) => f !== mb.HLS);
 
 const SUPPORTED = 'an image (PNG, JPEG, WebP, GIF) or a video (MP4, MOV, WebM, Matroska, MPEG-TS)';
 
@@ -177,9 +173,9 @@ function asRotation(degrees: number): VideoFacts['rotation'] {
   return r as VideoFacts['rotation'];
 }
 
-async function readVideo(input: Input, bytes: Uint8Array, sniffed: VideoFormat): Promise<VideoFacts> {
+async function readVideo(mb: Demuxers, input: Input, bytes: Uint8Array, sniffed: VideoFormat): Promise<VideoFacts> {
   const container = await input.getFormat();
-  const format = videoFormatOf(container) ?? sniffed;
+  const format = videoFormatOf(mb, container) ?? sniffed;
   const track = await input.getPrimaryVideoTrack();
   const audioTracks = await input.getAudioTracks();
   if (!track) {
@@ -252,11 +248,12 @@ function wrapLibraryError(cause: unknown, bytes: Uint8Array, format: string): Me
 
 async function inspectVideo(bytes: Uint8Array, format: VideoFormat, timeoutMs: number): Promise<VideoFacts> {
   checkVideoStructure(format, bytes);
-  const input = new Input({ source: new BufferSource(bytes), formats: VIDEO_INPUT_FORMATS });
+  const mb = await loadDemuxers();
+  const input = new mb.Input({ source: new mb.BufferSource(bytes), formats: videoInputFormats(mb) });
   try {
     // Disposing on timeout cancels mediabunny's pending reads, so the abandoned parse stops too.
     return await withTimeout(
-      readVideo(input, bytes, format),
+      readVideo(mb, input, bytes, format),
       timeoutMs,
       { what: format.toUpperCase(), bytesSeen: bytes.length },
       () => input.dispose(),

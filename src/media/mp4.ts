@@ -7,14 +7,6 @@
  * gives the same bytes.
  */
 import {
-  BufferTarget,
-  EncodedAudioPacketSource,
-  EncodedPacket,
-  EncodedVideoPacketSource,
-  Mp4OutputFormat,
-  Output,
-} from 'mediabunny';
-import {
   AAC_CHANNELS,
   AAC_CODEC,
   AAC_FRAME_SAMPLES,
@@ -27,6 +19,13 @@ import { H264Encoder } from './h264/encoder.js';
 import type { EncodeVideoOptions, VideoFrameSource } from './h264/types.js';
 
 export type { EncodeVideoOptions, VideoFrameSource, MbContent } from './h264/types.js';
+
+/**
+ * mediabunny, loaded with the first video to mux: importing this module (every user of the media
+ * barrel, the mock on a server's request loop whose videos the worker threads make) costs nothing.
+ */
+let muxer: Promise<typeof import('mediabunny')> | undefined;
+const loadMuxer = () => (muxer ??= import('mediabunny'));
 
 /** Default IDR spacing in frames (see EncodeVideoOptions.keyframeInterval). */
 export function defaultKeyframeInterval(fps: number): number {
@@ -47,6 +46,7 @@ export async function encodeMp4(source: VideoFrameSource, options: EncodeVideoOp
     keyframeInterval: options.keyframeInterval ?? defaultKeyframeInterval(fps),
   });
 
+  const { BufferTarget, EncodedAudioPacketSource, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output } = await loadMuxer();
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   const video = new EncodedVideoPacketSource('avc');
   output.addVideoTrack(video, { frameRate: fps });
