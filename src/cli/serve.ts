@@ -8,7 +8,6 @@ import { createSoraServer, type AccessLogEntry, type SoraServer } from '../adapt
 import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from './config.js';
 import type { SoraMock } from '../mock/types.js';
 import { createSoraMock } from '../mock/app.js';
-import { loadReplayer, replayingMock } from './replay.js';
 import type { Replayer } from '../replay/index.js';
 
 export interface ServeIo {
@@ -240,6 +239,8 @@ export async function startServe(
   let replayer: Replayer | undefined;
   let mock: SoraMock | typeof config.mock = config.mock;
   if (config.replay) {
+    // Only with --replay: it brings the proxy's recordings reader (and with it the conformance judge).
+    const { loadReplayer, replayingMock } = await import('./replay.js');
     const own = createSoraMock(config.mock);
     try {
       replayer = loadReplayer(config.replay, own.options.basePath);
