@@ -12,7 +12,7 @@ import { SLOW_RENDER_FACTOR } from './scenarios.js';
 import { renderCostOf } from '../spec/options.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
-import type { ScenarioName, VideoJob } from './types.js';
+import type { JobCounts, ScenarioName, VideoJob } from './types.js';
 
 const QUEUED_FRACTION = 0.1;
 
@@ -144,15 +144,6 @@ interface OwnerJobs {
   finished: Record<FinishedStatus, number>;
 }
 
-/** How many jobs there are at one instant, in all and by status (`counts`). */
-export interface JobStatusCounts {
-  total: number;
-  queued: number;
-  in_progress: number;
-  completed: number;
-  failed: number;
-}
-
 /** What `GET /videos` asks of the store: the order, the cursor (exclusive) and the page size. */
 export interface PageQuery {
   order?: 'asc' | 'desc';
@@ -265,7 +256,7 @@ export class JobStore {
    * count), not O(jobs): a job found finished moves to its owner's counters for good. Should the
    * clock go back (a test's fake timers may), every job is looked at again once.
    */
-  counts(now: number, owner?: string): JobStatusCounts {
+  counts(now: number, owner?: string): JobCounts {
     if (now < this.countedAtMs) {
       for (const list of this.owners.values()) list.finished = { completed: 0, failed: 0 };
       for (const entry of this.byId.values()) {
@@ -274,7 +265,7 @@ export class JobStore {
       }
     }
     this.countedAtMs = now;
-    const counts: JobStatusCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
+    const counts: JobCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
     for (const entry of this.rendering) {
       const { job } = entry;
       if (finishedAtMs(job) <= now) {
