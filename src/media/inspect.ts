@@ -9,6 +9,7 @@
  */
 import { imageSize } from 'image-size';
 import type { AudioCodec, Input, InputFormat, VideoCodec } from 'mediabunny';
+import { loadMediabunny, type Mediabunny } from './mediabunny.js';
 import { MediaInspectionError, withTimeout } from './inspect-error.js';
 import { checkImageStructure, checkVideoStructure } from './inspect-structure.js';
 import {
@@ -98,16 +99,7 @@ function audioCodecName(codec: AudioCodec): string {
   return `${name}le`;
 }
 
-type Demuxers = typeof import('mediabunny');
-
-/**
- * mediabunny, loaded with the first video to inspect: a server that never inspects one (the mock
- * inspects only the images a client uploads) never pays the ~70 ms of loading it.
- */
-let demuxers: Promise<Demuxers> | undefined;
-const loadDemuxers = (): Promise<Demuxers> => (demuxers ??= import('mediabunny'));
-
-function videoFormatOf(mb: Demuxers, format: InputFormat): VideoFormat | undefined {
+function videoFormatOf(mb: Mediabunny, format: InputFormat): VideoFormat | undefined {
   if (format === mb.MP4) return 'mp4';
   if (format === mb.QTFF) return 'mov';
   if (format === mb.WEBM) return 'webm';
@@ -117,7 +109,7 @@ function videoFormatOf(mb: Demuxers, format: InputFormat): VideoFormat | undefin
 }
 
 /** HLS is left out: a playlist names other files, which mediabunny would try to fetch over the network. */
-const videoInputFormats = (mb: Demuxers): InputFormat[] => mb.ALL_FORMATS.filter((f) => f !== mb.HLS);
+const videoInputFormats = (mb: Mediabunny): InputFormat[] => mb.ALL_FORMATS.filter((f) => f !== mb.HLS);
 
 const SUPPORTED = 'an image (PNG, JPEG, WebP, GIF) or a video (MP4, MOV, WebM, Matroska, MPEG-TS)';
 
@@ -173,7 +165,7 @@ function asRotation(degrees: number): VideoFacts['rotation'] {
   return r as VideoFacts['rotation'];
 }
 
-async function readVideo(mb: Demuxers, input: Input, bytes: Uint8Array, sniffed: VideoFormat): Promise<VideoFacts> {
+async function readVideo(mb: Mediabunny, input: Input, bytes: Uint8Array, sniffed: VideoFormat): Promise<VideoFacts> {
   const container = await input.getFormat();
   const format = videoFormatOf(mb, container) ?? sniffed;
   const track = await input.getPrimaryVideoTrack();
@@ -248,7 +240,7 @@ function wrapLibraryError(cause: unknown, bytes: Uint8Array, format: string): Me
 
 async function inspectVideo(bytes: Uint8Array, format: VideoFormat, timeoutMs: number): Promise<VideoFacts> {
   checkVideoStructure(format, bytes);
-  const mb = await loadDemuxers();
+  const mb = await loadMediabunny();
   const input = new mb.Input({ source: new mb.BufferSource(bytes), formats: videoInputFormats(mb) });
   try {
     // Disposing on timeout cancels mediabunny's pending reads, so the abandoned parse stops too.

@@ -16,16 +16,10 @@ import {
   aacSilentFrame,
 } from './aac.js';
 import { H264Encoder } from './h264/encoder.js';
+import { loadMediabunny } from './mediabunny.js';
 import type { EncodeVideoOptions, VideoFrameSource } from './h264/types.js';
 
 export type { EncodeVideoOptions, VideoFrameSource, MbContent } from './h264/types.js';
-
-/**
- * mediabunny, loaded with the first video to mux: importing this module (every user of the media
- * barrel, the mock on a server's request loop whose videos the worker threads make) costs nothing.
- */
-let muxer: Promise<typeof import('mediabunny')> | undefined;
-const loadMuxer = () => (muxer ??= import('mediabunny'));
 
 /** Default IDR spacing in frames (see EncodeVideoOptions.keyframeInterval). */
 export function defaultKeyframeInterval(fps: number): number {
@@ -46,7 +40,7 @@ export async function encodeMp4(source: VideoFrameSource, options: EncodeVideoOp
     keyframeInterval: options.keyframeInterval ?? defaultKeyframeInterval(fps),
   });
 
-  const { BufferTarget, EncodedAudioPacketSource, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output } = await loadMuxer();
+  const { BufferTarget, EncodedAudioPacketSource, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output } = await loadMediabunny();
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   const video = new EncodedVideoPacketSource('avc');
   output.addVideoTrack(video, { frameRate: fps });
