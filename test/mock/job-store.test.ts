@@ -172,7 +172,7 @@ describe('JobStore against the obvious O(jobs) reads it replaced', () => {
     );
   });
 
-  it('newest() and counts() look only at what they answer: among 100,000 jobs, the newest 100 read 100, and a count reads only the jobs still rendering', () => {
+  it('newest() and counts() look only at what they answer: among 100,000 jobs, the newest 100 are a walk of 100 links that reads no job, and a count reads only the jobs still rendering', () => {
     const store = new JobStore({ maxJobs: 200_000, retentionSeconds: 3600 });
     for (let i = 0; i < 100_000; i++) store.add(job(`video_${i}`, i % 2 ? 'a' : 'b', i, i < 99_990 ? 0 : 60_000), i);
     const now = 100_000;
