@@ -6,7 +6,7 @@
  * steps once in `packages/core/src/factory.ts`; here a handler is the last step, not the whole.
  */
 import type { z } from 'zod';
-import { OPERATIONS, routePath, type OperationDef, type OperationId } from '../spec/operations.js';
+import { OPERATIONS, type OperationDef, type OperationId } from '../spec/operations.js';
 import { authorize } from './auth.js';
 import { chooseReadScenario, chooseScenario, readRequestBody, type RequestContext } from './context.js';
 import { READ_SCENARIOS } from './faults.js';
@@ -78,6 +78,6 @@ function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handl
 export function mountOperations(router: Router<RequestContext>, basePath: string, handlers: OperationHandlers): void {
   for (const id of Object.keys(OPERATIONS) as OperationId[]) {
     const op = OPERATIONS[id];
-    router.on(op.method, `${basePath}${routePath(op.path)}`, step(id, handlers[id] as OperationHandler<typeof id>), id);
+    router.on(op.method, `${basePath}${op.path}`, step(id, handlers[id] as OperationHandler<typeof id>), id);
   }
 }

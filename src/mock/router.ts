@@ -3,15 +3,14 @@
  * two things a general router does not give without reaching into its internals: a 405 with the
  * `Allow` list when the path exists under another method, and HEAD answered by the GET route.
  */
-import { safeDecode } from '../util/index.js';
+import { compilePath, matchPath, type CompiledPath } from '../spec/paths.js';
 
 export type Params = Record<string, string>;
 export type Handler<C> = (ctx: C, params: Params) => Promise<Response> | Response;
 
 interface Route<C> {
   method: string;
-  pattern: RegExp;
-  keys: string[];
+  path: CompiledPath;
   handler: Handler<C>;
   /** The operation of the table it serves (spec/operations.ts), for the journal. */
   operation?: string;
@@ -25,34 +24,17 @@ export type RouteMatch<C> =
 export class Router<C> {
   private readonly routes: Route<C>[] = [];
 
-  /** `path` segments like `:video_id` capture one segment (URL-decoded). */
+  /** `path` segments like `:video_id` or `{video_id}` capture one segment (URL-decoded, never throwing). */
   on(method: string, path: string, handler: Handler<C>, operation?: string): this {
-    const keys: string[] = [];
-    const source = path
-      .split('/')
-      .map((segment) => {
-        if (segment.startsWith(':')) {
-          keys.push(segment.slice(1));
-          return '([^/]+)';
-        }
-        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('/');
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, handler, operation });
+    this.routes.push({ method, path: compilePath(path), handler, operation });
     return this;
   }
 
   match(method: string, path: string): RouteMatch<C> {
     for (const route of this.routes) {
       if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
-      const m = route.pattern.exec(path);
-      if (!m) continue;
-      const params: Params = {};
-      for (let i = 0; i < route.keys.length; i++) {
-        const segment = m[i + 1];
-        // Nothing to decode without a percent sign (the usual id), so no decoder call for it.
-        params[route.keys[i]] = segment.includes('%') ? safeDecode(segment) : segment;
-      }
+      const params = matchPath(route.path, path);
+      if (!params) continue;
       return { kind: 'found', handler: route.handler, params, operation: route.operation };
     }
     const allow = this.allow(path);
@@ -63,7 +45,7 @@ export class Router<C> {
   allow(path: string): string[] {
     const allow = new Set<string>();
     for (const route of this.routes) {
-      if (!route.pattern.test(path)) continue;
+      if (!route.path.pattern.test(path)) continue;
       allow.add(route.method);
       if (route.method === 'GET') allow.add('HEAD');
     }

@@ -280,8 +280,3 @@ export const OPERATIONS = {
 
 export type OperationId = keyof typeof OPERATIONS;
 export const OPERATION_IDS = Object.keys(OPERATIONS) as OperationId[];
-
-/** `/videos/{video_id}` -> `/videos/:video_id`, the router's spelling. */
-export function routePath(path: string): string {
-  return path.replace(/\{([^}]+)\}/g, ':$1');
-}
