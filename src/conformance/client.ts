@@ -39,7 +39,8 @@ export interface Exchange {
   param?: string;
   /** How the licence was sent. */
   auth: AuthMode;
-  request: { method: string; url: string; bodyExcerpt: string; recorded: RecordedRequest; json?: unknown };
+  /** `json` is the JSON body or a form's text fields; `form` the multipart body as sent. */
+  request: { method: string; url: string; bodyExcerpt: string; recorded: RecordedRequest; json?: unknown; form?: FormData };
   status: number;
   headers: Headers;
   contentType: string;
@@ -223,7 +224,7 @@ export class ConformanceClient {
       param: spec.param,
       auth: spec.auth ?? this.defaultAuth,
       // `recorded` is filled in by send(), which has the headers as sent.
-      request: { method, url: this.url(spec.path), bodyExcerpt: describeBody(spec), recorded: { method, url: this.url(spec.path), headers: {} }, json: spec.json ?? formJson(spec.form) },
+      request: { method, url: this.url(spec.path), bodyExcerpt: describeBody(spec), recorded: { method, url: this.url(spec.path), headers: {} }, json: spec.json ?? formJson(spec.form), form: spec.form },
       status: response.status,
       headers: response.headers,
       contentType: response.headers.get('content-type') ?? '',

@@ -5,7 +5,8 @@
 import type { z } from 'zod';
 import { bodyJson, bodyText, describeExchange, isTextual, type Exchange } from './client.js';
 import { describeIssues } from './issues.js';
-import { envelopeProblemOf, notRefusal, REFUSAL_STATUSES } from './judge.js';
+import { envelopeProblemOf, isHtmlAnswer } from './judge.js';
+import { isRefusalAnswer, notRefusal } from './refusals.js';
 import { CheckFailure, type FailureDetail } from './types.js';
 
 const DETAIL_BODY = 2000;
@@ -47,14 +48,15 @@ export function expectJson<T>(exchange: Exchange, schema: z.ZodType<T>, what: st
 
 
 /**
- * A client mistake must be refused for what it is: 400 or 422. 401, 403, 404, 429 and 5xx say
- * something else (the licence, the route, the load, a crash), so they fail, and a deployment that
+ * A client mistake must be refused for what it is: 400 or 422 (and, for a model, OpenAI's own 404
+ * `model_not_found`). 401, 403, other 404s, 429 and 5xx say something else (the licence, the route,
+ * the load, a crash), so they fail, and a deployment that
  * answers 401 to everything passes no refusal check. The envelope (type invalid_request_error, `param`
  * naming the parameter) is judged for every mistake of the run by `errors.envelope` (OpenAI's
  * contract, a `should`), so a refusal in an odd body fails only that check.
  */
 export function expectRefusal(exchange: Exchange, what: string, param?: string): void {
-  if (REFUSAL_STATUSES.includes(exchange.status)) return;
+  if (isRefusalAnswer(exchange.status, exchange.body, param ? [param] : [])) return;
   const expected = `400 or 422${param ? ` refusing '${param}'` : ''}`;
   fail(`${what}: expected ${expected}, got ${exchange.status} (${notRefusal(exchange.status)})`, exchange, { expected, actual: String(exchange.status) });
 }
@@ -63,6 +65,5 @@ export function expectRefusal(exchange: Exchange, what: string, param?: string):
 export { envelopeProblemOf as envelopeProblem };
 
 export function isHtml(exchange: Exchange): boolean {
-  if (/html/i.test(exchange.contentType)) return true;
-  return /^\s*(<!doctype html|<html)/i.test(bodyText(exchange).slice(0, 200));
+  return isHtmlAnswer(exchange.contentType, exchange.body);
 }

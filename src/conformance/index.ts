@@ -14,6 +14,10 @@ export { formatPretty, prettyProgress, type PrettyOptions } from './reporters/pr
 export { formatHtml, mediaDirFor, escapeHtml, type HtmlReport, type HtmlReportFile, type HtmlReportOptions } from './reporters/html.js';
 export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, LICENSE_VARIABLE } from './curl.js';
 export * from './types.js';
-export { createTrafficJudge, seedRefusalOf, type TrafficJudgeOptions } from './traffic-judge.js';
-export { judgeExchange, operationOf, VideoLives, TRAFFIC_CHECKS, type JudgedExchange, type Problem } from './judge.js';
-export { findLinks } from './media.js';
+export { createTrafficJudge, type TrafficJudgeOptions } from './traffic-judge.js';
+export { JUDGMENTS, JUDGMENT_CHECKS, JudgeMemory, judgeWithRegistry, type JudgmentCheckId } from './registry.js';
+export { refusalsOf, isRefusalAnswer, type Refusal } from './refusals.js';
+export { VideoLives } from './judge.js';
+export { fieldsOf, type JudgedExchange, type Finding } from './exchange.js';
+export { operationOfUrl, matchOperation } from '../spec/paths.js';
+export { findLinks } from './media-rules.js';

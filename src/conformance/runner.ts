@@ -2,10 +2,14 @@
  * Running the catalogue against a deployment: resolve options, probe, plan, run the checks under a
  * concurrency limit (checks marked `final` last, as they judge the whole run), and report.
  */
-import { BASE_PATH } from '../spec/operations.js';
 import pLimit from 'p-limit';
+import { normalizeBaseUrl } from './base-url.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { ConformanceClient } from './client.js';
+import { ConformanceClient, type Exchange } from './client.js';
+import { fieldsOf, type JudgedExchange } from './exchange.js';
+import { detailOf } from './expect.js';
+import { JudgeMemory, judgeWithRegistry } from './registry.js';
+import { operationOfUrl } from '../spec/paths.js';
 import { computePlan, selectChecks } from './plan.js';
 import { Resources } from './resources.js';
 import {
@@ -23,29 +27,8 @@ import {
   type RunOptions,
 } from './types.js';
 
+export { isLoopback, normalizeBaseUrl } from './base-url.js';
 
-/**
- * The API root from what the user gave: the platform root (`http://host:port`, `/sora/v1` appended)
- * or the API root itself (`http://host:port/sora/v1`, kept). A trailing slash is ignored.
- */
-export function normalizeBaseUrl(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new ConformanceUsageError(`baseUrl '${input}' is not a URL; expected e.g. http://127.0.0.1:4010 or http://127.0.0.1:4010/sora/v1.`, 'baseUrl');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConformanceUsageError(`baseUrl '${input}' must be http:// or https://.`, 'baseUrl');
-  if (url.search || url.hash) throw new ConformanceUsageError(`baseUrl '${input}' must not have a query or fragment.`, 'baseUrl');
-  const path = url.pathname.replace(/\/+$/, '');
-  return `${url.origin}${path.endsWith(BASE_PATH) ? path : `${path}${BASE_PATH}`}`;
-}
-
-/** Loopback hosts, where generations cost nothing: 127.0.0.0/8, ::1, localhost. */
-export function isLoopback(baseUrl: string): boolean {
-  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** What a run does when an option is not given: the one place these numbers live (`--help` shows them). */
 export const RUN_DEFAULTS = {
@@ -191,6 +174,8 @@ export class ConformanceSession {
       else result = resultOf(check, 'failed', `the check could not complete: ${error instanceof Error ? error.message : String(error)}`, elapsed);
     }
     if (client.media.length) result.media = client.media;
+    await this.judgeTraffic();
+    result = this.withFindings(check, result);
     this.finished++;
     this.options.onProgress({ type: 'check-end', result, index: this.finished, total: this.plan.checks.length });
     return result;
@@ -210,17 +195,70 @@ export class ConformanceSession {
     const ordinary = checks.filter((c) => !c.final).sort((a, b) => weight(b) - weight(a));
     await Promise.all(ordinary.map((c) => limit(() => this.runCheck(c).then((r) => this.results.set(c.id, r)))));
     for (const check of checks.filter((c) => c.final)) this.results.set(check.id, await this.runCheck(check));
+    // What the registry found after a check had ended (another check's exchange broke its rule).
+    await this.judgeTraffic();
+    for (const check of checks) this.results.set(check.id, this.withFindings(check, this.results.get(check.id)!));
     for (const r of this.skippedResults()) this.results.set(r.id, r);
     return this.selected.map((c) => this.results.get(c.id)!);
   }
 
   private readonly results = new Map<string, CheckResult>();
 
+  /** The registry's memory of this run's traffic, and what it found, by check id. */
+  private readonly memory = new JudgeMemory();
+  private readonly findings = new Map<string, Array<{ message: string; exchange: Exchange }>>();
+  private judgedCount = 0;
+  private judging: Promise<void> = Promise.resolve();
+
+  /**
+   * Apply the registry to every exchange recorded since the last call, one at a time in the order
+   * they ended (a job is followed across its polls), as the validating proxy applies it to its traffic.
+   */
+  judgeTraffic(): Promise<void> {
+    this.judging = this.judging.then(async () => {
+      const exchanges = this.client.exchanges;
+      while (this.judgedCount < exchanges.length) {
+        const exchange = exchanges[this.judgedCount++];
+        let found;
+        try {
+          found = await judgeWithRegistry(judgedOf(exchange, this.options.baseUrl), this.memory);
+        } catch (error) {
+          // A bug of ours, not the deployment's: said in the report's hints, never a verdict.
+          this.judgeErrors.push(`${exchange.request.method} ${exchange.request.url}: ${error instanceof Error ? error.message : String(error)}`);
+          continue;
+        }
+        for (const f of found) {
+          const list = this.findings.get(f.check) ?? [];
+          list.push({ message: f.message, exchange });
+          this.findings.set(f.check, list);
+        }
+      }
+    });
+    return this.judging;
+  }
+
+  private readonly judgeErrors: string[] = [];
+
+  /** A check that passed fails with what the registry found under its id in the run's traffic. */
+  private withFindings(check: Check, result: CheckResult): CheckResult {
+    const found = this.findings.get(check.id);
+    if (result.status !== 'passed' || !found?.length) return result;
+    const shown = found.slice(0, 5).map((f) => `${f.message} [${f.exchange.checkId}]`);
+    const more = found.length > 5 ? `\n  … and ${found.length - 5} more` : '';
+    return { ...result, status: 'failed', message: `${found.length} violation(s) in the run's traffic:\n  ${shown.join('\n  ')}${more}`, failure: detailOf(found[0].exchange) };
+  }
+
   /**
    * What the traffic says about the run as a whole: when nearly every request that was not a
    * deliberate mistake got the same non-answer (401, 403, 404, 429, 5xx), say what it suggests.
    */
   hints(): string[] {
+    const hints = this.statusHints();
+    if (this.judgeErrors.length) hints.push(`sora-kit could not judge ${this.judgeErrors.length} exchange(s) (a bug of sora-kit's; please report it): ${this.judgeErrors[0]}`);
+    return hints;
+  }
+
+  private statusHints(): string[] {
     const meant = this.client.exchanges.filter((e) => !e.mistake && new URL(e.request.url).origin === this.options.origin);
     if (meant.length < 3) return [];
     const byStatus = new Map<number, number>();
@@ -259,6 +297,31 @@ export class ConformanceSession {
       checks: results,
     };
   }
+}
+
+/** A recorded exchange in the registry's shape: the operation of its URL, the fields of its body. */
+function judgedOf(exchange: Exchange, apiRoot: string): JudgedExchange {
+  const { request } = exchange;
+  const op = operationOfUrl(request.method, request.url, apiRoot);
+  let json = request.json;
+  if (json === undefined && request.recorded.body !== undefined) {
+    try {
+      json = JSON.parse(request.recorded.body) as unknown;
+    } catch {
+      // invalid JSON on purpose: the rules read nothing from it
+    }
+  }
+  return {
+    method: request.method,
+    url: request.url,
+    op,
+    request: { headers: new Headers(request.recorded.headers), fields: fieldsOf(op?.id, { json, form: request.form }) },
+    status: exchange.status,
+    headers: exchange.headers,
+    contentType: exchange.contentType,
+    body: exchange.body,
+    ...(exchange.mistake ? { declaredMistake: { param: exchange.param } } : {}),
+  };
 }
 
 function resultOf(check: Check, status: CheckResult['status'], message: string, durationMs: number): CheckResult {

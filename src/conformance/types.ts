@@ -8,15 +8,9 @@ import type { Resources } from './resources.js';
 export const GROUPS = ['auth', 'chat', 'images', 'videos', 'models', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
 
-/**
- * How much a failed check weighs, by where its rule comes from:
- * - `must`: the platform document (the seed) says so;
- * - `should`: the OpenAI contract and HTTP semantics clients rely on (statuses, the error envelope,
- *   SSE framing, object schemas, content types);
- * - `info`: sora-kit's own decisions where both are silent; reported, never failing a run.
- */
-export type Severity = 'must' | 'should' | 'info';
-export const SEVERITIES: readonly Severity[] = ['must', 'should', 'info'];
+import type { Severity } from './exchange.js';
+
+export { SEVERITIES, type Severity, type ObservedExchange, type Violation, type TrafficJudge } from './exchange.js';
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 
 /** A generation a check causes: the unit of the plan and of `--max-generations`. */
@@ -226,27 +220,4 @@ export class LicenseRejectedError extends Error {
 /** The deployment did not answer the probe (exit 2 in the CLI). */
 export class DeploymentUnreachableError extends Error {
   override readonly name = 'DeploymentUnreachableError';
-}
-
-/** One exchange seen on the wire (the validating proxy's view): request and response, bodies whole. */
-export interface ObservedExchange {
-  request: { method: string; url: string; headers: Headers; body: Uint8Array };
-  response: { status: number; headers: Headers; body: Uint8Array };
-}
-
-/** A rule an observed exchange broke: the check that judges it, and what was wrong. */
-export interface Violation {
-  check: string;
-  severity: Severity;
-  method: string;
-  url: string;
-  message: string;
-}
-
-/**
- * Judges traffic passively, with the same judgments the checks make. It keeps state across exchanges
- * (a job's life across its polls), so one judge watches one session of traffic.
- */
-export interface TrafficJudge {
-  observe(exchange: ObservedExchange): Promise<Violation[]>;
 }

@@ -5,8 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CATALOGUE, formatHtml, TRAFFIC_CHECKS, type CheckResult, type Group, type Report, GROUPS } from '../conformance/index.js';
-import type { Violation } from '../conformance/types.js';
+import { purposeOf, ruleOf } from '../conformance/registry.js';
+import { formatHtml } from '../conformance/reporters/html.js';
+import { GROUPS, type CheckResult, type Group, type Report, type Violation } from '../conformance/types.js';
 import { failing, failingCount, type ProxyReport } from './server.js';
 
 export interface ProxyReportFile extends ProxyReport {
@@ -76,12 +77,10 @@ export function asConformanceReport(report: ProxyReportFile): Report {
   const byCheck = new Map<string, Violation[]>();
   for (const v of report.violations) byCheck.set(v.check, [...(byCheck.get(v.check) ?? []), v]);
   const checks: CheckResult[] = [...byCheck].map(([id, vs]) => {
-    const known = CATALOGUE.find((c) => c.id === id);
-    const traffic = (TRAFFIC_CHECKS as Record<string, { rule: string }>)[id];
-    const group = (known?.group ?? (GROUPS as readonly string[]).find((g) => id.startsWith(`${g}.`)) ?? 'traffic') as Group;
+    const group = ((GROUPS as readonly string[]).find((g) => id.startsWith(`${g}.`)) ?? 'traffic') as Group;
     const lines = vs.slice(0, SHOWN_PER_CHECK).map((v) => `${v.method} ${v.url}: ${v.message}`);
     if (vs.length > SHOWN_PER_CHECK) lines.push(`… and ${vs.length - SHOWN_PER_CHECK} more`);
-    return { id, group, severity: vs[0].severity, purpose: known?.purpose ?? id, rule: known?.rule ?? traffic?.rule ?? '', status: 'failed', message: `${vs.length} violation(s) in the traffic:\n${lines.join('\n')}`, durationMs: 0 };
+    return { id, group, severity: vs[0].severity, purpose: purposeOf(id), rule: ruleOf(id), status: 'failed', message: `${vs.length} violation(s) in the traffic:\n${lines.join('\n')}`, durationMs: 0 };
   });
   const failed = (s: Violation['severity']) => checks.filter((c) => c.severity === s).length;
   return {

@@ -24,7 +24,7 @@
  */
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
 import { streamContent } from '../conformance/judge.js';
-import { findLinks } from '../conformance/media.js';
+import { findLinks } from '../conformance/media-rules.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';

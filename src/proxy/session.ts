@@ -3,7 +3,7 @@
  * recording and its report, and the exit status a shutdown ends with. The CLI (src/cli/proxy.ts)
  * only reads flags, prints and handles signals; tests drive this directly with a judge of their own.
  */
-import { createTrafficJudge } from '../conformance/index.js';
+import { createTrafficJudge } from '../conformance/traffic-judge.js';
 import type { TrafficJudge, Violation } from '../conformance/types.js';
 import { createHarFile, type HarFile } from './har-file.js';
 import { reportFile, writeReport } from './report.js';

@@ -5,9 +5,10 @@
  */
 import type { AuthMode, ConformanceClient, Exchange, RequestSpec } from '../client.js';
 import { envelopeProblem, fail } from '../expect.js';
-import { REFUSAL_STATUSES } from '../judge.js';
+import { REFUSAL_STATUSES } from '../refusals.js';
 import type { Check } from '../types.js';
 import { form } from './common.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 const INVALID_CHAT = { model: 'sora_image', messages: [] };
 
@@ -44,9 +45,8 @@ export const authChecks: Check[] = [
   {
     id: 'auth.missing-license',
     group: 'auth',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['auth.missing-license'],
     purpose: 'A request without Authorization is refused with 401 and an error envelope, on chat, images and videos.',
-    rule: 'seed: 调用示例 (every call sends --header Authorization: <你的许可证>); RFC 9110 15.5.2',
     run: ({ client }) => expectRefused(client, 'none', 'no Authorization header'),
   },
   {
@@ -60,9 +60,8 @@ export const authChecks: Check[] = [
   {
     id: 'auth.raw-license',
     group: 'auth',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['auth.raw-license'],
     purpose: "The seed's form `Authorization: <licence>` is accepted: by validation, and by every request of the run.",
-    rule: 'seed: 调用示例 (Authorization: <你的许可证>)',
     // Last: it also judges every request the run sent with the licence.
     final: true,
     async run({ client }) {
@@ -77,9 +76,8 @@ export const authChecks: Check[] = [
   {
     id: 'auth.bearer-license',
     group: 'auth',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['auth.bearer-license'],
     purpose: 'The OpenAI SDK form `Authorization: Bearer <licence>` is accepted.',
-    rule: 'OpenAI: Authorization: Bearer; specs/mock.md#licences',
     run: async ({ client }) => void (await expectAccepted(client, 'bearer', 'Authorization: Bearer <licence>')),
   },
 ];

@@ -8,6 +8,7 @@ import { PROMPTS, specOfModel, videoLabel } from '../resources.js';
 import { readChatStream, type ChatStream } from '../sse.js';
 import type { Check, Generation } from '../types.js';
 import { userMessage } from './common.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 const STREAM_RULE = 'OpenAI: chat completion streaming (data: chunk ... data: [DONE]); specs/mock.md#chat-completions';
 
@@ -68,9 +69,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.nonstream',
     group: 'chat',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['chat.image.nonstream'],
     purpose: 'sora_image without streaming answers a chat.completion whose content links an image that decodes.',
-    rule: 'seed: 对话接口文生图',
     generates: () => [{ kind: 'image', label: 'sora_image 1:1 (chat)', count: 1 }],
     async run({ client }) {
       const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image', messages: userMessage(PROMPTS.image) }, generation: true });
@@ -82,9 +82,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.stream.content-type',
     group: 'chat',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['chat.image.stream.content-type'],
     purpose: 'A streamed chat answers 200 with Content-Type text/event-stream.',
-    rule: 'OpenAI: streaming is server-sent events; WHATWG HTML: text/event-stream',
     uses: ['chat:image-stream'],
     async run({ resources }) {
       const stream = await resources.get('chat:image-stream');
@@ -112,9 +111,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.stream.role-first',
     group: 'chat',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['chat.image.stream.role-first'],
     purpose: 'The first chunk of a chat stream carries delta.role "assistant".',
-    rule: STREAM_RULE,
     uses: ['chat:image-stream'],
     async run({ resources }) {
       const stream = await resources.get('chat:image-stream');
@@ -128,9 +126,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.stream.done',
     group: 'chat',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['chat.image.stream.done'],
     purpose: 'A chat stream ends with data: [DONE], after a chunk with finish_reason "stop".',
-    rule: STREAM_RULE,
     uses: ['chat:image-stream'],
     async run({ resources }) {
       const stream = await resources.get('chat:image-stream');
@@ -144,9 +141,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.stream.image',
     group: 'chat',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['chat.image.stream.image'],
     purpose: 'A streamed sora_image answer links an image that decodes.',
-    rule: 'seed: 对话接口文生图 ("stream": true)',
     uses: ['chat:image-stream'],
     async run({ client, resources }) {
       const stream = await resources.get('chat:image-stream');
@@ -196,18 +192,16 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.video.stream',
     group: 'chat',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['chat.video.stream'],
     purpose: 'sora_video2 by chat stream ends with an MP4 link: portrait, SD, 10 s (the seed default).',
-    rule: 'seed: 模型列表 (sora_video2 默认生成10秒竖屏标清视频)',
     generates: videoGenerations(['sora_video2']),
     run: ({ client }) => chatVideo(client, 'sora_video2'),
   },
   {
     id: 'chat.video.options',
     group: 'chat',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['chat.video.options'],
     purpose: 'Every sora_video2 option takes effect (orientation, hd, 15s/25s, pro), in any order.',
-    rule: `seed: 模型参数 (${MODEL_OPTIONS.join(', ')} joined with -)`,
     generates: videoGenerations(OPTION_MODELS),
     async run({ client }) {
       // Independent generations: in parallel (the run's generation limit applies), every one judged.
@@ -219,9 +213,8 @@ export const chatChecks: Check[] = [
   {
     id: 'chat.image.options-rejected',
     group: 'chat',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['chat.image.options-rejected'],
     purpose: 'Options on sora_image (sora_image-hd) are refused with a 4xx.',
-    rule: 'seed: 模型参数 (仅支持 sora_video2 模型指定该参数)',
     async run({ client }) {
       const exchange = await client.request({ path: '/chat/completions', json: { model: 'sora_image-hd', messages: userMessage(PROMPTS.image) }, mistake: true, param: 'model' });
       expectRefusal(exchange, 'chat sora_image-hd', 'model');

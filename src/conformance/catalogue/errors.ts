@@ -9,6 +9,7 @@ import { expectRefusal, fail, isHtml } from '../expect.js';
 import { PROMPTS, inputPng } from '../resources.js';
 import type { Check } from '../types.js';
 import { form, userMessage } from './common.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 function listed(found: Array<{ exchange: Exchange; problem: string }>): string {
   const shown = found.slice(0, 3).map((f) => `${f.problem} [${f.exchange.checkId}]\n  ${describeExchange(f.exchange)}`);
@@ -36,9 +37,8 @@ export const errorChecks: Check[] = [
   {
     id: 'errors.unknown-model',
     group: 'errors',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['errors.unknown-model'],
     purpose: 'A model outside the list (sora_video3, sora_video2-4k) is refused, naming model, by chat and /videos.',
-    rule: 'seed: 模型列表; seed: 模型参数',
     run: ({ client }) =>
       refuseAll(client, [
         { what: 'chat model=sora_video3', param: 'model', spec: { path: '/chat/completions', json: { model: 'sora_video3', messages: userMessage(PROMPTS.video) } } },
@@ -48,9 +48,8 @@ export const errorChecks: Check[] = [
   {
     id: 'errors.options-on-base',
     group: 'errors',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['errors.options-on-base'],
     purpose: `Options on every base that takes none (${PLAIN_WITH_OPTION.map((p) => p.name).join(', ')}) are refused by every endpoint of that model.`,
-    rule: 'seed: 模型参数 (仅支持 sora_video2 模型指定该参数)',
     run: ({ client }) =>
       refuseAll(
         client,
@@ -65,9 +64,8 @@ export const errorChecks: Check[] = [
   {
     id: 'errors.bad-size',
     group: 'errors',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['errors.bad-size'],
     purpose: "A size that is not 'widthxheight' is refused, naming size, by images (multipart and JSON) and /videos (JSON and multipart).",
-    rule: 'seed: 平台参数 size (格式为 widthxheight)',
     run: ({ client }) =>
       refuseAll(client, [
         { what: 'images/generations size=large', param: 'size', spec: { path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', size: 'large' }) } },
@@ -79,9 +77,8 @@ export const errorChecks: Check[] = [
   {
     id: 'errors.required-params',
     group: 'errors',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['errors.required-params'],
     purpose: 'Every endpoint refuses a request without its required parameters (prompt, messages, model, image), naming it.',
-    rule: 'seed: 调用示例 (the parameters each request carries); OpenAI: required request fields',
     run: ({ client }) =>
       refuseAll(client, [
         { what: 'chat without messages', param: 'messages', spec: { path: '/chat/completions', json: { model: 'sora_image' } } },
@@ -96,9 +93,8 @@ export const errorChecks: Check[] = [
   {
     id: 'errors.no-5xx-or-html',
     group: 'errors',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['errors.no-5xx-or-html'],
     purpose: 'No answer to a client mistake in the whole run is a 5xx or an HTML page.',
-    rule: 'RFC 9110 15.5: client errors are 4xx; OpenAI: JSON error bodies',
     final: true,
     async run({ client, skip }) {
       const mistakes = client.exchanges.filter((e) => e.mistake);

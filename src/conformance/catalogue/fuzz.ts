@@ -11,7 +11,7 @@ import { analyzePromptHeuristic } from '../../spec/analysis.js';
 import type { ConformanceClient } from '../client.js';
 import { CheckFailure } from '../types.js';
 import { expectRefusal, fail } from '../expect.js';
-import { DOCUMENT_REFUSALS } from '../judge.js';
+import { DOCUMENT_REFUSAL_PARAMS } from '../refusals.js';
 import { createVideo, fetchContent, pollVideo, describeHistory } from '../jobs.js';
 import { describeFacts, expectImageAspect, videoMismatches } from '../media.js';
 import { PROMPTS, videoLabel } from '../resources.js';
@@ -67,7 +67,7 @@ function videoBody(body: VideoRequestCase['body']): VideoRequestCase['body'] {
 }
 
 /** The oracle also refuses what sora-kit decides; only the document's refusals are judged. */
-const SEED_REFUSALS: readonly string[] = DOCUMENT_REFUSALS;
+const SEED_REFUSALS = DOCUMENT_REFUSAL_PARAMS;
 
 async function imageCase(client: ConformanceClient, c: ImageRequestCase): Promise<void> {
   const spec = imageRequestSpec(c.body);

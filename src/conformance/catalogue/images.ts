@@ -5,16 +5,17 @@ import { expectImage, expectImageAspect } from '../media.js';
 import { PROMPTS } from '../resources.js';
 import type { Check, Generation } from '../types.js';
 import { expectCount, form, imagesOf } from './common.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 const images = (label: string, count = 1) => (): Generation[] => [{ kind: 'image', label, count }];
 
-function sizeCheck(name: string, size: string, aspect: ImageAspect): Check {
+function sizeCheck(name: 'square' | 'wide' | 'tall', size: string, aspect: ImageAspect): Check {
+  const id = `images.size.${name}` as const;
   return {
-    id: `images.size.${name}`,
+    id,
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS[id],
     purpose: `size ${size} gives a ${aspect} image.`,
-    rule: 'seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)',
     generates: images(`sora_image ${aspect}`),
     async run({ client }) {
       const what = `images/generations size=${size}`;
@@ -30,9 +31,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.generations.multipart',
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['images.generations.multipart'],
     purpose: "The seed's multipart form (prompt, model) answers one image (n defaults to 1) that decodes.",
-    rule: 'seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)',
     generates: images('sora_image 1:1'),
     async run({ client }) {
       const what = 'images/generations (multipart)';
@@ -63,9 +63,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.n',
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['images.n'],
     purpose: 'n gives that many images, each decodable: n = 4 in the seed\'s multipart form, n = 2 in JSON.',
-    rule: 'seed: 平台参数 n (变体的数量, 最大值为 4)',
     generates: () => [...images('sora_image 1:1', 4)(), ...images('sora_image 1:1 (JSON)', 2)()],
     async run({ client }) {
       const cases = [
@@ -83,9 +82,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.n.max',
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['images.n.max'],
     purpose: 'n = 5 (over the maximum of 4) is refused with a 4xx.',
-    rule: 'seed: 平台参数 n (最大值为 4)',
     async run({ client }) {
       const exchange = await client.request({ path: '/images/generations', form: form({ prompt: PROMPTS.image, model: 'sora_image', n: 5 }), mistake: true, param: 'n' });
       expectRefusal(exchange, 'images/generations n=5', 'n');
@@ -94,9 +92,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.edits',
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['images.edits'],
     purpose: "Edits with the seed's image[] field answer an image that decodes.",
-    rule: 'seed: 图生图 /v1/images/edits (--form image[]=@...)',
     uses: ['image:edit'],
     async run({ client, resources }) {
       const what = 'images/edits image[]';
@@ -124,9 +121,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.edits.missing-image',
     group: 'images',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['images.edits.missing-image'],
     purpose: 'Edits without an input image are refused with a 4xx.',
-    rule: 'seed: 图生图 /v1/images/edits (image[] is the input)',
     async run({ client }) {
       const exchange = await client.request({ path: '/images/edits', form: form({ prompt: PROMPTS.image, model: 'sora_image' }), mistake: true, param: 'image' });
       expectRefusal(exchange, 'images/edits without image', 'image');
@@ -135,9 +131,8 @@ export const imageChecks: Check[] = [
   {
     id: 'images.b64-json',
     group: 'images',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['images.b64-json'],
     purpose: 'response_format b64_json answers the image bytes in base64, decodable.',
-    rule: 'OpenAI: ImagesResponse data[].b64_json',
     generates: images('sora_image 1:1 (b64_json)'),
     async run({ client }) {
       const what = 'images/generations response_format=b64_json';

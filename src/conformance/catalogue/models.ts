@@ -3,6 +3,7 @@ import { BASE_MODELS, parseModelName } from '../../spec/model.js';
 import { ModelList } from '../../spec/schemas/models.js';
 import { expectJson, fail } from '../expect.js';
 import type { Check } from '../types.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 /** The list is OpenAI's, not the seed's: a deployment that does not route it is not judged on it. */
 const NOT_OFFERED = [404, 405, 501];
@@ -11,9 +12,8 @@ export const modelChecks: Check[] = [
   {
     id: 'models.list',
     group: 'models',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['models.list'],
     purpose: `GET /models (when offered) is an OpenAI model list naming the platform's models (${BASE_MODELS.join(', ')}), every id a name the platform accepts.`,
-    rule: 'OpenAI: GET /models (ListModelsResponse); seed: 模型列表, 模型参数',
     async run({ client, skip }) {
       const exchange = await client.request({ path: '/models' });
       if (NOT_OFFERED.includes(exchange.status)) skip(`GET /models is not offered (${exchange.status})`);

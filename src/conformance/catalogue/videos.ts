@@ -11,6 +11,7 @@ import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../re
 import type { ConformanceClient } from '../client.js';
 import type { Check } from '../types.js';
 import type { VideoSpec } from '../../spec/rules.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 
 const DEFAULT = specOfModel('sora_video2');
 const LANDSCAPE = specOfModel('sora_video2', 'landscape');
@@ -67,9 +68,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.create',
     group: 'videos',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['videos.create'],
     purpose: 'POST /videos answers a video object with the size and duration the rules give (720x1280, 10 s).',
-    rule: `${JOB_RULE}; seed: 模型列表 (sora_video2 默认10秒竖屏标清)`,
     uses: ['video:default'],
     async run({ resources }) {
       const { job } = await resources.get('video:default');
@@ -92,9 +92,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.content.type',
     group: 'videos',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['videos.content.type'],
     purpose: 'GET /videos/{id}/content of a completed job answers Content-Type video/mp4.',
-    rule: 'seed: 获取视频内容 /v1/videos/{video_id}/content; OpenAI: video content is MP4',
     uses: ['video:default'],
     async run({ resources }) {
       const content = contentOf(await resources.get('video:default'));
@@ -105,9 +104,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.content.size',
     group: 'videos',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['videos.content.size'],
     purpose: 'The content decodes to a portrait SD video of the size the job declares.',
-    rule: 'seed: 模型列表 (竖屏标清); the video object size',
     uses: ['video:default'],
     async run({ client, resources }) {
       const shared = await resources.get('video:default');
@@ -118,9 +116,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.content.duration',
     group: 'videos',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['videos.content.duration'],
     purpose: 'The content of a default sora_video2 job lasts 10 s.',
-    rule: 'seed: 模型列表 (sora_video2 默认生成10秒)',
     uses: ['video:default'],
     async run({ client, resources }) {
       const media = decodedContent(await resources.get('video:default'), client);
@@ -145,9 +142,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.content.range',
     group: 'videos',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['videos.content.range'],
     purpose: 'Video content honours Range: bytes=0-99 with 206, Content-Range bytes 0-99/<size> and those 100 bytes, so players can seek.',
-    rule: 'RFC 9110 14 (Range requests); OpenAI: GET /videos/{id}/content',
     uses: ['video:default'],
     async run({ client, resources }) {
       const shared = await resources.get('video:default');
@@ -196,9 +192,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.content.before-completion',
     group: 'videos',
-    severity: 'info',
+    ...JUDGMENT_CHECKS['videos.content.before-completion'],
     purpose: 'Content of a job that is not completed yet is a 4xx, not bytes.',
-    rule: 'specs/mock.md#errors (409 video_not_ready); OpenAI: content exists once completed',
     uses: ['video:early'],
     async run({ resources, skip }) {
       const early = await resources.get('video:early');
@@ -214,9 +209,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.remix',
     group: 'videos',
-    severity: 'must',
+    ...JUDGMENT_CHECKS['videos.remix'],
     purpose: 'Remix of a completed video answers a new video object whose remixed_from_video_id is the source.',
-    rule: 'seed: 视频编辑 /v1/videos/{video_id}/remix; OpenAI: VideoResource.remixed_from_video_id',
     uses: ['video:default', 'video:remix'],
     async run({ resources }) {
       const remix = await resources.get('video:remix');
@@ -271,9 +265,8 @@ export const videoChecks: Check[] = [
   {
     id: 'videos.delete',
     group: 'videos',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['videos.delete'],
     purpose: 'DELETE /videos/{id} (when offered) answers video.deleted, after which the id is 404.',
-    rule: 'OpenAI: DELETE /videos/{id} (DeletedVideoResource)',
     uses: ['video:early'],
     async run({ client, resources, skip }) {
       const early = await resources.get('video:early');
