@@ -31,15 +31,16 @@ import type { ChatEvents } from './sse.js';
 
 /**
  * Every check a judgment of the registry reports, with its severity and the rule it cites. A check of
- * the catalogue with the same id reports under the same severity and rule (a test holds them equal).
+ * the catalogue with the same id spreads these (one fact); a check only the registry reports has its
+ * `purpose` here and becomes a final check of the run (catalogue/traffic.ts).
  */
 export const JUDGMENT_CHECKS = {
-  'objects.schema': { severity: 'should', rule: "OpenAI: the schema of every object (VideoResource, ChatCompletion, ImagesResponse, lists, chunks)" },
-  'chat.stream.framing': { severity: 'should', rule: "OpenAI: chat completion streaming (data: chunk ... data: [DONE]); WHATWG HTML: server-sent events" },
-  'errors.envelope': { severity: 'should', rule: "OpenAI: error object {error:{message,type,param,code}}, invalid_request_error naming param" },
-  'errors.param-named': { severity: 'info', rule: "OpenAI: error.param is nullable (OpenAI itself answers some refusals with null); naming the parameter helps clients" },
-  'media.content-type': { severity: 'should', rule: "RFC 9110 8.3: Content-Type names the representation (PNG, JPEG, WebP, MP4)" },
-  'videos.lifecycle': { severity: 'should', rule: "OpenAI: VideoResource status, progress 0..100, created_at/completed_at unix seconds; seed: 视频异步任务 (query until done)" },
+  'objects.schema': { severity: 'should', rule: "OpenAI: the schema of every object (VideoResource, ChatCompletion, ImagesResponse, lists, chunks)", purpose: "Every JSON answer of the run (every poll, list, completion, image response) matches its OpenAI schema." },
+  'chat.stream.framing': { severity: 'should', rule: "OpenAI: chat completion streaming (data: chunk ... data: [DONE]); WHATWG HTML: server-sent events", purpose: "Every chat stream of the run is data: chunks, each a valid chat.completion.chunk, ending with data: [DONE]." },
+  'errors.envelope': { severity: 'should', rule: "OpenAI: error object {error:{message,type,param,code}}, invalid_request_error naming param", purpose: "Every error answer of the run is a JSON envelope; refusals of mistakes are invalid_request_error naming the parameter." },
+  'errors.param-named': { severity: 'info', rule: "OpenAI: error.param is nullable (OpenAI itself answers some refusals with null); naming the parameter helps clients", purpose: "Every refusal of a mistake names the parameter in error.param (null is OpenAI's too, but tells the client less)." },
+  'media.content-type': { severity: 'should', rule: "RFC 9110 8.3: Content-Type names the representation (PNG, JPEG, WebP, MP4)", purpose: "Every media answer of the run has the Content-Type of its bytes (PNG, JPEG, WebP, MP4)." },
+  'videos.lifecycle': { severity: 'should', rule: "OpenAI: VideoResource status, progress 0..100, created_at/completed_at unix seconds; seed: 视频异步任务 (query until done)", purpose: "Every video object of the run: status only forward, progress 0..100 never down and 100 when completed, unix-second timestamps in order, fields stable." },
   'errors.required-params': { severity: 'must', rule: "seed: 调用示例 (the parameters each request carries); OpenAI: required request fields" },
   'images.edits.missing-image': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (image[] is the input)" },
   'errors.options-on-base': { severity: 'must', rule: "seed: 模型参数 (仅支持 sora_video2 模型指定该参数)" },
@@ -74,16 +75,22 @@ export const JUDGMENT_CHECKS = {
   'images.size.tall': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
   'images.edits': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (--form image[]=@...)" },
   'images.generations.multipart': { severity: 'must', rule: "seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)" },
+  'auth.licence-not-echoed': {
+    severity: 'should',
+    rule: 'RFC 9110 11.6.2 (credentials travel in Authorization); OpenAI: API keys are secret, the API never returns one',
+    purpose: 'No answer of the run carries the licence it was sent: not in a header, a body or a link (percent-encoded or not).',
+  },
   'images.b64-json': { severity: 'should', rule: "OpenAI: ImagesResponse data[].b64_json" },
-} as const satisfies Record<string, { severity: Severity; rule: string }>;
+} as const satisfies Record<string, { severity: Severity; rule: string; purpose?: string }>;
 
 /** A check the registry reports. */
 export type JudgmentCheckId = keyof typeof JUDGMENT_CHECKS;
 
 export const severityOf = (check: string): Severity => (JUDGMENT_CHECKS as Record<string, { severity: Severity }>)[check]?.severity ?? 'should';
 export const ruleOf = (check: string): string => (JUDGMENT_CHECKS as Record<string, { rule: string }>)[check]?.rule ?? '';
-/** What the entry that reports `check` judges, in a few words. */
-export const purposeOf = (check: string): string => JUDGMENTS.find((j) => (j.reports as readonly string[]).includes(check))?.what ?? check;
+/** What `check` verifies: its own purpose, else what the entry that reports it judges. */
+export const purposeOf = (check: string): string =>
+  (JUDGMENT_CHECKS as Record<string, { purpose?: string }>)[check]?.purpose ?? JUDGMENTS.find((j) => (j.reports as readonly string[]).includes(check))?.what ?? check;
 
 /** What the bytes behind a link should be, learnt from the answer that carried the link. */
 type MediaExpectation =
@@ -213,6 +220,23 @@ export const JUDGMENTS: readonly Judgment[] = [
       if (refusedLicence) {
         add(bearer ? 'auth.bearer-license' : 'auth.raw-license', `answered ${ex.status} with a licence this deployment accepted before${refusals.length ? ` (for a bad value: ${refusals[0].why}, which is 400 or 422)` : ''}`);
       }
+    },
+  },
+  {
+    what: 'an answer never carries the licence it was sent, in a header, its body or a link',
+    reports: ['auth.licence-not-echoed'],
+    judge({ ex }, _, add) {
+      const key = (ex.request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, '').trim();
+      // Short values are no secret worth the search (and would match by chance).
+      if (key.length < 8) return;
+      const forms = [...new Set([key, encodeURIComponent(key)])];
+      const found: string[] = [];
+      ex.headers.forEach((value, name) => {
+        if (forms.some((f) => value.includes(f))) found.push(`the ${name} header`);
+      });
+      const text = new TextDecoder().decode(ex.body);
+      if (forms.some((f) => text.includes(f))) found.push('the body');
+      if (found.length) add('auth.licence-not-echoed', `the licence it was sent comes back in ${found.join(' and ')}`);
     },
   },
   {

@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { normalizeBaseUrl } from './base-url.js';
 import { CATALOGUE } from './catalogue/index.js';
 import { ConformanceClient, type Exchange } from './client.js';
+import { LICENSE_VARIABLE } from './curl.js';
 import { fieldsOf, type JudgedExchange } from './exchange.js';
 import { detailOf } from './expect.js';
 import { JudgeMemory, judgeWithRegistry } from './registry.js';
@@ -221,7 +222,7 @@ export class ConformanceSession {
         const exchange = exchanges[this.judgedCount++];
         let found;
         try {
-          found = await judgeWithRegistry(judgedOf(exchange, this.options.baseUrl), this.memory);
+          found = await judgeWithRegistry(judgedOf(exchange, this.options), this.memory);
         } catch (error) {
           // A bug of ours, not the deployment's: said in the report's hints, never a verdict.
           this.judgeErrors.push(`${exchange.request.method} ${exchange.request.url}: ${error instanceof Error ? error.message : String(error)}`);
@@ -299,10 +300,15 @@ export class ConformanceSession {
   }
 }
 
-/** A recorded exchange in the registry's shape: the operation of its URL, the fields of its body. */
-function judgedOf(exchange: Exchange, apiRoot: string): JudgedExchange {
+/**
+ * A recorded exchange in the registry's shape: the operation of its URL, the fields of its body, and
+ * its headers as sent (the record shows the licence as $SORA_LICENSE; the judge needs the value).
+ */
+function judgedOf(exchange: Exchange, options: Pick<ResolvedRunOptions, 'baseUrl' | 'license'>): JudgedExchange {
   const { request } = exchange;
-  const op = operationOfUrl(request.method, request.url, apiRoot);
+  const op = operationOfUrl(request.method, request.url, options.baseUrl);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.recorded.headers)) headers.set(name, options.license ? value.split(LICENSE_VARIABLE).join(options.license) : value);
   let json = request.json;
   if (json === undefined && request.recorded.body !== undefined) {
     try {
@@ -315,7 +321,7 @@ function judgedOf(exchange: Exchange, apiRoot: string): JudgedExchange {
     method: request.method,
     url: request.url,
     op,
-    request: { headers: new Headers(request.recorded.headers), fields: fieldsOf(op?.id, { json, form: request.form }) },
+    request: { headers, fields: fieldsOf(op?.id, { json, form: request.form }) },
     status: exchange.status,
     headers: exchange.headers,
     contentType: exchange.contentType,

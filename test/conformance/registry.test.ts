@@ -46,7 +46,10 @@ describe('the registry', () => {
   it('a check of the catalogue with a registry id reports under the registry severity and rule (one fact)', () => {
     const twins = CATALOGUE.filter((c) => c.id in JUDGMENT_CHECKS);
     expect(twins.length).toBeGreaterThan(30);
-    for (const c of twins) expect({ id: c.id, severity: c.severity, rule: c.rule }).toEqual({ id: c.id, ...JUDGMENT_CHECKS[c.id as keyof typeof JUDGMENT_CHECKS] });
+    for (const c of twins) {
+      const meta = JUDGMENT_CHECKS[c.id as keyof typeof JUDGMENT_CHECKS];
+      expect({ id: c.id, severity: c.severity, rule: c.rule }).toEqual({ id: c.id, severity: meta.severity, rule: meta.rule });
+    }
     // Every registry id is something a run reports: an ordinary check, or a final one of catalogue/traffic.ts.
     for (const id of Object.keys(JUDGMENT_CHECKS)) expect(CATALOGUE.map((c) => c.id), id).toContain(id);
   });
@@ -120,5 +123,23 @@ describe('both drivers apply the same registry', () => {
     const proxied = (await judgeAll(observed('POST', '/images/generations', { model: 'sora_image', prompt: 'x', n: 9 }, 200, { created: 1_767_225_600, data: [{ url: 'http://cdn.test/a.png' }] }))).map((s) => s.split(' ')[0]);
     expect(direct).toEqual(['images.n.max']);
     expect(proxied).toEqual(direct);
+  });
+});
+
+describe('security is part of the contract', () => {
+  const ok = { object: 'list', data: [] };
+  it('an answer carrying the licence it was sent (a header, the body, a percent-encoded link) fails', async () => {
+    const inHeader = observed('GET', '/models', undefined, 200, ok);
+    inHeader.response.headers.set('x-debug', `key=${LICENCE}`);
+    expect(await judgeAll(inHeader)).toContain('auth.licence-not-echoed [should]');
+    const weird = 'sk-a/b+c=d';
+    const inLink = observed('GET', '/models', undefined, 200, { ...ok, url: `http://cdn.test/x?k=${encodeURIComponent(weird)}` }, { auth: weird });
+    expect(await judgeAll(inLink)).toContain('auth.licence-not-echoed [should]');
+  });
+
+  it('a masked licence in a message, or none, passes', async () => {
+    expect(await judgeAll(observed('GET', '/videos', undefined, 401, envelope(null, 'invalid_license', 'authentication_error')))).toEqual([]);
+    const masked = observed('GET', '/videos', undefined, 401, { error: { message: "Unknown licence 'sk-l…nce'", type: 'authentication_error', param: null, code: 'invalid_license' } });
+    expect((await judgeAll(masked)).filter((f) => f.startsWith('auth.licence'))).toEqual([]);
   });
 });

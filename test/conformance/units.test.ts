@@ -138,7 +138,7 @@ describe('options, selection and plan', () => {
 
   it('selects by group, id, id prefix; skips; filters by severity; rejects unknown names', () => {
     const ids = (extra: object) => selectChecks(CATALOGUE, resolved(extra)).map((c) => c.id);
-    expect(ids({ only: ['auth'] })).toEqual(['auth.missing-license', 'auth.unknown-license', 'auth.raw-license', 'auth.bearer-license']);
+    expect(ids({ only: ['auth'] })).toEqual(['auth.missing-license', 'auth.unknown-license', 'auth.raw-license', 'auth.bearer-license', 'auth.licence-not-echoed']);
     expect(ids({ only: ['videos.content'] })).toEqual(['videos.content.type', 'videos.content.size', 'videos.content.duration', 'videos.content.range', 'videos.content.before-completion']);
     expect(ids({ only: ['auth'], skip: ['auth.bearer-license'], severity: 'must' })).toEqual(['auth.missing-license', 'auth.unknown-license', 'auth.raw-license']);
     expect(() => ids({ only: ['videos.contnet'] })).toThrow(/'videos.contnet' names no check/);

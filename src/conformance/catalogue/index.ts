@@ -6,7 +6,10 @@ import { errorChecks } from './errors.js';
 import { fuzzChecks } from './fuzz.js';
 import { imageChecks } from './images.js';
 import { modelChecks } from './models.js';
-import { trafficChecks } from './traffic.js';
+import { registryChecks } from './traffic.js';
 import { videoChecks } from './videos.js';
 
-export const CATALOGUE: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...modelChecks, ...errorChecks, ...trafficChecks, ...fuzzChecks];
+const ORDINARY: readonly Check[] = [...authChecks, ...chatChecks, ...imageChecks, ...videoChecks, ...modelChecks, ...errorChecks, ...fuzzChecks];
+
+/** Every check: the ordinary ones, then one final check per registry check none of them reports. */
+export const CATALOGUE: readonly Check[] = [...ORDINARY.filter((c) => c.group !== 'fuzz'), ...registryChecks(ORDINARY), ...ORDINARY.filter((c) => c.group === 'fuzz')];

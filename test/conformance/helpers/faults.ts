@@ -404,6 +404,16 @@ export const MORE_FAULTS: Fault[] = [
     }),
   },
   {
+    name: 'every answer echoes the licence in a debug header (X-Debug-Licence)',
+    catches: ['auth.licence-not-echoed'],
+    deviation: () => ({
+      response: (res, req) => {
+        const key = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+        return key ? { ...res, headers: { ...res.headers, 'x-debug-licence': key } } : res;
+      },
+    }),
+  },
+  {
     name: 'unknown licence answered 403 instead of 401',
     catches: ['auth.unknown-license'],
     // The mock says invalid_license for a licence it does not know (missing_license when none is sent).
