@@ -138,6 +138,14 @@ describe('the checker against a deployment that never stops answering', () => {
     expect(peak, `peak RSS ${describeBytes(peak)}`).toBeLessThan(400 * 1024 * 1024);
   }, 60_000);
 
+  it('the Bounds part of specs/conformance.md gives the default caps', () => {
+    const doc = readFileSync(resolve(ROOT, 'specs/conformance.md'), 'utf8');
+    const bounds = doc.slice(doc.indexOf('## Bounds'), doc.indexOf('## The harness'));
+    expect(bounds).toContain(`| ${describeBytes(RUN_DEFAULTS.maxBodyBytes)}: `);
+    expect(bounds).toContain(`| ${describeBytes(RUN_DEFAULTS.maxStreamBytes)} (`);
+    expect(bounds).toContain(`| ${RUN_DEFAULTS.maxWaitSeconds} s |`);
+  });
+
   it('refuses caps that are not positive integers, naming the flag', async () => {
     const err: string[] = [];
     const io = { out: () => {}, err: (text: string) => err.push(text), tty: false };

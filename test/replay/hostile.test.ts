@@ -5,8 +5,10 @@
  * that is not its base64) get the JSON envelope, and every answer gets `nosniff`, active ones a
  * sandbox. The browser side of the sandbox is stored-script.browser.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createReplayer, MERGE_MS, REPLAY_LIMITS, type HarChunk } from '../../src/replay/index.js';
+import { describeBytes } from '../../src/util/index.js';
 import { entryOf, harFile, harOf, serveReplay, type Recorded } from './helpers.js';
 
 const STREAM = '/sora/v1/chat/completions';
@@ -134,5 +136,14 @@ describe.concurrent('a recording from a hostile deployment, replayed', () => {
     } finally {
       await replay.server?.close();
     }
+  });
+
+  it('the Replay section of specs/mock.md gives every bound', () => {
+    const doc = readFileSync(new URL('../../specs/mock.md', import.meta.url), 'utf8');
+    const replay = doc.slice(doc.indexOf('## Replay'));
+    expect(replay).toContain(`| ${describeBytes(REPLAY_LIMITS.maxBodyBytes)} (\`maxBodyBytes\``);
+    expect(replay).toContain(`less than ${MERGE_MS} ms after`);
+    expect(replay).toContain(`at most ${REPLAY_LIMITS.maxChunks.toLocaleString('en')} parts (\`maxChunks\`)`);
+    expect(replay).toContain(`| ${REPLAY_LIMITS.maxStreamSeconds} s of recorded time`);
   });
 });
