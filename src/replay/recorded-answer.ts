@@ -50,8 +50,8 @@ const NO_BODY = new Set([204, 205, 304]);
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const decoder = new TextDecoder();
 
-/** The body's byte ranges as replayed: chunks merged (MERGE_MS), within the bounds, text cut at whole characters. */
-function ranges(entry: HarEntry, length: number, textual: boolean, limits: ReplayLimits, refuse: (why: string) => never): Array<{ end: number; time: number }> {
+/** The body's byte ranges as replayed: chunks merged (MERGE_MS), within the bounds. */
+function ranges(entry: HarEntry, length: number, limits: ReplayLimits, refuse: (why: string) => never): Array<{ end: number; time: number }> {
   const chunks = entry.response.content._chunks ?? [{ time: 0, size: length }];
   const out: Array<{ end: number; time: number }> = [];
   let at = 0;
@@ -101,7 +101,7 @@ export function prepareAnswer(entry: HarEntry, label: string, limits: ReplayLimi
   if (NO_BODY.has(response.status)) return { servable: true, status: response.status, statusText, headers, streamed };
   const textual = response.content.encoding !== 'base64';
   let start = 0;
-  const parts = ranges(entry, bytes.length, textual, limits, refuse).map(({ end, time }): Part => {
+  const parts = ranges(entry, bytes.length, limits, refuse).map(({ end, time }): Part => {
     // Text is rewritten part by part: a part ends at a whole UTF-8 character.
     if (textual) while (end < bytes.length && (bytes[end] & 0xc0) === 0x80) end++;
     const slice = bytes.subarray(start, Math.max(start, end));
