@@ -25,6 +25,7 @@ import {
   type RunOptions,
   type Severity,
 } from '../conformance/index.js';
+import { describeBytes } from '../util/index.js';
 
 interface CheckFlags {
   baseUrl?: string;
@@ -40,6 +41,8 @@ interface CheckFlags {
   timeout?: string;
   maxWait?: string;
   concurrency?: string;
+  maxBodyBytes?: string;
+  maxStreamBytes?: string;
   maxGenerations?: string;
   yes?: boolean;
   list?: boolean;
@@ -109,6 +112,8 @@ function rerunArgs(flags: CheckFlags): string[] {
     ['--seed', flags.seed],
     ['--timeout', flags.timeout],
     ['--max-wait', flags.maxWait],
+    ['--max-body-bytes', flags.maxBodyBytes],
+    ['--max-stream-bytes', flags.maxStreamBytes],
   ];
   return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
 }
@@ -125,6 +130,8 @@ const FLAG_OF: Partial<Record<keyof RunOptions, string>> = {
   timeoutMs: '--timeout',
   maxWaitSeconds: '--max-wait',
   concurrency: '--concurrency',
+  maxBodyBytes: '--max-body-bytes',
+  maxStreamBytes: '--max-stream-bytes',
   maxGenerations: '--max-generations',
 };
 
@@ -155,6 +162,8 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
       timeoutMs: number('--timeout', flags.timeout),
       maxWaitSeconds: number('--max-wait', flags.maxWait, false),
       concurrency: number('--concurrency', flags.concurrency),
+      maxBodyBytes: number('--max-body-bytes', flags.maxBodyBytes),
+      maxStreamBytes: number('--max-stream-bytes', flags.maxStreamBytes),
       maxGenerations: number('--max-generations', flags.maxGenerations),
       onProgress: prettyProgress(progressIo),
     };
@@ -212,6 +221,8 @@ export function register(program: Command): void {
     .option('--timeout <ms>', `per-request timeout; for streams, the longest silence (default ${RUN_DEFAULTS.timeoutMs})`)
     .option('--max-wait <s>', `longest wait for a video job or a stream (default ${RUN_DEFAULTS.maxWaitSeconds})`)
     .option('--concurrency <k>', `checks running at the same time (default ${RUN_DEFAULTS.concurrency})`)
+    .option('--max-body-bytes <bytes>', `most bytes of one answer read, after decompression; a larger one fails its check (default ${describeBytes(RUN_DEFAULTS.maxBodyBytes)})`)
+    .option('--max-stream-bytes <bytes>', `most bytes of one event stream read; a larger one fails its check (default ${describeBytes(RUN_DEFAULTS.maxStreamBytes)})`)
     .option('--max-generations <n>', 'most images + videos the run may generate; checks beyond are skipped')
     .option('--yes', 'run against a non-loopback host (generations may cost money)')
     .option('--list', 'list the checks and exit')

@@ -4,7 +4,7 @@
  * recorded so a failure can show what was sent and what came back, and so the final checks can scan
  * the whole run (no 5xx or HTML for a client mistake).
  */
-import { concatBytes, sleep } from '../util/index.js';
+import { concatBytes, describeBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { LICENSE_VARIABLE } from './curl.js';
@@ -58,6 +58,48 @@ export interface SseResult {
 
 /** No response at all: refused, reset, timed out. Fails the check that asked. */
 export class TransportError extends CheckFailure {}
+
+/** An answer larger than the run reads: its message says which cap, and that the rest was not read. */
+export class BodyLimitError extends Error {
+  override readonly name = 'BodyLimitError';
+}
+
+/** How much of one body a run reads: the cap and the flag that sets it, for the message. */
+export interface BodyLimit {
+  maxBytes: number;
+  flag: string;
+  /** `the answer`, `the stream`. */
+  what: string;
+}
+
+/** The cap of an answer read whole (`maxBodyBytes`). */
+export const answerLimit = (maxBytes: number): BodyLimit => ({ maxBytes, flag: '--max-body-bytes', what: 'the answer' });
+
+/**
+ * A response's body as it arrives, after fetch decompressed it, up to `limit.maxBytes`: past that the
+ * rest is cancelled (the connection closes, nothing more is inflated) and BodyLimitError says so. A
+ * deployment's gzip bomb or endless stream costs the run at most the cap.
+ */
+export async function readBody(response: Response, limit: BodyLimit, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concatBytes(chunks);
+    size += value.length;
+    if (size > limit.maxBytes) {
+      await reader.cancel().catch(() => {});
+      const inflated = response.headers.has('content-encoding') ? ' after decompression' : '';
+      throw new BodyLimitError(
+        `${response.status} ${response.headers.get('content-type') ?? '(no content-type)'}: ${limit.what} exceeded ${describeBytes(limit.maxBytes)}${inflated} (${limit.flag}); sora-kit stops reading there`,
+      );
+    }
+    chunks.push(value);
+    onChunk?.(value);
+  }
+}
 
 const decoder = new TextDecoder();
 
@@ -149,7 +191,10 @@ export class ConformanceClient {
   readonly media: MediaEvidence[] = [];
 
   constructor(
-    readonly options: Pick<ResolvedRunOptions, 'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'fetch'> &
+    readonly options: Pick<
+      ResolvedRunOptions,
+      'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'maxBodyBytes' | 'maxStreamBytes' | 'fetch'
+    > &
       Partial<Pick<ResolvedRunOptions, 'concurrency'>>,
     readonly checkId = '',
     private readonly shared: SharedState = { exchanges: [], generations: pLimit(options.concurrency ?? 4) },
@@ -206,6 +251,8 @@ export class ConformanceClient {
         exchange = await read(response, started);
         exchange.request.recorded = recordRequest(init.method!, url, init.headers as Headers, spec, this.options.license);
       } catch (error) {
+        // An answer came, too large to read: not a transport failure, and never retried.
+        if (error instanceof BodyLimitError) throw new CheckFailure(`${init.method} ${url} ${describeBody(spec)}\n  -> ${error.message}`);
         const what = signal.aborted ? reason() : error instanceof Error ? `${error.message}${causeOf(error)}` : String(error);
         throw new TransportError(`${init.method} ${url} ${describeBody(spec)}\n  -> no response: ${what}`);
       }
@@ -233,24 +280,26 @@ export class ConformanceClient {
     };
   }
 
-  /** One request, body read whole, within the per-request timeout. */
+  /** One request, body read whole (up to `maxBodyBytes`), within the per-request timeout. */
   request(spec: RequestSpec): Promise<Exchange> {
     if (spec.generation) return this.generating(() => this.request({ ...spec, generation: false }));
-    const { timeoutMs } = this.options;
+    const { timeoutMs, maxBodyBytes } = this.options;
     return this.send(
       spec,
-      async (response, started) => this.exchangeOf(spec, response, new Uint8Array(await response.arrayBuffer()), started),
+      async (response, started) => this.exchangeOf(spec, response, await readBody(response, answerLimit(maxBodyBytes)), started),
       () => ({ signal: AbortSignal.timeout(timeoutMs), reason: () => `no complete answer within ${timeoutMs} ms (--timeout)` }),
     );
   }
 
   /**
    * A server-sent-events request read to its end. Silence longer than the per-request timeout aborts
-   * it (keep-alive comments count as life), and so does a stream longer than `maxWaitSeconds`.
+   * it (keep-alive comments count as life), and so does a stream longer than `maxWaitSeconds` or
+   * larger than `maxStreamBytes`.
    */
   async sse(spec: RequestSpec, onData?: (data: string) => void): Promise<SseResult> {
     if (spec.generation) return this.generating(() => this.sse({ ...spec, generation: false }, onData));
-    const { timeoutMs, maxWaitSeconds } = this.options;
+    const { timeoutMs, maxWaitSeconds, maxStreamBytes } = this.options;
+    const limit: BodyLimit = { maxBytes: maxStreamBytes, flag: '--max-stream-bytes', what: 'the stream' };
     const data: string[] = [];
     let comments = 0;
     let controller!: AbortController;
@@ -275,19 +324,12 @@ export class ConformanceClient {
             },
             onComment: () => void comments++,
           });
-          const chunks: Uint8Array[] = [];
           const streamDecoder = new TextDecoder();
-          if (response.body) {
-            const reader = response.body.getReader();
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              arm();
-              chunks.push(value);
-              parser.feed(streamDecoder.decode(value, { stream: true }));
-            }
-          }
-          return this.exchangeOf(spec, response, concatBytes(chunks), started);
+          const body = await readBody(response, limit, (chunk) => {
+            arm();
+            parser.feed(streamDecoder.decode(chunk, { stream: true }));
+          });
+          return this.exchangeOf(spec, response, body, started);
         },
         () => {
           controller = new AbortController();

@@ -5,7 +5,7 @@
 import pLimit from 'p-limit';
 import { normalizeBaseUrl } from './base-url.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { ConformanceClient, type Exchange } from './client.js';
+import { answerLimit, BodyLimitError, ConformanceClient, readBody, type Exchange } from './client.js';
 import { LICENSE_VARIABLE } from './curl.js';
 import { fieldsOf, type JudgedExchange } from './exchange.js';
 import { detailOf } from './expect.js';
@@ -40,6 +40,10 @@ export const RUN_DEFAULTS = {
   timeoutMs: 30_000,
   maxWaitSeconds: 600,
   concurrency: 4,
+  // A real deployment's 25 s HD MP4 at 10 Mbit/s is about 31 MB (the mock's, 0.23 MB): twice that and more.
+  maxBodyBytes: 64 * 2 ** 20,
+  // A chat stream is kilobytes; one carrying a whole image inline as base64 a few MB.
+  maxStreamBytes: 16 * 2 ** 20,
   maxGenerations: Number.POSITIVE_INFINITY,
   maxRetryAfterSeconds: 30,
   maxRetries: 3,
@@ -74,6 +78,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     timeoutMs: positive('timeoutMs', options.timeoutMs, RUN_DEFAULTS.timeoutMs),
     maxWaitSeconds: positive('maxWaitSeconds', options.maxWaitSeconds, RUN_DEFAULTS.maxWaitSeconds, { integer: false }),
     concurrency: positive('concurrency', options.concurrency, RUN_DEFAULTS.concurrency),
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes, RUN_DEFAULTS.maxBodyBytes),
+    maxStreamBytes: positive('maxStreamBytes', options.maxStreamBytes, RUN_DEFAULTS.maxStreamBytes),
     maxGenerations: positive('maxGenerations', options.maxGenerations, RUN_DEFAULTS.maxGenerations, { zero: true, integer: false }),
     maxRetryAfterSeconds: positive('maxRetryAfterSeconds', options.maxRetryAfterSeconds, RUN_DEFAULTS.maxRetryAfterSeconds, { zero: true, integer: false }),
     maxRetries: positive('maxRetries', options.maxRetries, RUN_DEFAULTS.maxRetries, { zero: true }),
@@ -125,7 +131,12 @@ export class ConformanceSession {
           headers: { authorization, 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'sora_image', messages: [] }),
         });
-        return { status: response.status, text: await response.text() };
+        // Only a refusal's message is read from it, and a bomb here must cost no more than anywhere else.
+        const body = await readBody(response, answerLimit(this.options.maxBodyBytes)).catch((error: unknown) => {
+          if (error instanceof BodyLimitError) return new Uint8Array(0);
+          throw error;
+        });
+        return { status: response.status, text: new TextDecoder().decode(body) };
       } catch (error) {
         const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
         throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);

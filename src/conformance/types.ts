@@ -150,6 +150,13 @@ export interface RunOptions {
   maxWaitSeconds?: number;
   /** Checks running at the same time (default 4). */
   concurrency?: number;
+  /**
+   * Most bytes of one answer the run reads, after decompression (default 64 MiB): a larger one fails
+   * the check that read it, and the rest is not downloaded.
+   */
+  maxBodyBytes?: number;
+  /** Most bytes of one event stream (default 16 MiB); its duration is bounded by `maxWaitSeconds`. */
+  maxStreamBytes?: number;
   /** Most images + videos the run may generate; checks beyond it are skipped. Default unlimited. */
   maxGenerations?: number;
   /** Longest honoured `Retry-After`, in seconds (default 30), and retries per request (default 3). */
@@ -174,6 +181,8 @@ export interface ResolvedRunOptions {
   timeoutMs: number;
   maxWaitSeconds: number;
   concurrency: number;
+  maxBodyBytes: number;
+  maxStreamBytes: number;
   maxGenerations: number;
   maxRetryAfterSeconds: number;
   maxRetries: number;

@@ -5,3 +5,4 @@
 export * from './har.js';
 export * from './record.js';
 export * from './replayer.js';
+export { MERGE_MS, REPLAY_LIMITS, type ReplayLimits } from './recorded-answer.js';

@@ -9,19 +9,24 @@
  * - Recordings that match the same request form a sequence: the n-th such request gets the n-th
  *   recorded answer and the last one repeats, so a create -> poll -> content flow replays with its
  *   progress in order.
- * - Answers carry the recorded status, headers and bytes. An event stream is replayed chunk by
- *   chunk with its recorded pacing divided by `speed` (0: no delay).
+ * - Answers carry the recorded status, headers and bytes, with `nosniff`, and active content
+ *   sandboxed (recorded-answer.ts). An event stream is replayed chunk by chunk (chunks less than
+ *   MERGE_MS apart as one) with its recorded pacing divided by `speed` (0: no delay). What cannot be
+ *   served within the bounds is refused at load; an answer no HTTP answer can be (status 101) gets a
+ *   502 envelope.
  * - Absolute links in answers to URLs that were themselves recorded (the deployment's files, or media
  *   of a CDN the proxy fetched) are rewritten to the replay's own origin, which serves their bytes:
  *   the deployment's under the same path, a foreign origin's under `<basePath>/__replay/<scheme>/<host>/...`.
  */
 import { concatBytes } from '../util/index.js';
-import { contentBytes, parseHar, postDataBytes, type Har, type HarEntry } from './har.js';
+import { parseHar, postDataBytes, type Har, type HarEntry } from './har.js';
+import { prepareAnswer, REPLAY_LIMITS, type RecordedAnswer, type ReplayLimits } from './recorded-answer.js';
 
 /** A recording: a parsed HAR document, optionally with the name errors should use (its file name). */
 export type ReplayRecording = Har | { name: string; har: Har };
 
-export interface ReplayOptions {
+/** Bounds of what one recorded answer may need (REPLAY_LIMITS by default): beyond them a recording is refused at load, naming the entry. */
+export interface ReplayOptions extends Partial<ReplayLimits> {
   /** Pacing of recorded event streams: 2 plays twice as fast, 0 without delay. Default 1. */
   speed?: number;
   /** Base path of the API; links to recorded media of other origins are served under `<basePath>/__replay/`. Default `/sora/v1`. */
@@ -45,14 +50,14 @@ interface Indexed {
   entry: HarEntry;
   /** Where it came from, for messages: `session.har#4`. */
   label: string;
+  /** Set once every entry is indexed (the links it rewrites depend on all of them). */
+  answer?: RecordedAnswer;
   method: string;
   url: URL;
   query: string;
   body: Promise<string>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'content-length', 'content-encoding']);
-const NO_BODY = new Set([101, 103, 204, 205, 304]);
 const utf8 = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -115,8 +120,8 @@ function headerOf(entry: HarEntry, name: string): string {
   return entry.request.headers.find((h) => h.name.toLowerCase() === name)?.value ?? entry.request.postData?.mimeType ?? '';
 }
 
-function envelope(status: number, message: string, code: string): Response {
-  return new Response(JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code } }), {
+function envelope(status: number, message: string, code: string, type = 'invalid_request_error'): Response {
+  return new Response(JSON.stringify({ error: { message, type, param: null, code } }), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8' },
   });
@@ -125,6 +130,12 @@ function envelope(status: number, message: string, code: string): Response {
 export function createReplayer(recordings: ReplayRecording | readonly ReplayRecording[], options: ReplayOptions = {}): Replayer {
   const speed = options.speed ?? 1;
   if (!(speed >= 0) || !Number.isFinite(speed)) throw new TypeError(`replay speed ${speed} must be a finite number >= 0 (0: no delay).`);
+  const limits: ReplayLimits = { ...REPLAY_LIMITS };
+  for (const name of Object.keys(REPLAY_LIMITS) as Array<keyof ReplayLimits>) {
+    const value = options[name] ?? REPLAY_LIMITS[name];
+    if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`replay ${name} ${value} must be a positive integer.`);
+    limits[name] = value;
+  }
   const basePath = (options.basePath ?? '/sora/v1').replace(/\/+$/, '');
   const mediaPrefix = `${basePath}/__replay/`;
   const list = (Array.isArray(recordings) ? recordings : [recordings]) as ReplayRecording[];
@@ -175,72 +186,59 @@ export function createReplayer(recordings: ReplayRecording | readonly ReplayReco
     });
   }
 
-  function rewrite(text: string, origin: string): string {
-    return text.replace(/https?:\/\/[^\s"'<>()\\]+/g, (link) => {
-      if (!recordedUrls.has(link)) {
-        let parsed: URL;
-        try {
-          parsed = new URL(link);
-        } catch {
-          return link;
-        }
-        if (!recordedUrls.has(parsed.href)) return link;
-      }
-      const url = new URL(link);
-      if (deployment.has(url.origin)) return `${origin}${url.pathname}${url.search}`;
-      return `${origin}${mediaPrefix}${url.protocol.replace(':', '')}/${url.host}${url.pathname}${url.search}`;
-    });
+  /** Where a recorded link is served on the replay's origin, or undefined for a link the recordings do not hold. */
+  function replayedPath(link: string): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      return undefined;
+    }
+    if (!recordedUrls.has(link) && !recordedUrls.has(url.href)) return undefined;
+    if (deployment.has(url.origin)) return `${url.pathname}${url.search}`;
+    return `${mediaPrefix}${url.protocol.replace(':', '')}/${url.host}${url.pathname}${url.search}`;
   }
 
-  /** The body's bytes with links rewritten, split as the recording's chunks were (UTF-8 characters kept whole). */
-  function bodyParts(entry: HarEntry, origin: string): { parts: Array<{ bytes: Uint8Array; time: number }>; length: number } {
-    const bytes = contentBytes(entry.response.content);
-    const chunks = entry.response.content._chunks ?? [{ time: 0, size: bytes.length }];
-    const textual = entry.response.content.encoding !== 'base64';
-    const parts: Array<{ bytes: Uint8Array; time: number }> = [];
-    let at = 0;
-    let pending: Uint8Array[] = [];
-    chunks.forEach((chunk, i) => {
-      const last = i === chunks.length - 1;
-      // A body edited since it was recorded (a scrubbed secret) may not add up: the last chunk takes the rest.
-      const slice = bytes.subarray(at, last ? bytes.length : Math.min(bytes.length, at + chunk.size));
-      at += slice.length;
-      pending.push(slice);
-      if (!textual) {
-        parts.push({ bytes: concatBytes(pending), time: chunk.time });
-        pending = [];
-        return;
-      }
-      try {
-        const joined = concatBytes(pending);
-        parts.push({ bytes: utf8.encode(rewrite(decoder.decode(joined), origin)), time: chunk.time });
-        pending = [];
-      } catch {
-        if (last) parts.push({ bytes: concatBytes(pending), time: chunk.time });
-      }
-    });
-    return { parts, length: parts.reduce((n, p) => n + p.bytes.length, 0) };
+  /** `text` split at the links the replay serves: even pieces as they are, odd ones paths to prefix with the replay's origin. */
+  function linkPieces(text: string): string[] {
+    const pieces: string[] = [];
+    let last = 0;
+    for (const match of text.matchAll(/https?:\/\/[^\s"'<>()\\]+/g)) {
+      const path = replayedPath(match[0]);
+      if (path === undefined) continue;
+      pieces.push(text.slice(last, match.index), path);
+      last = match.index + match[0].length;
+    }
+    pieces.push(text.slice(last));
+    return pieces;
   }
 
-  function respond(entry: HarEntry, request: Request): Response {
+  const withOrigin = (pieces: readonly string[], origin: string): string => pieces.map((p, i) => (i % 2 ? `${origin}${p}` : p)).join('');
+  for (const e of entries) e.answer = prepareAnswer(e.entry, e.label, limits, linkPieces);
+
+  function respond(e: Indexed, request: Request): Response {
+    const recorded = e.answer!;
+    if (!recorded.servable) {
+      return envelope(502, `The recording ${e.label} (${e.method} ${e.url.pathname}) cannot be replayed: ${recorded.problem}. Edit or remove that entry.`, 'replay_unservable', 'server_error');
+    }
     const origin = new URL(request.url).origin;
-    const { status } = entry.response;
+    const { status, statusText, streamed } = recorded;
     const headers = new Headers();
-    for (const { name, value } of entry.response.headers) {
-      if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+    for (const [name, value] of recorded.headers) {
       try {
-        headers.append(name, name.toLowerCase() === 'location' ? rewrite(value, origin) : value);
+        headers.append(name, name.toLowerCase() === 'location' ? withOrigin(linkPieces(value), origin) : value);
       } catch {
         // a header the Fetch API refuses (set-cookie in some runtimes): not replayed
       }
     }
-    const streamed = entry.response.content._chunks !== undefined;
-    if (NO_BODY.has(status)) return new Response(null, { status, statusText: entry.response.statusText, headers });
-    const { parts, length } = bodyParts(entry, origin);
+    if (!recorded.parts) return new Response(null, { status, statusText, headers });
+    const parts = recorded.parts.map((p) => ({ time: p.time, bytes: 'bytes' in p ? p.bytes : utf8.encode(withOrigin(p.pieces, origin)) }));
+    const length = parts.reduce((n, p) => n + p.bytes.length, 0);
     if (!streamed) headers.set('content-length', String(length));
-    if (request.method === 'HEAD') return new Response(null, { status, statusText: entry.response.statusText, headers });
+    if (request.method === 'HEAD') return new Response(null, { status, statusText, headers });
     if (!streamed || parts.length <= 1) {
-      return new Response(concatBytes(parts.map((p) => p.bytes)) as Uint8Array<ArrayBuffer>, { status, statusText: entry.response.statusText, headers });
+      const whole = parts.length === 1 ? parts[0].bytes : concatBytes(parts.map((p) => p.bytes));
+      return new Response(whole as Uint8Array<ArrayBuffer>, { status, statusText, headers });
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     let index = 0;
@@ -270,7 +268,7 @@ export function createReplayer(recordings: ReplayRecording | readonly ReplayReco
         if (timer !== undefined) clearTimeout(timer);
       },
     });
-    return new Response(body, { status, statusText: entry.response.statusText, headers });
+    return new Response(body, { status, statusText, headers });
   }
 
   async function matching(request: Request): Promise<{ key: string; found: Indexed[] } | undefined> {
@@ -330,7 +328,7 @@ export function createReplayer(recordings: ReplayRecording | readonly ReplayReco
       const n = cursors.get(match.key) ?? 0;
       // HEAD peeks: it does not move the sequence on.
       if (request.method.toUpperCase() !== 'HEAD') cursors.set(match.key, n + 1);
-      return respond(match.found[Math.min(n, match.found.length - 1)].entry, request);
+      return respond(match.found[Math.min(n, match.found.length - 1)], request);
     },
     async notFound(request) {
       const url = new URL(request.url);

@@ -1,6 +1,6 @@
 /**
  * The small helpers every layer shares (spec, media, mock, conformance): base64 in both alphabets,
- * joining chunks, lenient URI decoding, an abortable sleep. One of each, here, so no layer writes its
+ * joining chunks, byte counts in words, lenient URI decoding, an abortable sleep. One of each, here, so no layer writes its
  * own. Runtime-neutral (no node imports): btoa/atob exist in Node >= 16 and every browser.
  */
 
@@ -43,6 +43,14 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
     at += c.byteLength;
   }
   return out;
+}
+
+/** A byte count as people read it: `64 MiB`, `512 KiB`, `1.5 MiB`, `1000 bytes` (binary units, as the bounds are set). */
+export function describeBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }
 
 /** `decodeURIComponent` that answers malformed input (`%ZZ`) as it is instead of throwing. */

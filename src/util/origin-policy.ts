@@ -19,3 +19,19 @@ export function crossOriginSender(headers: Headers, ownOrigin: string, publicOri
   if (publicOrigin !== undefined && origin === publicOrigin) return undefined;
   return { header: 'origin', value: origin };
 }
+
+/**
+ * Types a browser shows without running anything in them: images other than SVG, audio, video, JSON,
+ * plain text, event streams. Everything else (HTML, SVG, XML, scripts, PDF, an unknown or missing
+ * type) is active content.
+ */
+const PASSIVE_TYPE = /^\s*(image\/(?!svg)[\w.+-]+|audio\/[\w.+-]+|video\/[\w.+-]+|application\/(json|[\w.+-]+\+json|x-ndjson)|text\/(plain|event-stream|csv))\s*(;|$)/i;
+
+/**
+ * Headers for an answer that came from a peer (a recording, an upstream) and is served on a local
+ * tool's origin: no type sniffing, and active content in a sandbox (an opaque origin), so a script
+ * it holds cannot read or drive the tool's own surface.
+ */
+export function foreignContentHeaders(contentType: string): Record<string, string> {
+  return PASSIVE_TYPE.test(contentType) ? { 'x-content-type-options': 'nosniff' } : { 'x-content-type-options': 'nosniff', 'content-security-policy': 'sandbox' };
+}
