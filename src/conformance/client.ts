@@ -9,6 +9,7 @@ import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { LICENSE_VARIABLE } from './curl.js';
 import { excerpt, jsonOf } from './judge.js';
+import { readChatEvents, type ChatEvents } from './sse.js';
 import { CheckFailure, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
 
 export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
@@ -365,4 +366,11 @@ function causeOf(error: Error): string {
   return cause instanceof Error ? ` (${cause.message})` : '';
 }
 
+/** A chat stream as the run read it: its events, judged by sse.ts, and the exchange that brought them. */
+export interface ChatStream extends ChatEvents {
+  sse: SseResult;
+}
 
+export function readChatStream(sse: SseResult): ChatStream {
+  return { sse, ...readChatEvents(sse.data) };
+}

@@ -4,7 +4,8 @@
  * catalogue order while the total stays within --max-generations; the rest are skipped, said so.
  */
 import { sharedGenerations } from './resources.js';
-import { ConformanceUsageError, GROUPS, SEVERITIES, type Check, type Generation, type Plan, type ResolvedRunOptions } from './types.js';
+import type { Check } from './check.js';
+import { ConformanceUsageError, GROUPS, SEVERITIES, type Generation, type Plan, type ResolvedRunOptions } from './types.js';
 
 export function matches(check: Check, pattern: string): boolean {
   return pattern === check.group || pattern === check.id || check.id.startsWith(`${pattern}.`);

@@ -7,9 +7,8 @@ import { encodePng } from '../media/png.js';
 import { VIDEO_DEFAULTS, parseModelName } from '../spec/model.js';
 import { videoSpecFor, type VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/videos.js';
-import type { ConformanceClient, Exchange } from './client.js';
+import { readChatStream, type ChatStream, type ConformanceClient, type Exchange } from './client.js';
 import { createVideo, fetchContent, pollVideo, type VideoContent, type TrackedVideo } from './jobs.js';
-import { readChatStream, type ChatStream } from './sse.js';
 import type { Generation, ResolvedRunOptions } from './types.js';
 
 /** Prompts without any shape word, so a deployment with prompt analysis on decides nothing from them. */

@@ -11,6 +11,7 @@ import { fieldsOf, type JudgedExchange } from './exchange.js';
 import { detailOf } from './expect.js';
 import { JudgeMemory, judgeWithRegistry } from './registry.js';
 import { operationOfUrl } from '../spec/paths.js';
+import type { Check } from './check.js';
 import { computePlan, selectChecks } from './plan.js';
 import { Resources } from './resources.js';
 import {
@@ -20,7 +21,6 @@ import {
   DeploymentUnreachableError,
   LicenseRejectedError,
   SEVERITIES,
-  type Check,
   type CheckResult,
   type Plan,
   type Report,

@@ -7,7 +7,6 @@
  */
 import { createParser } from 'eventsource-parser';
 import { ChatCompletionChunk } from '../spec/schemas/chat.js';
-import type { SseResult } from './client.js';
 import { describeIssues } from './issues.js';
 
 export const DONE = '[DONE]';
@@ -20,10 +19,6 @@ export interface ChatEvents {
   doneLast: boolean;
   /** The concatenated `delta.content` of choice 0. */
   content: string;
-}
-
-export interface ChatStream extends ChatEvents {
-  sse: SseResult;
 }
 
 /** The `data:` payloads of an SSE body, in order. */
@@ -58,8 +53,4 @@ export function readChatEvents(data: readonly string[]): ChatEvents {
     .map((choice) => choice.delta.content ?? '')
     .join('');
   return { chunks, invalid, doneLast: data.at(-1) === DONE && data.filter((d) => d === DONE).length === 1, content };
-}
-
-export function readChatStream(sse: SseResult): ChatStream {
-  return { sse, ...readChatEvents(sse.data) };
 }

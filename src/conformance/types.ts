@@ -2,8 +2,6 @@
  * The vocabulary of the conformance runner: checks, their results, the plan and the report. A check
  * judges a deployment only through HTTP, sora-kit's schemas and rules, and media inspection.
  */
-import type { ConformanceClient } from './client.js';
-import type { Resources } from './resources.js';
 
 export const GROUPS = ['auth', 'chat', 'images', 'videos', 'models', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
@@ -23,31 +21,6 @@ export interface Generation {
 
 /** Keys of generations shared by several checks (one create + poll serves them all). */
 export type SharedKey = string;
-
-export interface CheckContext {
-  client: ConformanceClient;
-  resources: Resources;
-  options: ResolvedRunOptions;
-  /** Mark the check skipped (e.g. nothing observable) instead of passed or failed. */
-  skip(reason: string): never;
-}
-
-export interface Check {
-  id: string;
-  group: Group;
-  severity: Severity;
-  /** One line: what the check verifies. */
-  purpose: string;
-  /** The rule enforced: `seed: 平台参数 size`, `specs/mock.md#errors`, `OpenAI: ...`. */
-  rule: string;
-  /** Shared generations this check awaits (keys of the resource table). */
-  uses?: readonly SharedKey[];
-  /** Generations of the check's own, not shared with others. */
-  generates?: (options: ResolvedRunOptions) => Generation[];
-  /** Run after every other selected check (scans the exchanges the whole run recorded). */
-  final?: boolean;
-  run(ctx: CheckContext): Promise<void>;
-}
 
 /** A request as the run sent it, enough to show it and to rebuild it as a `curl` command. */
 export interface RecordedRequest {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importClosure as closure, importsOf, tsFilesUnder as filesUnder } from '../helpers/imports.js';
+import { importClosure as closure, importCycles, importGraph, importsOf, tsFilesUnder as filesUnder, valueImportsOf } from '../helpers/imports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SRC = join(ROOT, 'src');
@@ -33,4 +33,26 @@ describe('src/conformance imports', () => {
     const users = entries.filter((f) => importsOf(readFileSync(f, 'utf8')).some((s) => s === 'vitest' || s.startsWith('vitest/')));
     expect(users.map((f) => relative(ROOT, f))).toEqual(['src/conformance/vitest.ts']);
   });
+
+  it('has no import cycle, type imports included', () => {
+    const cycles = importCycles(importGraph(filesUnder(join(SRC, 'conformance'))));
+    expect(cycles.map((c) => c.map((f) => relative(SRC, f)).sort().join(' <-> '))).toEqual([]);
+  });
+
+  it('finds a cycle where there is one (the scan can fail)', () => {
+    const a = '/x/a.ts';
+    const b = '/x/b.ts';
+    expect(importCycles(new Map([[a, [b]], [b, [a]], ['/x/c.ts', [a]]]))).toEqual([[b, a]]);
+    expect(valueImportsOf(`import type { A } from './a.js';\nimport { b } from './b.js';\nexport type { C } from './c.js';`)).toEqual(['./b.js']);
+  });
 });
+
+describe('the validating proxy', () => {
+  it("loads the registry's judge, never the catalogue or the runner (value imports, transitively)", () => {
+    const loaded = closure(filesUnder(join(SRC, 'proxy')), valueImportsOf);
+    expect([...loaded.keys()].map((f) => relative(SRC, f))).toContain('conformance/registry.ts');
+    const forbidden = [...loaded].filter(([file]) => /^conformance\/(catalogue\/|runner\.ts)/.test(relative(SRC, file))).map(([file, from]) => `${relative(SRC, file)} (imported by ${relative(SRC, from)})`);
+    expect(forbidden).toEqual([]);
+  });
+});
+

@@ -6,7 +6,7 @@
 import type { AuthMode, ConformanceClient, Exchange, RequestSpec } from '../client.js';
 import { envelopeProblem, fail } from '../expect.js';
 import { REFUSAL_STATUSES } from '../refusals.js';
-import type { Check } from '../types.js';
+import type { Check } from '../check.js';
 import { form } from './common.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 

@@ -5,8 +5,9 @@ import type { ConformanceClient } from '../client.js';
 import { expectJson, expectRefusal, fail } from '../expect.js';
 import { downloadFirst, expectImage, expectImageAspect, expectVideoMatches, findLinks, type Downloaded } from '../media.js';
 import { PROMPTS, specOfModel, videoLabel } from '../resources.js';
-import { readChatStream, type ChatStream } from '../sse.js';
-import type { Check, Generation } from '../types.js';
+import { readChatStream, type ChatStream } from '../client.js';
+import type { Check } from '../check.js';
+import type { Generation } from '../types.js';
 import { userMessage } from './common.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 

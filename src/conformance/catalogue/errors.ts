@@ -7,7 +7,7 @@ import type { ConformanceClient, Exchange, RequestSpec } from '../client.js';
 import { describeExchange } from '../client.js';
 import { expectRefusal, fail, isHtml } from '../expect.js';
 import { PROMPTS, inputPng } from '../resources.js';
-import type { Check } from '../types.js';
+import type { Check } from '../check.js';
 import { form, userMessage } from './common.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 

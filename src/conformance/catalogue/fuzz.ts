@@ -15,7 +15,8 @@ import { DOCUMENT_REFUSAL_PARAMS } from '../refusals.js';
 import { createVideo, fetchContent, pollVideo, describeHistory } from '../jobs.js';
 import { describeFacts, expectImageAspect, videoMismatches } from '../media.js';
 import { PROMPTS, videoLabel } from '../resources.js';
-import type { Check, CheckContext, Generation, ResolvedRunOptions } from '../types.js';
+import type { Check, CheckContext } from '../check.js';
+import type { Generation, ResolvedRunOptions } from '../types.js';
 import { expectCount, form, imagesOf } from './common.js';
 
 export interface FuzzCases {

@@ -3,7 +3,8 @@ import type { ImageAspect } from '../../spec/rules.js';
 import { expectRefusal, fail } from '../expect.js';
 import { expectImage, expectImageAspect } from '../media.js';
 import { PROMPTS } from '../resources.js';
-import type { Check, Generation } from '../types.js';
+import type { Check } from '../check.js';
+import type { Generation } from '../types.js';
 import { expectCount, form, imagesOf } from './common.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 

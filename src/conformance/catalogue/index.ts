@@ -1,5 +1,5 @@
 /** The whole catalogue, in the order checks are listed and reported. */
-import type { Check } from '../types.js';
+import type { Check } from '../check.js';
 import { authChecks } from './auth.js';
 import { chatChecks } from './chat.js';
 import { errorChecks } from './errors.js';

@@ -2,7 +2,7 @@
 import { BASE_MODELS, parseModelName } from '../../spec/model.js';
 import { ModelList } from '../../spec/schemas/models.js';
 import { expectJson, fail } from '../expect.js';
-import type { Check } from '../types.js';
+import type { Check } from '../check.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 
 /** The list is OpenAI's, not the seed's: a deployment that does not route it is not judged on it. */

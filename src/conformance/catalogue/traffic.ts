@@ -7,7 +7,8 @@
  */
 import { bodyJson, type Exchange } from '../client.js';
 import { JUDGMENT_CHECKS, purposeOf, type JudgmentCheckId } from '../registry.js';
-import { GROUPS, type Check, type Group } from '../types.js';
+import type { Check } from '../check.js';
+import { GROUPS, type Group } from '../types.js';
 
 /** What a registry check needs to have seen to judge anything; any exchange where nothing narrower is known. */
 function relevant(id: JudgmentCheckId, exchange: Exchange): boolean {

@@ -9,7 +9,7 @@ import { describeHistory, fetchContent, type VideoContent } from '../jobs.js';
 import { describeFacts, expectVideoMatches, noteMedia } from '../media.js';
 import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../resources.js';
 import type { ConformanceClient } from '../client.js';
-import type { Check } from '../types.js';
+import type { Check } from '../check.js';
 import type { VideoSpec } from '../../spec/rules.js';
 import { JUDGMENT_CHECKS } from '../registry.js';
 
