@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run one of examples/<name> the way a user's project meets sora-kit: a copy of the example outside this
 # repository (so Node cannot find the repository's own node_modules up the directory tree), the packed
-# tarball installed into it, the example's own `typecheck` (against the shipped declarations) and `test`
+# tarball installed into it, the example's own `typecheck` (against the shipped declarations; if it has one) and `test`
 # scripts run. Further arguments replace devDependencies of the copy, to run the same example with
 # another major of a tool (an install that the peer ranges refuse fails here, as it would for a user):
 #   npm pack && bash scripts/try-example.sh vitest-msw
@@ -29,5 +29,5 @@ for spec in "$@"; do
 done
 npm install --no-audit --no-fund --no-package-lock
 [ ${#replaced[@]} -eq 0 ] || npm ls --depth=0 "${replaced[@]}"
-npm run --silent typecheck
+npm run --silent --if-present typecheck # a JavaScript example has none
 npm test
