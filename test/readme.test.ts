@@ -94,6 +94,11 @@ async function vitest(file: string, cwd: string, env: Record<string, string> = {
   return { code: result.code, ...counts, output: result.output };
 }
 
+/** vitest ran `total` tests and every one passed (the output shows when not). */
+function expectAllPassed(result: Awaited<ReturnType<typeof vitest>>, total: number): void {
+  expect({ code: result.code, success: result.success, total: result.total, passed: result.passed }, result.output).toEqual({ code: 0, success: true, total, passed: total });
+}
+
 beforeAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
@@ -121,7 +126,7 @@ describe("README's msw snippet", () => {
 
   it('passes under vitest, with no msw warning', async () => {
     const result = await vitest(file, REPO_ROOT);
-    expect({ code: result.code, success: result.success, total: result.total, passed: result.passed }, result.output).toEqual({ code: 0, success: true, total: 1, passed: 1 });
+    expectAllPassed(result, 1);
     expect(result.output).not.toContain('[MSW]');
   }, 60_000);
 });
@@ -173,7 +178,7 @@ describe("README's replay snippet (section 4)", () => {
   it('passes under vitest against the recording, with no request left unhandled', async () => {
     // The snippet's `onUnhandledRequest: 'error'` fails its test on any request the replay does not answer.
     const result = await vitest(file, dir);
-    expect({ code: result.code, success: result.success, total: result.total, passed: result.passed }, result.output).toEqual({ code: 0, success: true, total: 1, passed: 1 });
+    expectAllPassed(result, 1);
   }, 60_000);
 
   it('fails without its recording (the control: the pass above comes from the recording)', async () => {
@@ -205,7 +210,7 @@ describe("README's snippets that steer and verify the msw mock (section 2)", () 
 
   it('pass under vitest: the fault answers a 429 once, and the journal lists the fields the SDK sent', async () => {
     const result = await vitest(file, REPO_ROOT);
-    expect({ code: result.code, success: result.success, total: result.total, passed: result.passed }, result.output).toEqual({ code: 0, success: true, total: 3, passed: 3 });
+    expectAllPassed(result, 3);
   }, 60_000);
 });
 
