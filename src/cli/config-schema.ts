@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
 import { MOCK_DEFAULTS } from '../mock/app.js';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../adapters/node.js';
+import { IMAGE_RESPONSE_FORMATS } from '../spec/schemas/index.js';
 import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -143,6 +144,7 @@ export const serveConfigSchema = z
     replay: z.string().min(1),
     replayStrict: z.boolean(),
     mediaWorkers: z.number().int().min(0).max(256),
+    imageResponseFormat: z.enum(IMAGE_RESPONSE_FORMATS),
   })
   .partial();
 
@@ -172,6 +174,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   replay: 'the path of a HAR file or of a folder of them',
   replayStrict: BOOLEAN_WORDS,
   mediaWorkers: 'an integer from 0 to 256 (0 generates media on the request loop)',
+  imageResponseFormat: IMAGE_RESPONSE_FORMATS.join(' | '),
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -283,6 +286,12 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     arg: 'count',
     fromString: asNumber,
     help: 'worker threads that generate media, so encoding never holds up requests; 0 generates on the request loop (default: one per core)',
+  },
+  imageResponseFormat: {
+    flag: '--image-response-format',
+    arg: 'format',
+    fromString: asString,
+    help: `how image answers carry images when the request sends no response_format: ${IMAGE_RESPONSE_FORMATS.join(' | ')} (default ${MOCK_DEFAULTS.imageResponseFormat}, as the platform; b64_json for clients that expect it, such as the Vercel AI SDK's image edit)`,
   },
 };
 

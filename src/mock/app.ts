@@ -84,6 +84,7 @@ export const MOCK_DEFAULTS = {
   /** Video jobs kept at once; beyond it expired jobs are evicted first, then the oldest finished ones. */
   maxJobs: 10_000,
   analysis: 'off',
+  imageResponseFormat: 'url',
   devLicense: DEV_LICENSE.key,
 } as const;
 
@@ -116,6 +117,7 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     mediaCacheBytes: options.mediaCacheBytes ?? MOCK_DEFAULTS.mediaCacheBytes,
     adminToken: options.adminToken === undefined || options.adminToken === '' ? undefined : options.adminToken,
     maxJobs,
+    imageResponseFormat: options.imageResponseFormat ?? MOCK_DEFAULTS.imageResponseFormat,
   };
 }
 

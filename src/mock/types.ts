@@ -5,7 +5,7 @@
 import type { MediaGenerator } from '../media/index.js';
 import type { PromptAnalysisMode } from '../spec/analysis.js';
 import type { VideoSpec } from '../spec/rules.js';
-import type { VideoResource } from '../spec/schemas/index.js';
+import type { ResponseFormat, VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
 
 export type { Fault, FaultHandle, FaultInput } from './faults.js';
@@ -91,6 +91,12 @@ export interface SoraMockOptions {
    * then the oldest finished ones; a job still rendering never is (a create is refused with 429 instead).
    */
   maxJobs?: number;
+  /**
+   * How images are answered when the request sends no `response_format`: `url` (the default, as the
+   * platform answers) or `b64_json` (what clients such as the Vercel AI SDK's image edit expect
+   * without asking for it). A request's own `response_format` always wins.
+   */
+  imageResponseFormat?: ResponseFormat;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -110,6 +116,7 @@ export interface ResolvedSoraMockOptions {
   mediaCacheBytes: number;
   adminToken: string | undefined;
   maxJobs: number;
+  imageResponseFormat: ResponseFormat;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };

@@ -163,6 +163,16 @@ describe('loadServeConfig', () => {
     expect(off.mock.fetchImages).toBe(false);
   });
 
+  it('reads the default image response format from a flag, SORA_MOCK_IMAGE_RESPONSE_FORMAT or the file, and names what is accepted', async () => {
+    const fromFile = configFile({ imageResponseFormat: 'b64_json' });
+    expect((await loadServeConfig({ env: {}, configFile: fromFile })).mock.imageResponseFormat).toBe('b64_json');
+    const config = await loadServeConfig({ env: { SORA_MOCK_IMAGE_RESPONSE_FORMAT: 'b64_json' }, flags: { imageResponseFormat: 'url' }, configFile: fromFile });
+    expect({ value: config.mock.imageResponseFormat, source: config.sources.imageResponseFormat }).toEqual({ value: 'url', source: 'flag' });
+    expect((await loadServeConfig({ env: { SORA_MOCK_IMAGE_RESPONSE_FORMAT: 'b64_json' } })).mock.imageResponseFormat).toBe('b64_json');
+    expect((await loadServeConfig({ env: {} })).mock.imageResponseFormat).toBeUndefined();
+    expect(() => settingsFromFlags({ imageResponseFormat: 'png' })).toThrow(/--image-response-format: expected url \| b64_json; received "png"/);
+  });
+
   it('requires an API key for openai analysis, naming where to put it', async () => {
     const error = await configError(loadServeConfig({ env: {}, flags: { analysis: 'openai' } }));
     expect(error.message).toMatch(/SORA_MOCK_OPENAI_API_KEY/);

@@ -136,6 +136,25 @@ describe('images', () => {
     expect(await inspectMedia(new Uint8Array(Buffer.from(b64, 'base64')))).toMatchObject({ format: 'png', width: 1024, height: 1536 });
   });
 
+  it("answers url items when the request names no response_format, or what imageResponseFormat says; the request's own choice wins", async () => {
+    const kinds = async (options: Parameters<typeof manualMock>[0], path: '/images/generations' | '/images/edits', format?: string) => {
+      const mock = manualMock(options);
+      const form = new FormData();
+      form.set('prompt', 'x');
+      form.set('model', 'sora_image');
+      if (format) form.set('response_format', format);
+      if (path === '/images/edits') form.set('image', await pngFile('a.png'));
+      const response = ImagesResponse.parse(await (await call(mock, 'POST', path, { body: form })).json());
+      return response.data.map((item) => Object.keys(item).join());
+    };
+    for (const path of ['/images/generations', '/images/edits'] as const) {
+      expect(await kinds({}, path)).toEqual(['url']);
+      expect(await kinds({ imageResponseFormat: 'b64_json' }, path)).toEqual(['b64_json']);
+      expect(await kinds({ imageResponseFormat: 'b64_json' }, path, 'url')).toEqual(['url']);
+      expect(await kinds({ imageResponseFormat: 'url' }, path, 'b64_json')).toEqual(['b64_json']);
+    }
+  });
+
   it('edits with image[] files, takes the first image shape without size, and depends on the input', async () => {
     const mock = manualMock();
     const edit = async (files: File[], field = 'image[]') => {

@@ -2,7 +2,7 @@
 import { imageRecipe, inputDigestOf } from '../../media/index.js';
 import { toBase64 } from '../../util/index.js';
 import { resolveImageRequest, type Dimensions } from '../../spec/rules.js';
-import type { ImagesResponse } from '../../spec/schemas/index.js';
+import type { ImagesResponse, ResponseFormat } from '../../spec/schemas/index.js';
 import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { json } from '../http.js';
 import { imageFromFile } from '../inputs.js';
@@ -15,7 +15,8 @@ interface ImageJob {
   prompt: string;
   size?: string;
   n: number;
-  responseFormat: 'url' | 'b64_json';
+  /** As the request asked, or the instance's `imageResponseFormat` when it did not. */
+  responseFormat: ResponseFormat | undefined;
   firstInputImage?: Dimensions;
   inputDigest?: string;
 }
@@ -29,7 +30,7 @@ async function answer(ctx: RequestContext, job: ImageJob, scenario: ScenarioName
   for (let index = 0; index < resolved.n; index++) {
     const recipe = imageRecipe({ prompt: job.prompt, spec: resolved.spec, index, seed: ctx.options.seed, inputDigest: job.inputDigest });
     data.push(
-      job.responseFormat === 'b64_json'
+      (job.responseFormat ?? ctx.options.imageResponseFormat) === 'b64_json'
         ? { b64_json: toBase64((await ctx.media.get(recipe, 'image')).bytes) }
         : { url: mediaUrl(ctx, recipe, 'image') },
     );

@@ -6,10 +6,13 @@ import { z } from 'zod';
 import type { ImageSize } from '../rules.js';
 import { MAX_INPUT_IMAGES, NParam, PromptParam, SizeParam, UnixSeconds, UploadedFile, modelField, requestExamples } from './common.js';
 
+export const IMAGE_RESPONSE_FORMATS = ['url', 'b64_json'] as const;
+
+/** The platform answers `url` when the request names none; the mock's `imageResponseFormat` option may say otherwise, so the schema leaves it unset. */
 export const ResponseFormat = z
-  .enum(['url', 'b64_json'], { error: "one of 'url', 'b64_json'" })
-  .default('url')
-  .meta({ description: 'Return image URLs on the server, or the PNG bytes base64-encoded.' });
+  .enum(IMAGE_RESPONSE_FORMATS, { error: "one of 'url', 'b64_json'" })
+  .optional()
+  .meta({ default: 'url', description: 'Return image URLs on the server, or the PNG bytes base64-encoded.' });
 
 const imageFields = {
   prompt: PromptParam,

@@ -90,11 +90,11 @@ describe('chat completion bodies', () => {
 
 describe('image bodies', () => {
   it('JSON generation: defaults, and only sora_image', () => {
+    // response_format stays unset when not sent: the mock's imageResponseFormat decides (url unless configured).
     expect(ImageGenerationRequest.parse({ prompt: 'a cat', model: 'sora_image' })).toEqual({
       prompt: 'a cat',
       model: choice('sora_image'),
       n: 1,
-      response_format: 'url',
     });
     expect(verdict(ImageGenerationRequest, { prompt: 'a cat', model: 'sora_video2' })).toBe('model');
     expect(verdict(ImageGenerationRequest, { prompt: 'a cat', model: 'sora_image', response_format: 'png' })).toBe('response_format');
