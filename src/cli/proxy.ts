@@ -62,12 +62,14 @@ async function runProxy(opts: Record<string, unknown>, deps: ProxyCommandDeps): 
   }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+    // A second signal does not wait for the judge, yet still writes the report.
+    if (stopping) process.exit(session.stopNow());
     stopping = true;
-    process.stderr.write(`sora-kit proxy: ${signal}, closing\n`);
+    process.stderr.write(`sora-kit proxy: ${signal}, closing (again to stop at once)\n`);
     void session.stop().then((code) => process.exit(code));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: with no listener left, a second signal would kill the process before the report is written.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   return 0;
 }

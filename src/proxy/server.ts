@@ -22,21 +22,23 @@
  * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
  * the deployment handed out, with the licence only when the link is on the target's own origin.
  */
+import pLimit from 'p-limit';
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
-import { streamContent } from '../conformance/judge.js';
-import { findLinks } from '../conformance/media.js';
+import { ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, Tee } from './bodies.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ObservedExchange, Severity, TrafficJudge, Violation } from '../conformance/types.js';
-import { toHarEntry, type ExchangeToRecord, type HarChunk } from '../replay/index.js';
-import { concatBytes } from '../util/index.js';
+import { toHarEntry, type ExchangeToRecord } from '../replay/index.js';
+import { cutText } from '../spec/describe.js';
+import { errorEnvelope } from '../spec/schemas/errors.js';
+import { activeContentHeaders } from '../util/active-content.js';
+import { parseUrl } from '../util/index.js';
 import { crossOriginSender } from '../util/origin-policy.js';
 import type { HarFile } from './har-file.js';
 
 export const PROXY_PREFIX = '/__sora/proxy';
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES, mediaLinks };
 
 /** A bad option (`--target`): the CLI exits 2 with the message. */
 export class ProxyUsageError extends Error {
@@ -59,17 +61,40 @@ export function parseTarget(text: string): URL {
   return url;
 }
 
+/** An exchange (or a media link) the judge did not see, or saw only in part, and why. */
+export interface NotJudged {
+  method: string;
+  url: string;
+  reason: string;
+}
+
 export interface ProxyReport {
   exchanges: number;
   violations: Violation[];
   /** Violations seen beyond the ones kept (a long session against a broken deployment), by severity. */
   notKept?: Record<Violation['severity'], number>;
+  /** What was not judged: how many, and the first MAX_NOT_JUDGED_KEPT of them. */
+  notJudged?: { count: number; first: NotJudged[] };
 }
 
 /** Violations a proxy keeps for its report; beyond, they are printed and counted, not kept. */
 export const MAX_VIOLATIONS_KEPT = 10_000;
 /** Media links remembered as fetched (each is fetched once); beyond, the oldest are forgotten. */
 const MAX_FETCHED_LINKS = 10_000;
+/** Media links of one answer the proxy fetches; the rest are noted as not judged. */
+export const MAX_LINKS_PER_ANSWER = 32;
+/** Media fetches under way at once; the others wait their turn. */
+export const MEDIA_FETCH_CONCURRENCY = 4;
+/** Media fetches waiting their turn; beyond, links are noted as not judged. */
+export const MAX_MEDIA_QUEUE = 256;
+/** How long one media fetch may take (the proxy's shutdown cuts it sooner). */
+export const MEDIA_FETCH_TIMEOUT_MS = 120_000;
+/** Not-judged exchanges listed in the report (beyond, counted). */
+export const MAX_NOT_JUDGED_KEPT = 100;
+/** Characters of a URL or a peer's text the proxy repeats in its own messages. */
+const SHOWN = 200;
+/** The check id of what the proxy itself finds wrong with an answer it could not forward. */
+export const IMPOSSIBLE_ANSWER_CHECK = 'proxy.impossible-answer';
 
 export interface ValidatingProxyOptions {
   /** The deployment: its origin (a base path is allowed and ignored). */
@@ -88,7 +113,7 @@ export interface ValidatingProxyOptions {
   onWarning?: (message: string) => void;
   /** Violations kept for the report (beyond, they are counted by severity). Default MAX_VIOLATIONS_KEPT. */
   maxViolationsKept?: number;
-  /** How close() waits for exchanges under way before it cuts them. Default 2000 ms. */
+  /** How close() waits for exchanges under way before it cuts them (media fetches are cut at once). Default 2000 ms. */
   shutdownGraceMs?: number;
 }
 
@@ -134,74 +159,7 @@ function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {
   return headers;
 }
 
-/** Bytes of a body copied as it passes, up to a bound. */
-class Tee {
-  private chunks: Uint8Array[] = [];
-  private kept = 0;
-  truncated = false;
-  total = 0;
-  constructor(private readonly limit: number) {}
-  push(chunk: Uint8Array): void {
-    this.total += chunk.length;
-    if (this.truncated) return;
-    if (this.kept + chunk.length > this.limit) {
-      this.chunks.push(chunk.subarray(0, this.limit - this.kept));
-      this.kept = this.limit;
-      this.truncated = true;
-      return;
-    }
-    // node reuses no chunk it emitted, so keeping the reference is safe
-    this.chunks.push(chunk);
-    this.kept += chunk.length;
-  }
-  bytes(): Uint8Array {
-    return concatBytes(this.chunks);
-  }
-}
-
-/** The body as the client's HTTP library would read it (gzip, deflate and br undone); as it came if it does not decode. */
-function contentDecoded(bytes: Uint8Array, encoding: string | undefined): Uint8Array {
-  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
-  let out: Uint8Array = bytes;
-  try {
-    for (const coding of codings.reverse()) {
-      if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out);
-      else if (coding === 'deflate') out = inflateSync(out);
-      else if (coding === 'br') out = brotliDecompressSync(out);
-      else return bytes;
-    }
-  } catch {
-    return bytes;
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
 const header = (pairs: ReadonlyArray<readonly [string, string]>, name: string) => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
-
-/**
- * Media links in an API answer, found the way the checks find them (conformance/media.ts): in every
- * string of a JSON answer (an image's `url`, a chat answer's content, in markdown, HTML or bare), and
- * in the text a chat stream's deltas add up to.
- */
-export function mediaLinks(body: Uint8Array, contentType: string): string[] {
-  if (!/json|event-stream/i.test(contentType) || body.length === 0) return [];
-  if (/event-stream/i.test(contentType)) return findLinks(streamContent(body) ?? '');
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    return [];
-  }
-  const strings: string[] = [];
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 32) return;
-    if (typeof v === 'string') strings.push(v);
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
-    else if (v && typeof v === 'object') Object.values(v).forEach((x) => walk(x, depth + 1));
-  };
-  walk(value, 0);
-  return findLinks(strings.join('\n'));
-}
 
 /** An exchange as the inspector page lists it. */
 interface RecentExchange {
@@ -228,6 +186,25 @@ export function failingCount(report: ProxyReport, failOn: 'must' | 'should'): nu
   return failing(report.violations, failOn).length + beyond;
 }
 
+/** The proxy's own answer: an OpenAI error envelope. */
+function answerError(outgoing: ServerResponse, status: number, message: string, error: { type?: string; code: string }, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(errorEnvelope(message, { type: error.type, code: error.code }), null, 2);
+  outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+  outgoing.end(text);
+}
+
+/**
+ * Why a status line from the deployment cannot be forwarded (node's parser hands over `099`, `000` or
+ * a control character in the reason, and `writeHead` refuses them), or undefined. RFC 9110 15: a
+ * status is 100-599; RFC 9112 4: a reason phrase is tabs, spaces and visible characters.
+ */
+function impossibleStatusLine(status: number, reason: string): string | undefined {
+  if (!Number.isInteger(status) || status < 100 || status > 599) return `the status ${String(status).padStart(3, '0')} is not an HTTP status (100 to 599)`;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(reason)) return `the reason phrase ${JSON.stringify(cutText(reason, 60))} holds a character HTTP does not allow (only tab, space and visible characters)`;
+  return undefined;
+}
+
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export function createValidatingProxy(options: ValidatingProxyOptions): ValidatingProxy {
@@ -241,30 +218,47 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const warn = options.onWarning ?? (() => {});
   const violations: Violation[] = [];
   const notKept: Record<Violation['severity'], number> = { must: 0, should: 0, info: 0 };
+  const notJudged: NotJudged[] = [];
+  let notJudgedCount = 0;
   /** The newest exchanges, for the inspector page (bounded). */
   const recent: RecentExchange[] = [];
   const fetched = new Set<string>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
+  const mediaTurns = pLimit(MEDIA_FETCH_CONCURRENCY);
+  /** Aborted when the proxy closes: a media fetch is the proxy's own, no client waits for it. */
+  const stopMedia = new AbortController();
   let exchanges = 0;
   let judging: Promise<void> = Promise.resolve();
   let url: string | undefined;
   let bound = '127.0.0.1';
   let closing: Promise<void> | undefined;
 
-  /** Judge and record one finished exchange, after those that ended before it. */
-  function observe(exchange: ObservedExchange, record: ExchangeToRecord, truncated: boolean): void {
+  /** Say in the report that the judge did not see (all of) something, and why. */
+  function skip(method: string, link: string, reason: string): void {
+    notJudgedCount++;
+    if (notJudged.length < MAX_NOT_JUDGED_KEPT) notJudged.push({ method, url: cutText(link, SHOWN), reason });
+    warn(`${method} ${cutText(link, SHOWN)}: not judged: ${reason}`);
+  }
+
+  function keep(violation: Violation, seen: RecentExchange): void {
+    seen.violations++;
+    if (violations.length < (options.maxViolationsKept ?? MAX_VIOLATIONS_KEPT)) violations.push(violation);
+    else notKept[violation.severity]++;
+    options.onViolation?.(violation);
+  }
+
+  function listed(method: string, link: string, status: number, ms: number): RecentExchange {
     exchanges++;
-    const seen: RecentExchange = {
-      index: exchanges,
-      method: exchange.request.method,
-      url: exchange.request.url,
-      status: exchange.response.status,
-      ms: Math.round(record.timings.send + record.timings.wait + record.timings.receive),
-      violations: 0,
-    };
+    const seen: RecentExchange = { index: exchanges, method, url: link, status, ms: Math.round(ms), violations: 0 };
     recent.push(seen);
     if (recent.length > RECENT_EXCHANGES) recent.shift();
+    return seen;
+  }
+
+  /** Judge and record one finished exchange, after those that ended before it; `unjudged` says why the judge may not see it. */
+  function observe(exchange: ObservedExchange, record: ExchangeToRecord, unjudged: string | undefined): void {
+    const seen = listed(exchange.request.method, exchange.request.url, exchange.response.status, record.timings.send + record.timings.wait + record.timings.receive);
     judging = judging.then(async () => {
       if (options.recorder) {
         try {
@@ -274,65 +268,80 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         }
       }
       if (!options.judge) return;
-      if (truncated) {
-        warn(`${exchange.request.method} ${exchange.request.url}: a body is over ${limit} bytes (--max-body-bytes); not judged`);
-        return;
-      }
+      // A part of a body is not the body: judged, it would break rules the whole one keeps.
+      if (unjudged) return skip(exchange.request.method, exchange.request.url, unjudged);
       try {
-        for (const violation of await options.judge.observe(exchange)) {
-          seen.violations++;
-          if (violations.length < (options.maxViolationsKept ?? MAX_VIOLATIONS_KEPT)) violations.push(violation);
-          else notKept[violation.severity]++;
-          options.onViolation?.(violation);
-        }
+        for (const violation of await options.judge.observe(exchange)) keep(violation, seen);
       } catch (error) {
         warn(`the judge failed on ${exchange.request.method} ${exchange.request.url}: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
   }
 
-  /** GET a media link an answer carried, once per session, for the judge and the recording. */
-  function fetchLinks(links: string[], licence: string | undefined): void {
-    for (const link of links) {
-      if (fetched.has(link)) continue;
+  /** GET the media links an answer carried, each once per session, a few at a time, for the judge and the recording. */
+  function fetchLinks(links: string[], licence: string | undefined, from: { method: string; url: string }): void {
+    const fresh = links.filter((link) => !fetched.has(link));
+    if (fresh.length > MAX_LINKS_PER_ANSWER) {
+      skip(from.method, from.url, `the answer carries ${fresh.length} media links; the first ${MAX_LINKS_PER_ANSWER} are fetched and judged, the other ${fresh.length - MAX_LINKS_PER_ANSWER} are not`);
+    }
+    for (const link of fresh.slice(0, MAX_LINKS_PER_ANSWER)) {
       fetched.add(link);
       if (fetched.size > MAX_FETCHED_LINKS) fetched.delete(fetched.values().next().value as string);
-      const task = (async () => {
-        const started = Date.now();
-        const t0 = performance.now();
-        const headers: Array<[string, string]> = [['accept', '*/*']];
-        if (licence !== undefined && new URL(link).origin === target.origin) headers.push(['authorization', licence]);
-        try {
-          const response = await fetch(link, { headers, signal: AbortSignal.timeout(120_000) });
-          const t1 = performance.now();
-          const tee = new Tee(limit);
-          const reader = response.body?.getReader();
-          for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) tee.push(read.value);
-          const t2 = performance.now();
-          const responseHeaders = [...response.headers] as Array<[string, string]>;
-          const body = tee.bytes();
-          const exchange: ObservedExchange = {
-            request: { method: 'GET', url: link, headers: toHeaders(headers), body: new Uint8Array(0) },
-            response: { status: response.status, headers: response.headers, body },
-          };
-          observe(
-            exchange,
-            {
-              startedAt: started,
-              by: 'proxy',
-              request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
-              // fetch has already undone any content coding; the recorded headers say what came
-              response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
-              timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
-              truncated: tee.truncated,
-            },
-            tee.truncated,
-          );
-        } catch (error) {
-          warn(`could not fetch media ${link}: ${error instanceof Error ? error.message : String(error)}`);
+      const parsed = parseUrl(link);
+      if (!parsed) {
+        skip('GET', link, 'media link not judged: it is not a URL (forwarded as the deployment wrote it)');
+        continue;
+      }
+      if (mediaTurns.pendingCount >= MAX_MEDIA_QUEUE) {
+        skip('GET', link, `media link not judged: more than ${MAX_MEDIA_QUEUE} media fetches were waiting`);
+        continue;
+      }
+      track(mediaTurns(() => fetchOne(parsed, link, licence)));
+    }
+  }
+
+  async function fetchOne(parsed: URL, link: string, licence: string | undefined): Promise<void> {
+    if (stopMedia.signal.aborted) return skip('GET', link, 'media link not judged: the proxy shut down before fetching it');
+    const started = Date.now();
+    const t0 = performance.now();
+    const headers: Array<[string, string]> = [['accept', '*/*']];
+    if (licence !== undefined && parsed.origin === target.origin) headers.push(['authorization', licence]);
+    try {
+      const response = await fetch(parsed, { headers, signal: AbortSignal.any([stopMedia.signal, AbortSignal.timeout(MEDIA_FETCH_TIMEOUT_MS)]) });
+      const t1 = performance.now();
+      const tee = new Tee(limit);
+      const reader = response.body?.getReader();
+      for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
+        tee.push(read.value);
+        // fetch undoes the content coding as it reads: stop at the bound, whatever it expands to
+        if (tee.truncated) {
+          await reader?.cancel();
+          break;
         }
-      })();
-      track(task);
+      }
+      const t2 = performance.now();
+      const responseHeaders = [...response.headers] as Array<[string, string]>;
+      const body = tee.bytes();
+      const exchange: ObservedExchange = {
+        request: { method: 'GET', url: link, headers: toHeaders(headers), body: new Uint8Array(0) },
+        response: { status: response.status, headers: response.headers, body },
+      };
+      observe(
+        exchange,
+        {
+          startedAt: started,
+          by: 'proxy',
+          request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
+          // fetch has already undone any content coding; the recorded headers say what came
+          response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
+          timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
+          truncated: tee.truncated,
+        },
+        tee.truncated ? `the media is over ${limit} bytes (--max-body-bytes)` : undefined,
+      );
+    } catch (error) {
+      const why = stopMedia.signal.aborted ? 'the proxy shut down while fetching it' : `it could not be fetched (${error instanceof Error ? error.message : String(error)})`;
+      skip('GET', link, `media link not judged: ${why}`);
     }
   }
 
@@ -349,13 +358,12 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   }
 
   function answerOwn(incoming: IncomingMessage, outgoing: ServerResponse): void {
-    const json = (status: number, body: unknown, extra: Record<string, string> = {}) => {
+    const json = (body: unknown) => {
       const text = JSON.stringify(body, null, 2);
-      outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+      outgoing.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
       outgoing.end(text);
     };
-    const refuse = (status: number, message: string, code: string, extra?: Record<string, string>) =>
-      json(status, { error: { message, type: 'invalid_request_error', param: null, code } }, extra);
+    const refuse = (status: number, message: string, code: string, extra?: Record<string, string>) => answerError(outgoing, status, message, { code }, extra);
     incoming.resume();
     const host = incoming.headers.host;
     if (!hostAllowed(host)) return refuse(403, `Host '${String(host ?? '').slice(0, 80)}' is not a name of this proxy; ${PROXY_PREFIX}/* answers only under its own address.`, 'host_not_allowed');
@@ -366,7 +374,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     }
     const path = (incoming.url ?? '').split('?')[0];
     const surface = [`${PROXY_PREFIX}/`, `${PROXY_PREFIX}/inspector.js`, `${PROXY_PREFIX}/report`, `${PROXY_PREFIX}/exchanges`];
-    if (!surface.includes(path)) return refuse(404, `Unknown proxy endpoint ${path}; the proxy's own surface is ${surface.map((p) => `GET ${p}`).join(', ')}.`, 'not_found');
+    if (!surface.includes(path)) return refuse(404, `Unknown proxy endpoint ${cutText(path, SHOWN)}; the proxy's own surface is ${surface.map((p) => `GET ${p}`).join(', ')}.`, 'not_found');
     if (incoming.method !== 'GET' && incoming.method !== 'HEAD') return refuse(405, `${path} answers GET only.`, 'method_not_allowed', { allow: 'GET, HEAD' });
     const page = (type: string, text: string) => {
       outgoing.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'content-security-policy': INSPECTOR_CSP, 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
@@ -374,8 +382,8 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     };
     if (path === `${PROXY_PREFIX}/`) return page('text/html; charset=utf-8', inspectorPage(PROXY_PREFIX, target.origin));
     if (path === `${PROXY_PREFIX}/inspector.js`) return page('text/javascript; charset=utf-8', inspectorScript(PROXY_PREFIX));
-    if (path === `${PROXY_PREFIX}/exchanges`) return json(200, { exchanges: recent });
-    json(200, report());
+    if (path === `${PROXY_PREFIX}/exchanges`) return json({ exchanges: recent });
+    json(report());
   }
 
   function report(): ProxyReport {
@@ -384,22 +392,46 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       exchanges,
       violations: violations.map((v) => ({ check: v.check, severity: v.severity, method: v.method, url: v.url, message: v.message })),
       ...(dropped ? { notKept: { ...notKept } } : {}),
+      ...(notJudgedCount ? { notJudged: { count: notJudgedCount, first: notJudged.map((n) => ({ ...n })) } } : {}),
     };
   }
 
+  /**
+   * The deployment's URL for a request target, or undefined when the target is not a path on it. A
+   * target starting `//` (`//:1/`, `//a:b@:99999/`) is a network-path reference to every URL parser
+   * after the proxy (the judge's, a replay's): it names another host, not a path of the deployment.
+   */
+  function upstreamUrlOf(path: string): string | undefined {
+    if (path.startsWith('//')) return undefined;
+    const parsed = parseUrl(path.startsWith('/') ? path : `/${path}`, target.origin);
+    return parsed?.origin === target.origin ? parsed.href : undefined;
+  }
+
   function forward(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const method = incoming.method ?? 'GET';
+    const path = incoming.url ?? '/';
+    const upstreamUrl = upstreamUrlOf(path);
+    if (upstreamUrl === undefined) {
+      incoming.resume();
+      answerError(
+        outgoing,
+        400,
+        `sora-kit proxy: the request target ${JSON.stringify(cutText(path, SHOWN))} is not a path on ${target.origin}; send a path that starts with a single '/', e.g. /sora/v1/models.`,
+        { code: 'invalid_request_target' },
+      );
+      return Promise.resolve();
+    }
     return new Promise<void>((done) => {
       const started = Date.now();
       const t0 = performance.now();
-      const method = incoming.method ?? 'GET';
-      const path = incoming.url ?? '/';
-      const upstreamUrl = new URL(path.startsWith('/') ? path : `/${path}`, target.origin).href;
       const requestHeaders = endToEnd(incoming.rawHeaders).map(([n, v]): [string, string] => (n.toLowerCase() === 'host' ? [n, target.host] : [n, v]));
       if (!requestHeaders.some(([n]) => n.toLowerCase() === 'host')) requestHeaders.unshift(['Host', target.host]);
       const requestTee = new Tee(limit);
       let requestEnded = false;
       let tSent = t0;
       let finished = false;
+      /** The proxy answered the client itself (502): later trouble upstream is not the client's. */
+      let answered = false;
       const finish = () => {
         if (finished) return;
         finished = true;
@@ -422,55 +454,90 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         tSent = performance.now();
       });
       incoming.pipe(upstream);
-      // The client went away: so does the request to the deployment.
+      // The client went away (or the proxy's shutdown cut it): so does the request to the deployment.
       outgoing.on('close', () => {
-        if (!outgoing.writableFinished) upstream.destroy();
+        if (!outgoing.writableFinished) {
+          upstream.destroy();
+          if (!answered) skip(method, upstreamUrl, 'the exchange was cut before its answer ended (the client went away, or the proxy shut down)');
+        }
         finish();
       });
 
+      /** Answer the client 502; when the deployment answered something HTTP cannot carry, that is a violation of its own. */
+      const badGateway = (why: string, answeredWrong: boolean) => {
+        answered = true;
+        answerError(outgoing, 502, `sora-kit proxy: the deployment at ${target.origin} did not answer ${method} ${cutText(path.split('?')[0], SHOWN)} with HTTP: ${why}.`, {
+          type: 'server_error',
+          code: 'bad_gateway',
+        });
+        if (!answeredWrong) return;
+        const seen = listed(method, upstreamUrl, 502, performance.now() - t0);
+        const violation: Violation = { check: IMPOSSIBLE_ANSWER_CHECK, severity: 'must', method, url: upstreamUrl, message: `${why}; the client was answered 502` };
+        judging = judging.then(() => keep(violation, seen));
+      };
+
       upstream.on('error', (error) => {
+        if (answered) return;
         if (outgoing.headersSent) {
           outgoing.destroy(error);
           return;
         }
-        const text = JSON.stringify({
-          error: {
-            message: `sora-kit proxy: the deployment at ${target.origin} did not answer ${method} ${path.split('?')[0]}: ${(error as NodeJS.ErrnoException).code ?? error.message}.`,
-            type: 'server_error',
-            param: null,
-            code: 'bad_gateway',
-          },
-        });
-        outgoing.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-        outgoing.end(text);
+        const code = (error as NodeJS.ErrnoException).code;
+        // HPE_*: node's HTTP parser could not read the answer (the deployment spoke no HTTP); anything else is the connection's.
+        badGateway(code?.startsWith('HPE_') ? `${code} (${error.message})` : (code ?? error.message), code?.startsWith('HPE_') === true);
       });
 
       upstream.on('response', (res) => {
         const tHeaders = performance.now();
+        const status = res.statusCode ?? 0;
         const responseHeaders = endToEnd(res.rawHeaders);
         const type = header(responseHeaders, 'content-type') ?? '';
-        const streamed = /^text\/event-stream/i.test(type);
-        const chunks: HarChunk[] = [];
-        const responseTee = new Tee(limit);
-        outgoing.writeHead(res.statusCode ?? 502, res.statusMessage, responseHeaders.flat());
+        let impossible = impossibleStatusLine(status, res.statusMessage ?? '');
+        if (!impossible) {
+          try {
+            // A page the deployment sends must not run as a page of the proxy's origin, which holds the report.
+            outgoing.writeHead(status, res.statusMessage, [...responseHeaders, ...activeContentHeaders(type)].flat());
+          } catch (error) {
+            impossible = (error as Error).message;
+          }
+        }
+        if (impossible) {
+          res.destroy();
+          return badGateway(impossible, true);
+        }
         outgoing.flushHeaders();
+        const streamed = /^text\/event-stream/i.test(type);
+        const chunks = new ChunkTimings();
+        const responseTee = new Tee(limit);
         res.on('data', (chunk: Buffer) => {
           responseTee.push(chunk);
-          if (streamed && chunk.length > 0) chunks.push({ time: Math.round((performance.now() - tHeaders) * 10) / 10, size: chunk.length });
+          if (streamed && chunk.length > 0) chunks.add(Math.round((performance.now() - tHeaders) * 10) / 10, chunk.length);
         });
         res.pipe(outgoing);
         res.on('error', (error) => outgoing.destroy(error));
         res.on('aborted', () => outgoing.destroy());
         outgoing.on('finish', () => {
           const tEnd = performance.now();
-          if (!requestEnded) return finish();
+          if (!requestEnded) {
+            skip(method, upstreamUrl, 'the answer ended before the request did');
+            return finish();
+          }
           const encoding = header(responseHeaders, 'content-encoding');
-          const responseBody = responseTee.truncated ? responseTee.bytes() : contentDecoded(responseTee.bytes(), encoding);
+          const kept = responseTee.bytes();
+          const decoded = responseTee.truncated ? undefined : contentDecoded(kept, encoding, limit);
+          const responseBody = decoded ?? kept;
           const requestBody = requestTee.bytes();
-          const truncated = requestTee.truncated || responseTee.truncated;
+          const truncated = requestTee.truncated || responseTee.truncated || decoded === undefined;
+          const unjudged = requestTee.truncated
+            ? `the request body is over ${limit} bytes (--max-body-bytes); the deployment got all ${requestTee.total}`
+            : responseTee.truncated
+              ? `the answer is over ${limit} bytes (--max-body-bytes); the client got all ${responseTee.total}`
+              : decoded === undefined
+                ? `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
+                : undefined;
           const exchange: ObservedExchange = {
             request: { method, url: upstreamUrl, headers: toHeaders(requestHeaders), body: requestBody },
-            response: { status: res.statusCode ?? 0, headers: toHeaders(responseHeaders), body: responseBody },
+            response: { status, headers: toHeaders(responseHeaders), body: responseBody },
           };
           observe(
             exchange,
@@ -479,20 +546,19 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
               by: 'client',
               request: { method, url: upstreamUrl, httpVersion: incoming.httpVersion, headers: requestHeaders, body: requestBody },
               response: {
-                status: res.statusCode ?? 0,
+                status,
                 statusText: res.statusMessage ?? '',
                 httpVersion: res.httpVersion,
                 headers: responseHeaders,
                 body: responseBody,
-                ...(streamed ? { chunks: mergeChunks(chunks, responseBody.length, responseTee.total) } : {}),
+                ...(streamed ? { chunks: chunks.upTo(responseBody.length) } : {}),
               },
               timings: { send: Math.max(0, tSent - t0), wait: Math.max(0, tHeaders - tSent), receive: tEnd - tHeaders },
               truncated,
             },
-            truncated,
+            unjudged,
           );
-          const status = res.statusCode ?? 0;
-          if (fetchMedia && status >= 200 && status < 300 && !truncated) fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'));
+          if (fetchMedia && status >= 200 && status < 300 && !truncated) fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'), { method, url: upstreamUrl });
           finish();
         });
       });
@@ -543,6 +609,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     },
     close() {
       closing ??= (async () => {
+        stopMedia.abort();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const grace = setTimeout(() => {
@@ -558,18 +625,4 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       return closing;
     },
   };
-}
-
-/** The chunks as recorded, adjusted to the kept body when it was cut. */
-function mergeChunks(chunks: HarChunk[], kept: number, total: number): HarChunk[] {
-  if (kept === total) return chunks;
-  const out: HarChunk[] = [];
-  let at = 0;
-  for (const c of chunks) {
-    if (at >= kept) break;
-    const size = Math.min(c.size, kept - at);
-    out.push({ time: c.time, size });
-    at += size;
-  }
-  return out;
 }

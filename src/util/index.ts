@@ -2,7 +2,8 @@
  * The small helpers every layer shares (spec, media, mock, conformance): base64 in both alphabets,
  * joining chunks, lenient URI decoding, a URL parser that never throws, an abortable sleep. One of
  * each, here, so no layer writes its own (beside: xml.ts, the XML text writer; active-content.ts,
- * the headers that keep a relayed page from running on the relay's origin). Runtime-neutral (no node imports): btoa/atob exist in Node >= 16 and every browser.
+ * the headers that keep a relayed page from running on the relay's origin). Runtime-neutral (no
+ * node imports): btoa/atob exist in Node >= 16 and every browser.
  */
 
 /** Standard base64 (with padding) of `bytes`. */
