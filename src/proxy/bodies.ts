@@ -12,23 +12,51 @@ import type { HarChunk } from '../replay/index.js';
 
 /** Most bytes of one body kept (and most bytes its content coding may expand to), unless `--max-body-bytes` says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Bytes of bodies held at once across all exchanges, unless twice `--max-body-bytes` is more. */
+export const MIN_HELD_BYTES = 128 * 1024 * 1024;
 /** Chunk timings kept for one streamed answer (its HAR `_chunks`); later chunks are merged into the last one kept. */
 export const MAX_CHUNK_TIMINGS = 4096;
 
 /**
- * Bytes of a body copied as it passes, up to a bound, into one buffer: an endless stream of small
- * chunks costs its bytes, not an object per chunk.
+ * Bytes of bodies the proxy holds at once, across every exchange under way or waiting for the judge:
+ * many clients downloading at once, or a judge slower than the traffic, cost this much and no more.
+ */
+export class BodyBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+  /** Up to `wanted` bytes; how many were granted. */
+  grant(wanted: number): number {
+    const n = Math.max(0, Math.min(wanted, this.max - this.used));
+    this.used += n;
+    return n;
+  }
+  give(n: number): void {
+    this.used -= n;
+  }
+}
+
+/**
+ * Bytes of a body copied as it passes, up to a bound and within the proxy's budget, into one buffer:
+ * an endless stream of small chunks costs its bytes, not an object per chunk.
  */
 export class Tee {
   private buffer = new Uint8Array(0);
   private kept = 0;
+  private released = false;
   truncated = false;
+  /** The budget ran out before the bound: other bodies held it. */
+  starved = false;
   total = 0;
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly budget: BodyBudget,
+  ) {}
   push(chunk: Uint8Array): void {
     this.total += chunk.length;
-    if (this.truncated) return;
-    const take = Math.min(chunk.length, this.limit - this.kept);
+    if (this.truncated || this.released) return;
+    const room = Math.min(chunk.length, this.limit - this.kept);
+    const take = this.budget.grant(room);
+    if (take < room) this.starved = true;
     if (this.kept + take > this.buffer.length) {
       const grown = new Uint8Array(Math.min(this.limit, Math.max(this.kept + take, this.buffer.length * 2, 64 * 1024)));
       grown.set(this.buffer.subarray(0, this.kept));
@@ -40,6 +68,12 @@ export class Tee {
   }
   bytes(): Uint8Array {
     return this.buffer.subarray(0, this.kept);
+  }
+  /** The bytes are no longer held (judged, or dropped): back to the budget. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.budget.give(this.kept);
   }
 }
 

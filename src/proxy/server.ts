@@ -24,7 +24,7 @@
  */
 import pLimit from 'p-limit';
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
-import { ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, Tee } from './bodies.js';
+import { BodyBudget, ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, MIN_HELD_BYTES, Tee } from './bodies.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -107,6 +107,8 @@ export interface ValidatingProxyOptions {
   fetchMedia?: boolean;
   /** Most bytes of one body kept for judging and recording (the client always gets all of it). Default 64 MiB. */
   maxBodyBytes?: number;
+  /** Most bytes of bodies held at once, across exchanges under way and waiting for the judge. Default 128 MiB or twice maxBodyBytes, whichever is more. */
+  maxHeldBytes?: number;
   /** Called for each violation, as the judge reports it. */
   onViolation?: (violation: Violation) => void;
   /** The proxy's own trouble (a judge that threw, a media link that could not be fetched). */
@@ -213,6 +215,12 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const send = secure ? httpsRequest : httpRequest;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const budget = new BodyBudget(options.maxHeldBytes ?? Math.max(MIN_HELD_BYTES, 2 * limit));
+  /** Why a body was cut, for the report. */
+  const cutReason = (tee: Tee, what: string, whole: string) =>
+    tee.starved
+      ? `the proxy already held ${budget.max} bytes of other bodies (in flight or waiting for the judge); ${whole}`
+      : `${what} is over ${limit} bytes (--max-body-bytes); ${whole}`;
   const fetchMedia = options.fetchMedia ?? true;
   const graceMs = options.shutdownGraceMs ?? 2000;
   const warn = options.onWarning ?? (() => {});
@@ -256,24 +264,34 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     return seen;
   }
 
-  /** Judge and record one finished exchange, after those that ended before it; `unjudged` says why the judge may not see it. */
-  function observe(exchange: ObservedExchange, record: ExchangeToRecord, unjudged: string | undefined): void {
-    const seen = listed(exchange.request.method, exchange.request.url, exchange.response.status, record.timings.send + record.timings.wait + record.timings.receive);
-    judging = judging.then(async () => {
-      if (options.recorder) {
-        try {
-          options.recorder.append(toHarEntry(record));
-        } catch (error) {
-          warn(`could not record ${record.request.method} ${record.request.url}: ${(error as Error).message}`);
-        }
-      }
-      if (!options.judge) return;
-      // A part of a body is not the body: judged, it would break rules the whole one keeps.
-      if (unjudged) return skip(exchange.request.method, exchange.request.url, unjudged);
+  /**
+   * Record one finished exchange, and judge it after those that ended before it; `unjudged` says why
+   * the judge may not see it. `release` gives its bodies back to the budget once nothing holds them.
+   */
+  function observe(exchange: ObservedExchange, record: ExchangeToRecord, unjudged: string | undefined, release: () => void): void {
+    const { method, url: link } = exchange.request;
+    const seen = listed(method, link, exchange.response.status, record.timings.send + record.timings.wait + record.timings.receive);
+    if (options.recorder) {
       try {
-        for (const violation of await options.judge.observe(exchange)) keep(violation, seen);
+        options.recorder.append(toHarEntry(record));
       } catch (error) {
-        warn(`the judge failed on ${exchange.request.method} ${exchange.request.url}: ${error instanceof Error ? error.message : String(error)}`);
+        warn(`could not record ${method} ${link}: ${(error as Error).message}`);
+      }
+    }
+    const judge = options.judge;
+    // A part of a body is not the body: judged, it would break rules the whole one keeps.
+    if (!judge || unjudged) {
+      release();
+      if (judge && unjudged) skip(method, link, unjudged);
+      return;
+    }
+    judging = judging.then(async () => {
+      try {
+        for (const violation of await judge.observe(exchange)) keep(violation, seen);
+      } catch (error) {
+        warn(`the judge failed on ${method} ${link}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        release();
       }
     });
   }
@@ -306,10 +324,10 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     const t0 = performance.now();
     const headers: Array<[string, string]> = [['accept', '*/*']];
     if (licence !== undefined && parsed.origin === target.origin) headers.push(['authorization', licence]);
+    const tee = new Tee(limit, budget);
     try {
       const response = await fetch(parsed, { headers, signal: AbortSignal.any([stopMedia.signal, AbortSignal.timeout(MEDIA_FETCH_TIMEOUT_MS)]) });
       const t1 = performance.now();
-      const tee = new Tee(limit);
       const reader = response.body?.getReader();
       for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
         tee.push(read.value);
@@ -337,9 +355,11 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
           timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
           truncated: tee.truncated,
         },
-        tee.truncated ? `the media is over ${limit} bytes (--max-body-bytes)` : undefined,
+        tee.truncated ? cutReason(tee, 'the media', 'the rest was not read') : undefined,
+        () => tee.release(),
       );
     } catch (error) {
+      tee.release();
       const why = stopMedia.signal.aborted ? 'the proxy shut down while fetching it' : `it could not be fetched (${error instanceof Error ? error.message : String(error)})`;
       skip('GET', link, `media link not judged: ${why}`);
     }
@@ -426,7 +446,16 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       const t0 = performance.now();
       const requestHeaders = endToEnd(incoming.rawHeaders).map(([n, v]): [string, string] => (n.toLowerCase() === 'host' ? [n, target.host] : [n, v]));
       if (!requestHeaders.some(([n]) => n.toLowerCase() === 'host')) requestHeaders.unshift(['Host', target.host]);
-      const requestTee = new Tee(limit);
+      const requestTee = new Tee(limit, budget);
+      const responseTee = new Tee(limit, budget);
+      /** Bytes a content coding added to the answer's, held from the budget too. */
+      let expanded = 0;
+      const release = () => {
+        requestTee.release();
+        responseTee.release();
+        budget.give(expanded);
+        expanded = 0;
+      };
       let requestEnded = false;
       let tSent = t0;
       let finished = false;
@@ -436,6 +465,10 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         if (finished) return;
         finished = true;
         done();
+      };
+      const unjudgedEnd = () => {
+        release();
+        finish();
       };
 
       const upstream = send({
@@ -459,6 +492,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         if (!outgoing.writableFinished) {
           upstream.destroy();
           if (!answered) skip(method, upstreamUrl, 'the exchange was cut before its answer ended (the client went away, or the proxy shut down)');
+          release();
         }
         finish();
       });
@@ -470,6 +504,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
           type: 'server_error',
           code: 'bad_gateway',
         });
+        release();
         if (!answeredWrong) return;
         const seen = listed(method, upstreamUrl, 502, performance.now() - t0);
         const violation: Violation = { check: IMPOSSIBLE_ANSWER_CHECK, severity: 'must', method, url: upstreamUrl, message: `${why}; the client was answered 502` };
@@ -508,7 +543,6 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         outgoing.flushHeaders();
         const streamed = /^text\/event-stream/i.test(type);
         const chunks = new ChunkTimings();
-        const responseTee = new Tee(limit);
         res.on('data', (chunk: Buffer) => {
           responseTee.push(chunk);
           if (streamed && chunk.length > 0) chunks.add(Math.round((performance.now() - tHeaders) * 10) / 10, chunk.length);
@@ -520,20 +554,30 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
           const tEnd = performance.now();
           if (!requestEnded) {
             skip(method, upstreamUrl, 'the answer ended before the request did');
-            return finish();
+            return unjudgedEnd();
           }
           const encoding = header(responseHeaders, 'content-encoding');
           const kept = responseTee.bytes();
-          const decoded = responseTee.truncated ? undefined : contentDecoded(kept, encoding, limit);
+          let decoded = responseTee.truncated ? undefined : contentDecoded(kept, encoding, limit);
+          if (decoded && decoded.length > kept.length) {
+            const wanted = decoded.length - kept.length;
+            expanded = budget.grant(wanted);
+            if (expanded < wanted) {
+              responseTee.starved = true;
+              decoded = undefined;
+            }
+          }
           const responseBody = decoded ?? kept;
           const requestBody = requestTee.bytes();
           const truncated = requestTee.truncated || responseTee.truncated || decoded === undefined;
           const unjudged = requestTee.truncated
-            ? `the request body is over ${limit} bytes (--max-body-bytes); the deployment got all ${requestTee.total}`
+            ? cutReason(requestTee, 'the request body', `the deployment got all ${requestTee.total} bytes`)
             : responseTee.truncated
-              ? `the answer is over ${limit} bytes (--max-body-bytes); the client got all ${responseTee.total}`
+              ? cutReason(responseTee, 'the answer', `the client got all ${responseTee.total} bytes`)
               : decoded === undefined
-                ? `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
+                ? responseTee.starved
+                  ? cutReason(responseTee, 'the answer', `the client got the ${kept.length} bytes as they came`)
+                  : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
                 : undefined;
           const exchange: ObservedExchange = {
             request: { method, url: upstreamUrl, headers: toHeaders(requestHeaders), body: requestBody },
@@ -557,6 +601,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
               truncated,
             },
             unjudged,
+            release,
           );
           if (fetchMedia && status >= 200 && status < 300 && !truncated) fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'), { method, url: upstreamUrl });
           finish();

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrafficJudge } from '../../src/conformance/index.js';
 import { findLinks } from '../../src/conformance/media.js';
 import { createHarFile, createValidatingProxy, junit, reportFile, type ProxyReport, type ValidatingProxy, type ValidatingProxyOptions } from '../../src/proxy/index.js';
-import { MAX_CHUNK_TIMINGS } from '../../src/proxy/bodies.js';
+import { MAX_CHUNK_TIMINGS, MIN_HELD_BYTES } from '../../src/proxy/bodies.js';
 import { CELL_SHOWN } from '../../src/proxy/inspector.js';
 import { DEFAULT_MAX_BODY_BYTES, MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MAX_NOT_JUDGED_KEPT, MAX_VIOLATIONS_KEPT, MEDIA_FETCH_CONCURRENCY, MEDIA_FETCH_TIMEOUT_MS } from '../../src/proxy/server.js';
 import { parseHar } from '../../src/replay/index.js';
@@ -244,6 +244,7 @@ it("the README's proxy bounds state the values the code uses", () => {
   const row = (label: string) => section.split('\n').find((line) => line.startsWith(`| ${label}`)) ?? `(no row '${label}')`;
   const n = (value: number) => value.toLocaleString('en-US');
   expect(row('body kept per request')).toContain(`${DEFAULT_MAX_BODY_BYTES / MB} MiB`);
+  expect(row('bodies held at once')).toContain(`${MIN_HELD_BYTES / MB} MiB`);
   expect(row('chunk timings')).toContain(`| ${MAX_CHUNK_TIMINGS} `);
   expect(row('media links fetched per answer')).toContain(`| ${MAX_LINKS_PER_ANSWER} |`);
   expect(row('media fetches at once')).toContain(`| ${MEDIA_FETCH_CONCURRENCY} / ${MAX_MEDIA_QUEUE} |`);
@@ -341,6 +342,43 @@ describe('hostile streams and bodies: bounded memory, bytes still forwarded', ()
     expect(notJudgedReasons(proxy.report())).toContain(
       `GET ${up.url}/sora/v1/videos/video_1: the answer's gzip coding expands beyond ${64 * MB} bytes (--max-body-bytes); the client got the ${bomb.length} bytes as they came`,
     );
+  });
+});
+
+describe('hostile volume', () => {
+  it('many answers at once and a judge slower than the traffic: the bodies held stay within the budget, the rest are recorded and noted', async ({ onTestFinished: defer }) => {
+    const body = Buffer.alloc(MB, 'a');
+    const up = await evil(defer, (_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body));
+    const slow = recordingJudge();
+    const judge = { seen: slow.seen, observe: async (e: Parameters<typeof slow.observe>[0]) => (await new Promise((r) => setTimeout(r, 200)), slow.observe(e)) };
+    const proxy = await proxyTo(defer, up.url, { judge, maxHeldBytes: 16 * MB });
+    const answers = 24;
+    const { result: received, peakMb } = await peakRss(() =>
+      Promise.all(Array.from({ length: answers }, async (_, i) => (await rawGet(`${proxy.url}/sora/v1/videos/video_${i}/content`)).body.length)),
+    );
+    expect(peakMb).toBeLessThan(RSS_LIMIT_MB);
+    // Every client got every byte, whatever the proxy kept.
+    expect(received).toEqual(Array.from({ length: answers }, () => MB));
+    await proxy.settled();
+    const held = notJudgedReasons(proxy.report()).filter((r) => r.includes(`the proxy already held ${16 * MB} bytes of other bodies`));
+    expect(held.length).toBeGreaterThan(0);
+    expect(judge.seen.length + held.length).toBe(answers);
+  });
+
+  it('5: a media link to a gzip bomb: the fetch stops reading at the bound and the link is noted, not judged', async ({ onTestFinished: defer }) => {
+    const member = gzipSync(Buffer.alloc(MB));
+    const bomb = Buffer.concat(Array.from({ length: 512 }, () => member));
+    const up = await evil(defer, (req, res) => {
+      if (req.url === '/bomb.png') return res.writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ created: 1, data: [{ url: `${up.url}/bomb.png` }] }));
+    });
+    const proxy = await proxyTo(defer, up.url, { fetchMedia: true, maxBodyBytes: 8 * MB });
+    const { peakMb } = await peakRss(async () => {
+      await (await fetch(`${proxy.url}/sora/v1/images/generations`, { method: 'POST', body: '{}' })).arrayBuffer();
+      await proxy.settled();
+    });
+    expect(peakMb).toBeLessThan(RSS_LIMIT_MB);
+    expect(notJudgedReasons(proxy.report())).toContain(`GET ${up.url}/bomb.png: the media is over ${8 * MB} bytes (--max-body-bytes); the rest was not read`);
   });
 });
 
