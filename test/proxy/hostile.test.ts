@@ -13,6 +13,7 @@ import { connect, createServer as createNetServer, type Server as NetServer, typ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTrafficJudge } from '../../src/conformance/index.js';
 import { findLinks } from '../../src/conformance/media.js';
@@ -234,6 +235,44 @@ describe.concurrent('hostile input the proxy answers and survives', () => {
     expect(xml).not.toMatch(/[\uFFFE\uFFFF\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(xml).toContain('value &lt;b&gt;&amp;&quot;');
     expect(xml).toContain('not judged');
+  });
+});
+
+describe.concurrent('any request target, any status line: the proxy answers and stays up', () => {
+  it('request targets made of URL punctuation get an HTTP answer, never an exit', async ({ onTestFinished: defer }) => {
+    const up = await evil(defer, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    const proxy = await proxyTo(defer, up.url);
+    const target = fc.stringMatching(/^[/:@[\]%?#.a1\\~!$&'()*+,;=-]{0,24}$/).map((t) => (t.startsWith('/') || t.startsWith('*') ? t : `/${t}`));
+    await fc.assert(
+      fc.asyncProperty(target, async (t) => {
+        const { status } = await rawExchange(proxy.url, `GET ${t} HTTP/1.1`);
+        expect(status).toBeGreaterThanOrEqual(200);
+        expect(status).toBeLessThan(600);
+      }),
+      { numRuns: 150 },
+    );
+    await stillUp(proxy);
+  });
+
+  it('status lines with any three digits and any reason bytes: forwarded when HTTP can carry them, else 502 with the envelope', async ({ onTestFinished: defer }) => {
+    let line = '';
+    const up = await rawUpstream(defer, (_head, socket) => socket.end(`${line}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`));
+    const proxy = await proxyTo(defer, up.url);
+    const reason = fc.array(fc.integer({ min: 0, max: 255 }).filter((b) => b !== 10 && b !== 13), { maxLength: 12 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 999 }), reason, async (status, why) => {
+        line = `HTTP/1.1 ${String(status).padStart(3, '0')} ${why}`;
+        const res = await fetch(`${proxy.url}/sora/v1/models`, { headers: { connection: 'close' } }).catch(() => undefined);
+        // fetch itself refuses some answers the proxy may forward (a 1xx other than 101 ends nothing); what matters is the proxy's own
+        if (!res) return;
+        const text = await res.text();
+        if (status >= 200 && status <= 599 && !/[^\t\x20-\x7e\x80-\xff]/.test(why)) expect(res.status).toBe(status);
+        else if (res.status === 502) expectErrorEnvelope(JSON.parse(text));
+      }),
+      { numRuns: 150 },
+    );
+    line = 'HTTP/1.1 200 OK';
+    await stillUp(proxy);
   });
 });
 
