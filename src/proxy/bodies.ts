@@ -69,6 +69,12 @@ export class Tee {
   bytes(): Uint8Array {
     return this.buffer.subarray(0, this.kept);
   }
+  /** Why the body was cut (`truncated`), for the report: `what` was cut, `whole` says who got all of it. */
+  whyCut(what: string, whole: string): string {
+    return this.starved
+      ? `the proxy already held ${this.budget.max} bytes of other bodies (in flight or waiting for the judge); ${whole}`
+      : `${what} is over ${this.limit} bytes (--max-body-bytes); ${whole}`;
+  }
   /** The bytes are no longer held (judged, or dropped): back to the budget. Idempotent. */
   release(): void {
     if (this.released) return;
@@ -148,4 +154,17 @@ export function mediaLinks(body: Uint8Array, contentType: string): string[] {
   };
   walk(value, 0);
   return findLinks(strings.join('\n'));
+}
+
+/** Header pairs as the judge reads them (a Headers object); a pair the Fetch API cannot hold is left out. */
+export function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of pairs) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // a header the Fetch API cannot hold: the judge does not see it
+    }
+  }
+  return headers;
 }

@@ -22,9 +22,9 @@
  * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
  * the deployment handed out, with the licence only when the link is on the target's own origin.
  */
-import pLimit from 'p-limit';
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
-import { BodyBudget, ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, MIN_HELD_BYTES, Tee } from './bodies.js';
+import { BodyBudget, ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, MIN_HELD_BYTES, Tee, toHeaders } from './bodies.js';
+import { createMediaFetcher, MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MEDIA_FETCH_CONCURRENCY, MEDIA_FETCH_TIMEOUT_MS } from './media-fetch.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -38,7 +38,7 @@ import { crossOriginSender } from '../util/origin-policy.js';
 import type { HarFile } from './har-file.js';
 
 export const PROXY_PREFIX = '/__sora/proxy';
-export { DEFAULT_MAX_BODY_BYTES, mediaLinks };
+export { DEFAULT_MAX_BODY_BYTES, mediaLinks, MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MEDIA_FETCH_CONCURRENCY, MEDIA_FETCH_TIMEOUT_MS };
 
 /** A bad option (`--target`): the CLI exits 2 with the message. */
 export class ProxyUsageError extends Error {
@@ -79,16 +79,6 @@ export interface ProxyReport {
 
 /** Violations a proxy keeps for its report; beyond, they are printed and counted, not kept. */
 export const MAX_VIOLATIONS_KEPT = 10_000;
-/** Media links remembered as fetched (each is fetched once); beyond, the oldest are forgotten. */
-const MAX_FETCHED_LINKS = 10_000;
-/** Media links of one answer the proxy fetches; the rest are noted as not judged. */
-export const MAX_LINKS_PER_ANSWER = 32;
-/** Media fetches under way at once; the others wait their turn. */
-export const MEDIA_FETCH_CONCURRENCY = 4;
-/** Media fetches waiting their turn; beyond, links are noted as not judged. */
-export const MAX_MEDIA_QUEUE = 256;
-/** How long one media fetch may take (the proxy's shutdown cuts it sooner). */
-export const MEDIA_FETCH_TIMEOUT_MS = 120_000;
 /** Not-judged exchanges listed in the report (beyond, counted). */
 export const MAX_NOT_JUDGED_KEPT = 100;
 /** Characters of a URL or a peer's text the proxy repeats in its own messages. */
@@ -149,18 +139,6 @@ function endToEnd(raw: readonly string[]): Array<[string, string]> {
   return out;
 }
 
-function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of pairs) {
-    try {
-      headers.append(name, value);
-    } catch {
-      // a header the Fetch API cannot hold: the judge does not see it
-    }
-  }
-  return headers;
-}
-
 const header = (pairs: ReadonlyArray<readonly [string, string]>, name: string) => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
 
 /** An exchange as the inspector page lists it. */
@@ -216,11 +194,6 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const send = secure ? httpsRequest : httpRequest;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const budget = new BodyBudget(options.maxHeldBytes ?? Math.max(MIN_HELD_BYTES, 2 * limit));
-  /** Why a body was cut, for the report. */
-  const cutReason = (tee: Tee, what: string, whole: string) =>
-    tee.starved
-      ? `the proxy already held ${budget.max} bytes of other bodies (in flight or waiting for the judge); ${whole}`
-      : `${what} is over ${limit} bytes (--max-body-bytes); ${whole}`;
   const fetchMedia = options.fetchMedia ?? true;
   const graceMs = options.shutdownGraceMs ?? 2000;
   const warn = options.onWarning ?? (() => {});
@@ -230,17 +203,14 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   let notJudgedCount = 0;
   /** The newest exchanges, for the inspector page (bounded). */
   const recent: RecentExchange[] = [];
-  const fetched = new Set<string>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
-  const mediaTurns = pLimit(MEDIA_FETCH_CONCURRENCY);
-  /** Aborted when the proxy closes: a media fetch is the proxy's own, no client waits for it. */
-  const stopMedia = new AbortController();
   let exchanges = 0;
   let judging: Promise<void> = Promise.resolve();
   let url: string | undefined;
   let bound = '127.0.0.1';
   let closing: Promise<void> | undefined;
+  const media = createMediaFetcher({ target, limit, budget, observe, skip, track });
 
   /** Say in the report that the judge did not see (all of) something, and why. */
   function skip(method: string, link: string, reason: string): void {
@@ -294,75 +264,6 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         release();
       }
     });
-  }
-
-  /** GET the media links an answer carried, each once per session, a few at a time, for the judge and the recording. */
-  function fetchLinks(links: string[], licence: string | undefined, from: { method: string; url: string }): void {
-    const fresh = links.filter((link) => !fetched.has(link));
-    if (fresh.length > MAX_LINKS_PER_ANSWER) {
-      skip(from.method, from.url, `the answer carries ${fresh.length} media links; the first ${MAX_LINKS_PER_ANSWER} are fetched and judged, the other ${fresh.length - MAX_LINKS_PER_ANSWER} are not`);
-    }
-    for (const link of fresh.slice(0, MAX_LINKS_PER_ANSWER)) {
-      fetched.add(link);
-      if (fetched.size > MAX_FETCHED_LINKS) fetched.delete(fetched.values().next().value as string);
-      const parsed = parseUrl(link);
-      if (!parsed) {
-        skip('GET', link, 'media link not judged: it is not a URL (forwarded as the deployment wrote it)');
-        continue;
-      }
-      if (mediaTurns.pendingCount >= MAX_MEDIA_QUEUE) {
-        skip('GET', link, `media link not judged: more than ${MAX_MEDIA_QUEUE} media fetches were waiting`);
-        continue;
-      }
-      track(mediaTurns(() => fetchOne(parsed, link, licence)));
-    }
-  }
-
-  async function fetchOne(parsed: URL, link: string, licence: string | undefined): Promise<void> {
-    if (stopMedia.signal.aborted) return skip('GET', link, 'media link not judged: the proxy shut down before fetching it');
-    const started = Date.now();
-    const t0 = performance.now();
-    const headers: Array<[string, string]> = [['accept', '*/*']];
-    if (licence !== undefined && parsed.origin === target.origin) headers.push(['authorization', licence]);
-    const tee = new Tee(limit, budget);
-    try {
-      const response = await fetch(parsed, { headers, signal: AbortSignal.any([stopMedia.signal, AbortSignal.timeout(MEDIA_FETCH_TIMEOUT_MS)]) });
-      const t1 = performance.now();
-      const reader = response.body?.getReader();
-      for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) {
-        tee.push(read.value);
-        // fetch undoes the content coding as it reads: stop at the bound, whatever it expands to
-        if (tee.truncated) {
-          await reader?.cancel();
-          break;
-        }
-      }
-      const t2 = performance.now();
-      const responseHeaders = [...response.headers] as Array<[string, string]>;
-      const body = tee.bytes();
-      const exchange: ObservedExchange = {
-        request: { method: 'GET', url: link, headers: toHeaders(headers), body: new Uint8Array(0) },
-        response: { status: response.status, headers: response.headers, body },
-      };
-      observe(
-        exchange,
-        {
-          startedAt: started,
-          by: 'proxy',
-          request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
-          // fetch has already undone any content coding; the recorded headers say what came
-          response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
-          timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
-          truncated: tee.truncated,
-        },
-        tee.truncated ? cutReason(tee, 'the media', 'the rest was not read') : undefined,
-        () => tee.release(),
-      );
-    } catch (error) {
-      tee.release();
-      const why = stopMedia.signal.aborted ? 'the proxy shut down while fetching it' : `it could not be fetched (${error instanceof Error ? error.message : String(error)})`;
-      skip('GET', link, `media link not judged: ${why}`);
-    }
   }
 
   function track(task: Promise<void>): void {
@@ -571,12 +472,12 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
           const requestBody = requestTee.bytes();
           const truncated = requestTee.truncated || responseTee.truncated || decoded === undefined;
           const unjudged = requestTee.truncated
-            ? cutReason(requestTee, 'the request body', `the deployment got all ${requestTee.total} bytes`)
+            ? requestTee.whyCut('the request body', `the deployment got all ${requestTee.total} bytes`)
             : responseTee.truncated
-              ? cutReason(responseTee, 'the answer', `the client got all ${responseTee.total} bytes`)
+              ? responseTee.whyCut('the answer', `the client got all ${responseTee.total} bytes`)
               : decoded === undefined
                 ? responseTee.starved
-                  ? cutReason(responseTee, 'the answer', `the client got the ${kept.length} bytes as they came`)
+                  ? responseTee.whyCut('the answer', `the client got the ${kept.length} bytes as they came`)
                   : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
                 : undefined;
           const exchange: ObservedExchange = {
@@ -603,7 +504,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
             unjudged,
             release,
           );
-          if (fetchMedia && status >= 200 && status < 300 && !truncated) fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'), { method, url: upstreamUrl });
+          if (fetchMedia && status >= 200 && status < 300 && !truncated) media.fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'), { method, url: upstreamUrl });
           finish();
         });
       });
@@ -654,7 +555,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     },
     close() {
       closing ??= (async () => {
-        stopMedia.abort();
+        media.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const grace = setTimeout(() => {

@@ -483,7 +483,8 @@ describe.concurrent('7: shutdown while media fetches hang', () => {
     expect(notJudgedReasons(report)).toContain(`GET ${hole.url}/never.png: media link not judged: the proxy shut down while fetching it`);
   }, 20_000);
 
-  it('a second signal while an exchange is still under way does not lose the report', async ({ onTestFinished: defer }) => {
+  // expect from the context: expect.poll in a concurrent test needs the test's own
+  it('a second signal while an exchange is still under way does not lose the report', async ({ onTestFinished: defer, expect }) => {
     const up = await evil(defer, (_req, res) => {
       // An answer that never ends: close() waits its grace for it.
       res.writeHead(200, { 'content-type': 'text/event-stream' });
