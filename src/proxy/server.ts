@@ -11,16 +11,20 @@
  *   are its own, and its links then point at itself as they would without the proxy).
  * - Status, status text, headers and body come back the same way. Bodies are piped: each chunk the
  *   deployment writes is written to the client at once (an SSE event reaches the client before the
- *   stream ends, a video is not buffered), and a copy, bounded by `maxBodyBytes`, is kept for the
- *   judge and the recording. Redirects are passed on, never followed.
+ *   stream ends, a video is not buffered), and a copy, bounded (src/proxy/bodies.ts), is kept for the
+ *   judge and the recording. Redirects are passed on, never followed. An answer a browser could run
+ *   (HTML, SVG, XML...) gets `Content-Security-Policy: sandbox`, so it runs nothing on this origin.
  * - `/__sora/proxy/*` is the proxy's own (`GET /__sora/proxy/report`), for this machine only (the
  *   Host must be one of the proxy's names, and no page of another origin may ask).
+ *
+ * Neither peer is trusted: a request target that is no path of the target is answered 400, a status
+ * line HTTP cannot carry 502 (and a violation), and whatever did not fit the bounds (README, "Bounds
+ * of the proxy") is forwarded whole but not judged, which the report says.
  *
  * The judge sees an exchange after its answer has been forwarded; exchanges are judged one at a
  * time in the order they ended (the judge follows a job across its polls). With `fetchMedia` (the
  * default), media links an answer carries (an image's `url`, markdown links in a chat answer) are
- * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
- * the deployment handed out, with the licence only when the link is on the target's own origin.
+ * fetched by the proxy itself (src/proxy/media-fetch.ts), so the judge and the recording have their bytes.
  */
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
 import { BodyBudget, ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, MIN_HELD_BYTES, Tee, toHeaders } from './bodies.js';
