@@ -21,7 +21,7 @@ export function register(program: Command, deps: ProxyCommandDeps = {}): void {
     .option('--record <dir>', 'record the session as a HAR 1.2 file in this folder (secrets redacted)')
     .option('--fail-on <severity>', 'exit 1 at shutdown when a violation of this severity or above was seen: must | should (default should)', 'should')
     .option('--no-fetch-media', 'do not fetch the media links answers carry (then only media the client downloads through the proxy is judged and recorded)')
-    .option('--max-body-bytes <bytes>', 'most bytes of one body kept for judging and recording (default 64 MiB)')
+    .option('--max-body-bytes <bytes>', 'most bytes of one body kept for judging and recording, decoded or not (default 64 MiB); a longer one is forwarded whole and noted as not judged')
     .addHelpText('after', '\nStop with Ctrl-C (SIGINT) or SIGTERM: the report is written and the exit status is 1 if a violation at or above --fail-on was seen.')
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await runProxy(opts, deps);
