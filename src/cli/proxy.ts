@@ -21,7 +21,7 @@ export function register(program: Command, deps: ProxyCommandDeps = {}): void {
     .option('--record <dir>', 'record the session as a HAR 1.2 file in this folder (secrets redacted)')
     .option('--fail-on <severity>', 'exit 1 at shutdown when a violation of this severity or above was seen: must | should (default should)', 'should')
     .option('--no-fetch-media', 'do not fetch the media links answers carry (then only media the client downloads through the proxy is judged and recorded)')
-    .option('--max-body-bytes <bytes>', 'most bytes of one body kept for judging and recording (default 64 MiB)')
+    .option('--max-body-bytes <bytes>', 'most bytes of one body kept for judging and recording, decoded or not (default 64 MiB); a longer one is forwarded whole and noted as not judged')
     .addHelpText('after', '\nStop with Ctrl-C (SIGINT) or SIGTERM: the report is written and the exit status is 1 if a violation at or above --fail-on was seen.')
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await runProxy(opts, deps);
@@ -62,12 +62,14 @@ async function runProxy(opts: Record<string, unknown>, deps: ProxyCommandDeps): 
   }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
+    // A second signal does not wait for the judge, yet still writes the report.
+    if (stopping) process.exit(session.stopNow());
     stopping = true;
-    process.stderr.write(`sora-kit proxy: ${signal}, closing\n`);
+    process.stderr.write(`sora-kit proxy: ${signal}, closing (again to stop at once)\n`);
     void session.stop().then((code) => process.exit(code));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: with no listener left, a second signal would kill the process before the report is written.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   return 0;
 }

@@ -70,10 +70,7 @@ export function findLinks(text: string): string[] {
     add(m.index, m[0].replace(/[.,;:!?*_~]+$/, ''));
   }
   found.sort((a, b) => a.at - b.at);
-  const urls: string[] = [];
-  for (const { url } of found) {
-    // The bare scan also sees the URLs inside markdown and HTML: keep each once, in its first place.
-    if (!urls.includes(url)) urls.push(url);
-  }
-  return urls;
+  // The bare scan also sees the URLs inside markdown and HTML: keep each once, in its first place
+  // (a Set keeps insertion order and answers in constant time: 30,000 links are linear work).
+  return [...new Set(found.map((f) => f.url))];
 }

@@ -75,6 +75,11 @@ export const JUDGMENT_CHECKS = {
   'images.size.tall': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
   'images.edits': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (--form image[]=@...)" },
   'images.generations.multipart': { severity: 'must', rule: "seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)" },
+  'proxy.impossible-answer': {
+    severity: 'must',
+    rule: 'RFC 9110 15 (a status code is three digits, 100 to 599) and 5.5 (no control characters in a field); an answer no client can receive',
+    purpose: 'Every answer has a status line HTTP can carry (a three-digit status from 100 to 599, a reason phrase without control characters).',
+  },
   'auth.licence-not-echoed': {
     severity: 'should',
     rule: 'RFC 9110 11.6.2 (credentials travel in Authorization); OpenAI: API keys are secret, the API never returns one',
@@ -220,6 +225,13 @@ export const JUDGMENTS: readonly Judgment[] = [
       if (refusedLicence) {
         add(bearer ? 'auth.bearer-license' : 'auth.raw-license', `answered ${ex.status} with a licence this deployment accepted before${refusals.length ? ` (for a bad value: ${refusals[0].why}, which is 400 or 422)` : ''}`);
       }
+    },
+  },
+  {
+    what: 'an answer has a status HTTP can carry',
+    reports: ['proxy.impossible-answer'],
+    judge({ ex }, _, add) {
+      if (!Number.isInteger(ex.status) || ex.status < 100 || ex.status > 599) add('proxy.impossible-answer', `status ${ex.status} is not an HTTP status (100 to 599)`);
     },
   },
   {

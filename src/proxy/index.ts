@@ -2,8 +2,8 @@
  * `sora-kit/proxy`: the validating proxy (forwarding, judging through a TrafficJudge, HAR recording)
  * and the session `sora-kit proxy` runs.
  */
-export { createValidatingProxy, parseTarget, failing, mediaLinks, ProxyUsageError, PROXY_PREFIX, DEFAULT_MAX_BODY_BYTES } from './server.js';
-export type { ProxyReport, ValidatingProxy, ValidatingProxyOptions } from './server.js';
+export { createValidatingProxy, parseTarget, failing, mediaLinks, ProxyUsageError, PROXY_PREFIX, DEFAULT_MAX_BODY_BYTES, IMPOSSIBLE_ANSWER_CHECK } from './server.js';
+export type { NotJudged, ProxyReport, ValidatingProxy, ValidatingProxyOptions } from './server.js';
 export { createHarFile, type HarFile } from './har-file.js';
 export { junit, reportFile, writeReport, type ProxyReportFile } from './report.js';
 export { startProxySession, violationLine, DEFAULT_PROXY_PORT } from './session.js';

@@ -19,6 +19,7 @@ export function inspectorPage(prefix: string, target: string): string {
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1rem 1.5rem; color: #1f2328; }
 h1 { font-size: 1.3rem; margin: 0 0 .5rem; } h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+td { overflow-wrap: anywhere; } .full { max-height: 20rem; overflow: auto; white-space: pre-wrap; }
 code, td.mono { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
 .must { color: #cf222e; font-weight: 600; } .should { color: #9a6700; font-weight: 600; } .info { color: #57606a; }
 .bad { background: #fff0f0; } #status { color: #57606a; }
@@ -37,12 +38,34 @@ code, td.mono { font-family: ui-monospace, monospace; font-size: 12px; word-brea
 `;
 }
 
+/** Characters of a value a cell of the page shows before it is opened. */
+export const CELL_SHOWN = 300;
+
 /** The page's script: poll, then rebuild the two tables from text nodes. */
 export function inspectorScript(prefix: string): string {
   return `'use strict';
 (() => {
   const prefix = ${JSON.stringify(prefix)};
-  const cell = (row, text, cls) => { const td = row.insertCell(); td.textContent = String(text); if (cls) td.className = cls; return td; };
+  // A deployment's text can be megabytes in one word: a cell shows its start, and the whole on a click.
+  const SHOWN = ${CELL_SHOWN};
+  const cell = (row, value, cls) => {
+    const td = row.insertCell();
+    const text = String(value);
+    if (cls) td.className = cls;
+    if (text.length <= SHOWN) {
+      td.textContent = text;
+      return td;
+    }
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = text.slice(0, SHOWN) + '… (' + text.length + ' characters)';
+    const full = document.createElement('div');
+    full.className = 'full';
+    full.textContent = text;
+    details.append(summary, full);
+    td.append(details);
+    return td;
+  };
   async function refresh() {
     try {
       const [report, recent] = await Promise.all([

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { purposeOf, ruleOf } from '../conformance/registry.js';
 import { formatHtml } from '../conformance/reporters/html.js';
 import { GROUPS, type CheckResult, type Group, type Report, type Violation } from '../conformance/types.js';
+import { escapeXml as xml } from '../util/xml.js';
 import { failing, failingCount, type ProxyReport } from './server.js';
 
 export interface ProxyReportFile extends ProxyReport {
@@ -29,28 +30,35 @@ export function reportFile(report: ProxyReport, meta: { target: string; startedA
     summary: { must: count('must'), should: count('should'), info: count('info'), failing: failingCount(report, meta.failOn) },
     violations: report.violations,
     ...(report.notKept ? { notKept: report.notKept } : {}),
+    ...(report.notJudged ? { notJudged: report.notJudged } : {}),
   };
 }
 
-const xml = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+/** The report's lines on what was not judged (none when everything was). */
+function notJudgedLines(report: ProxyReport): string[] {
+  if (!report.notJudged) return [];
+  const { count, first } = report.notJudged;
+  return [
+    `${count} exchange(s) or media link(s) not judged (in whole or in part):`,
+    ...first.map((n) => `${n.method} ${n.url}: ${n.reason}`),
+    ...(count > first.length ? [`… and ${count - first.length} more`] : []),
+  ];
+}
 
 export function junit(report: ProxyReportFile): string {
   const byCheck = new Map<string, Violation[]>();
   for (const v of report.violations) byCheck.set(v.check, [...(byCheck.get(v.check) ?? []), v]);
   const failingChecks = [...byCheck.values()].filter((vs) => failing(vs, report.failOn).length > 0).length;
   const seconds = (report.durationMs / 1000).toFixed(3);
+  const unjudged = notJudgedLines(report);
+  const cases = byCheck.size + 1 + (unjudged.length > 0 ? 1 : 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="sora-kit proxy" tests="${byCheck.size + 1}" failures="${failingChecks}" time="${seconds}">`,
-    `  <testsuite name="${xml(`traffic to ${report.target}`)}" tests="${byCheck.size + 1}" failures="${failingChecks}" timestamp="${report.startedAt}" time="${seconds}">`,
+    `<testsuites name="sora-kit proxy" tests="${cases}" failures="${failingChecks}" time="${seconds}">`,
+    `  <testsuite name="${xml(`traffic to ${report.target}`)}" tests="${cases}" failures="${failingChecks}" timestamp="${report.startedAt}" time="${seconds}">`,
     `    <testcase classname="proxy" name="${xml(`${report.exchanges} exchanges observed`)}"/>`,
   ];
+  if (unjudged.length > 0) lines.push(`    <testcase classname="proxy" name="${xml(`${report.notJudged?.count} not judged`)}">`, `      <system-out>${xml(unjudged.join('\n'))}</system-out>`, '    </testcase>');
   for (const [check, vs] of byCheck) {
     const fails = failing(vs, report.failOn).length > 0;
     lines.push(`    <testcase classname="${xml(check.split('.')[0])}" name="${xml(check)}">`);
@@ -91,7 +99,7 @@ export function asConformanceReport(report: ProxyReportFile): Report {
     summary: { passed: 0, failed: checks.length, skipped: 0, mustFailed: failed('must'), shouldFailed: failed('should'), infoFailed: failed('info') },
     failOn: report.failOn,
     passed: report.summary.failing === 0,
-    hints: [`${report.exchanges} exchange(s) observed by the validating proxy; only the checks their traffic broke are listed.`],
+    hints: [`${report.exchanges} exchange(s) observed by the validating proxy; only the checks their traffic broke are listed.`, ...notJudgedLines(report)],
     checks,
   };
 }

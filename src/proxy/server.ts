@@ -11,32 +11,39 @@
  *   are its own, and its links then point at itself as they would without the proxy).
  * - Status, status text, headers and body come back the same way. Bodies are piped: each chunk the
  *   deployment writes is written to the client at once (an SSE event reaches the client before the
- *   stream ends, a video is not buffered), and a copy, bounded by `maxBodyBytes`, is kept for the
- *   judge and the recording. Redirects are passed on, never followed.
+ *   stream ends, a video is not buffered), and a copy, bounded (src/proxy/bodies.ts), is kept for the
+ *   judge and the recording. Redirects are passed on, never followed. An answer a browser could run
+ *   (HTML, SVG, XML...) gets `Content-Security-Policy: sandbox`, so it runs nothing on this origin.
  * - `/__sora/proxy/*` is the proxy's own (`GET /__sora/proxy/report`), for this machine only (the
  *   Host must be one of the proxy's names, and no page of another origin may ask).
+ *
+ * Neither peer is trusted: a request target that is no path of the target is answered 400, a status
+ * line HTTP cannot carry 502 (and a violation), and whatever did not fit the bounds (README, "Bounds
+ * of the proxy") is forwarded whole but not judged, which the report says.
  *
  * The judge sees an exchange after its answer has been forwarded; exchanges are judged one at a
  * time in the order they ended (the judge follows a job across its polls). With `fetchMedia` (the
  * default), media links an answer carries (an image's `url`, markdown links in a chat answer) are
- * fetched once by the proxy itself, so the judge and the recording have their bytes: a GET of a link
- * the deployment handed out, with the licence only when the link is on the target's own origin.
+ * fetched by the proxy itself (src/proxy/media-fetch.ts), so the judge and the recording have their bytes.
  */
 import { INSPECTOR_CSP, inspectorPage, inspectorScript } from './inspector.js';
-import { streamContent } from '../conformance/judge.js';
-import { findLinks } from '../conformance/media-rules.js';
+import { BodyBudget, ChunkTimings, contentDecoded, DEFAULT_MAX_BODY_BYTES, mediaLinks, MIN_HELD_BYTES, Tee, toHeaders } from './bodies.js';
+import { createMediaFetcher, MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MEDIA_FETCH_CONCURRENCY, MEDIA_FETCH_TIMEOUT_MS } from './media-fetch.js';
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ObservedExchange, Severity, TrafficJudge, Violation } from '../conformance/types.js';
-import { toHarEntry, type ExchangeToRecord, type HarChunk } from '../replay/index.js';
-import { concatBytes } from '../util/index.js';
+import { toHarEntry, type ExchangeToRecord } from '../replay/index.js';
+import { cutText } from '../spec/describe.js';
+import { errorEnvelope } from '../spec/schemas/errors.js';
+import { foreignContentHeaders } from '../util/origin-policy.js';
+import { severityOf, type JudgmentCheckId } from '../conformance/registry.js';
+import { parseUrl } from '../util/index.js';
 import { crossOriginSender } from '../util/origin-policy.js';
 import type { HarFile } from './har-file.js';
 
 export const PROXY_PREFIX = '/__sora/proxy';
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES, mediaLinks, MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MEDIA_FETCH_CONCURRENCY, MEDIA_FETCH_TIMEOUT_MS };
 
 /** A bad option (`--target`): the CLI exits 2 with the message. */
 export class ProxyUsageError extends Error {
@@ -59,17 +66,33 @@ export function parseTarget(text: string): URL {
   return url;
 }
 
+/** An exchange (or a media link) the judge did not see, or saw only in part, and why. */
+export interface NotJudged {
+  method: string;
+  url: string;
+  reason: string;
+}
+
 export interface ProxyReport {
   exchanges: number;
   violations: Violation[];
   /** Violations seen beyond the ones kept (a long session against a broken deployment), by severity. */
   notKept?: Record<Violation['severity'], number>;
+  /** What was not judged: how many, and the first MAX_NOT_JUDGED_KEPT of them. */
+  notJudged?: { count: number; first: NotJudged[] };
 }
 
 /** Violations a proxy keeps for its report; beyond, they are printed and counted, not kept. */
 export const MAX_VIOLATIONS_KEPT = 10_000;
-/** Media links remembered as fetched (each is fetched once); beyond, the oldest are forgotten. */
-const MAX_FETCHED_LINKS = 10_000;
+/** Not-judged exchanges listed in the report (beyond, counted). */
+export const MAX_NOT_JUDGED_KEPT = 100;
+/** Characters of a URL or a peer's text the proxy repeats in its own messages. */
+const SHOWN = 200;
+/**
+ * The check of an answer the proxy could not forward (a status line HTTP cannot carry): the registry's,
+ * reported by the proxy itself since the judge never sees such an answer whole.
+ */
+export const IMPOSSIBLE_ANSWER_CHECK: JudgmentCheckId = 'proxy.impossible-answer';
 
 export interface ValidatingProxyOptions {
   /** The deployment: its origin (a base path is allowed and ignored). */
@@ -82,13 +105,15 @@ export interface ValidatingProxyOptions {
   fetchMedia?: boolean;
   /** Most bytes of one body kept for judging and recording (the client always gets all of it). Default 64 MiB. */
   maxBodyBytes?: number;
+  /** Most bytes of bodies held at once, across exchanges under way and waiting for the judge. Default 128 MiB or twice maxBodyBytes, whichever is more. */
+  maxHeldBytes?: number;
   /** Called for each violation, as the judge reports it. */
   onViolation?: (violation: Violation) => void;
   /** The proxy's own trouble (a judge that threw, a media link that could not be fetched). */
   onWarning?: (message: string) => void;
   /** Violations kept for the report (beyond, they are counted by severity). Default MAX_VIOLATIONS_KEPT. */
   maxViolationsKept?: number;
-  /** How close() waits for exchanges under way before it cuts them. Default 2000 ms. */
+  /** How close() waits for exchanges under way before it cuts them (media fetches are cut at once). Default 2000 ms. */
   shutdownGraceMs?: number;
 }
 
@@ -122,86 +147,7 @@ function endToEnd(raw: readonly string[]): Array<[string, string]> {
   return out;
 }
 
-function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {
-  const headers = new Headers();
-  for (const [name, value] of pairs) {
-    try {
-      headers.append(name, value);
-    } catch {
-      // a header the Fetch API cannot hold: the judge does not see it
-    }
-  }
-  return headers;
-}
-
-/** Bytes of a body copied as it passes, up to a bound. */
-class Tee {
-  private chunks: Uint8Array[] = [];
-  private kept = 0;
-  truncated = false;
-  total = 0;
-  constructor(private readonly limit: number) {}
-  push(chunk: Uint8Array): void {
-    this.total += chunk.length;
-    if (this.truncated) return;
-    if (this.kept + chunk.length > this.limit) {
-      this.chunks.push(chunk.subarray(0, this.limit - this.kept));
-      this.kept = this.limit;
-      this.truncated = true;
-      return;
-    }
-    // node reuses no chunk it emitted, so keeping the reference is safe
-    this.chunks.push(chunk);
-    this.kept += chunk.length;
-  }
-  bytes(): Uint8Array {
-    return concatBytes(this.chunks);
-  }
-}
-
-/** The body as the client's HTTP library would read it (gzip, deflate and br undone); as it came if it does not decode. */
-function contentDecoded(bytes: Uint8Array, encoding: string | undefined): Uint8Array {
-  const codings = (encoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
-  let out: Uint8Array = bytes;
-  try {
-    for (const coding of codings.reverse()) {
-      if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out);
-      else if (coding === 'deflate') out = inflateSync(out);
-      else if (coding === 'br') out = brotliDecompressSync(out);
-      else return bytes;
-    }
-  } catch {
-    return bytes;
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
 const header = (pairs: ReadonlyArray<readonly [string, string]>, name: string) => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
-
-/**
- * Media links in an API answer, found the way the checks find them (conformance/media.ts): in every
- * string of a JSON answer (an image's `url`, a chat answer's content, in markdown, HTML or bare), and
- * in the text a chat stream's deltas add up to.
- */
-export function mediaLinks(body: Uint8Array, contentType: string): string[] {
-  if (!/json|event-stream/i.test(contentType) || body.length === 0) return [];
-  if (/event-stream/i.test(contentType)) return findLinks(streamContent(body) ?? '');
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    return [];
-  }
-  const strings: string[] = [];
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 32) return;
-    if (typeof v === 'string') strings.push(v);
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
-    else if (v && typeof v === 'object') Object.values(v).forEach((x) => walk(x, depth + 1));
-  };
-  walk(value, 0);
-  return findLinks(strings.join('\n'));
-}
 
 /** An exchange as the inspector page lists it. */
 interface RecentExchange {
@@ -228,6 +174,25 @@ export function failingCount(report: ProxyReport, failOn: 'must' | 'should'): nu
   return failing(report.violations, failOn).length + beyond;
 }
 
+/** The proxy's own answer: an OpenAI error envelope. */
+function answerError(outgoing: ServerResponse, status: number, message: string, error: { type?: string; code: string }, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(errorEnvelope(message, { type: error.type, code: error.code }), null, 2);
+  outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+  outgoing.end(text);
+}
+
+/**
+ * Why a status line from the deployment cannot be forwarded (node's parser hands over `099`, `000` or
+ * a control character in the reason, and `writeHead` refuses them), or undefined. RFC 9110 15: a
+ * status is 100-599; RFC 9112 4: a reason phrase is tabs, spaces and visible characters.
+ */
+function impossibleStatusLine(status: number, reason: string): string | undefined {
+  if (!Number.isInteger(status) || status < 100 || status > 599) return `the status ${String(status).padStart(3, '0')} is not an HTTP status (100 to 599)`;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(reason)) return `the reason phrase ${JSON.stringify(cutText(reason, 60))} holds a character HTTP does not allow (only tab, space and visible characters)`;
+  return undefined;
+}
+
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export function createValidatingProxy(options: ValidatingProxyOptions): ValidatingProxy {
@@ -236,14 +201,16 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const send = secure ? httpsRequest : httpRequest;
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const budget = new BodyBudget(options.maxHeldBytes ?? Math.max(MIN_HELD_BYTES, 2 * limit));
   const fetchMedia = options.fetchMedia ?? true;
   const graceMs = options.shutdownGraceMs ?? 2000;
   const warn = options.onWarning ?? (() => {});
   const violations: Violation[] = [];
   const notKept: Record<Violation['severity'], number> = { must: 0, should: 0, info: 0 };
+  const notJudged: NotJudged[] = [];
+  let notJudgedCount = 0;
   /** The newest exchanges, for the inspector page (bounded). */
   const recent: RecentExchange[] = [];
-  const fetched = new Set<string>();
   const sockets = new Set<Socket>();
   const inFlight = new Set<Promise<void>>();
   let exchanges = 0;
@@ -251,89 +218,60 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   let url: string | undefined;
   let bound = '127.0.0.1';
   let closing: Promise<void> | undefined;
+  const media = createMediaFetcher({ target, limit, budget, observe, skip, track });
 
-  /** Judge and record one finished exchange, after those that ended before it. */
-  function observe(exchange: ObservedExchange, record: ExchangeToRecord, truncated: boolean): void {
-    exchanges++;
-    const seen: RecentExchange = {
-      index: exchanges,
-      method: exchange.request.method,
-      url: exchange.request.url,
-      status: exchange.response.status,
-      ms: Math.round(record.timings.send + record.timings.wait + record.timings.receive),
-      violations: 0,
-    };
-    recent.push(seen);
-    if (recent.length > RECENT_EXCHANGES) recent.shift();
-    judging = judging.then(async () => {
-      if (options.recorder) {
-        try {
-          options.recorder.append(toHarEntry(record));
-        } catch (error) {
-          warn(`could not record ${record.request.method} ${record.request.url}: ${(error as Error).message}`);
-        }
-      }
-      if (!options.judge) return;
-      if (truncated) {
-        warn(`${exchange.request.method} ${exchange.request.url}: a body is over ${limit} bytes (--max-body-bytes); not judged`);
-        return;
-      }
-      try {
-        for (const violation of await options.judge.observe(exchange)) {
-          seen.violations++;
-          if (violations.length < (options.maxViolationsKept ?? MAX_VIOLATIONS_KEPT)) violations.push(violation);
-          else notKept[violation.severity]++;
-          options.onViolation?.(violation);
-        }
-      } catch (error) {
-        warn(`the judge failed on ${exchange.request.method} ${exchange.request.url}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
+  /** Say in the report that the judge did not see (all of) something, and why. */
+  function skip(method: string, link: string, reason: string): void {
+    notJudgedCount++;
+    if (notJudged.length < MAX_NOT_JUDGED_KEPT) notJudged.push({ method, url: cutText(link, SHOWN), reason });
+    warn(`${method} ${cutText(link, SHOWN)}: not judged: ${reason}`);
   }
 
-  /** GET a media link an answer carried, once per session, for the judge and the recording. */
-  function fetchLinks(links: string[], licence: string | undefined): void {
-    for (const link of links) {
-      if (fetched.has(link)) continue;
-      fetched.add(link);
-      if (fetched.size > MAX_FETCHED_LINKS) fetched.delete(fetched.values().next().value as string);
-      const task = (async () => {
-        const started = Date.now();
-        const t0 = performance.now();
-        const headers: Array<[string, string]> = [['accept', '*/*']];
-        if (licence !== undefined && new URL(link).origin === target.origin) headers.push(['authorization', licence]);
-        try {
-          const response = await fetch(link, { headers, signal: AbortSignal.timeout(120_000) });
-          const t1 = performance.now();
-          const tee = new Tee(limit);
-          const reader = response.body?.getReader();
-          for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) tee.push(read.value);
-          const t2 = performance.now();
-          const responseHeaders = [...response.headers] as Array<[string, string]>;
-          const body = tee.bytes();
-          const exchange: ObservedExchange = {
-            request: { method: 'GET', url: link, headers: toHeaders(headers), body: new Uint8Array(0) },
-            response: { status: response.status, headers: response.headers, body },
-          };
-          observe(
-            exchange,
-            {
-              startedAt: started,
-              by: 'proxy',
-              request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
-              // fetch has already undone any content coding; the recorded headers say what came
-              response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
-              timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
-              truncated: tee.truncated,
-            },
-            tee.truncated,
-          );
-        } catch (error) {
-          warn(`could not fetch media ${link}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      })();
-      track(task);
+  function keep(violation: Violation, seen: RecentExchange): void {
+    seen.violations++;
+    if (violations.length < (options.maxViolationsKept ?? MAX_VIOLATIONS_KEPT)) violations.push(violation);
+    else notKept[violation.severity]++;
+    options.onViolation?.(violation);
+  }
+
+  function listed(method: string, link: string, status: number, ms: number): RecentExchange {
+    exchanges++;
+    const seen: RecentExchange = { index: exchanges, method, url: link, status, ms: Math.round(ms), violations: 0 };
+    recent.push(seen);
+    if (recent.length > RECENT_EXCHANGES) recent.shift();
+    return seen;
+  }
+
+  /**
+   * Record one finished exchange, and judge it after those that ended before it; `unjudged` says why
+   * the judge may not see it. `release` gives its bodies back to the budget once nothing holds them.
+   */
+  function observe(exchange: ObservedExchange, record: ExchangeToRecord, unjudged: string | undefined, release: () => void): void {
+    const { method, url: link } = exchange.request;
+    const seen = listed(method, link, exchange.response.status, record.timings.send + record.timings.wait + record.timings.receive);
+    if (options.recorder) {
+      try {
+        options.recorder.append(toHarEntry(record));
+      } catch (error) {
+        warn(`could not record ${method} ${link}: ${(error as Error).message}`);
+      }
     }
+    const judge = options.judge;
+    // A part of a body is not the body: judged, it would break rules the whole one keeps.
+    if (!judge || unjudged) {
+      release();
+      if (judge && unjudged) skip(method, link, unjudged);
+      return;
+    }
+    judging = judging.then(async () => {
+      try {
+        for (const violation of await judge.observe(exchange)) keep(violation, seen);
+      } catch (error) {
+        warn(`the judge failed on ${method} ${link}: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        release();
+      }
+    });
   }
 
   function track(task: Promise<void>): void {
@@ -349,13 +287,12 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
   }
 
   function answerOwn(incoming: IncomingMessage, outgoing: ServerResponse): void {
-    const json = (status: number, body: unknown, extra: Record<string, string> = {}) => {
+    const json = (body: unknown) => {
       const text = JSON.stringify(body, null, 2);
-      outgoing.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...extra });
+      outgoing.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
       outgoing.end(text);
     };
-    const refuse = (status: number, message: string, code: string, extra?: Record<string, string>) =>
-      json(status, { error: { message, type: 'invalid_request_error', param: null, code } }, extra);
+    const refuse = (status: number, message: string, code: string, extra?: Record<string, string>) => answerError(outgoing, status, message, { code }, extra);
     incoming.resume();
     const host = incoming.headers.host;
     if (!hostAllowed(host)) return refuse(403, `Host '${String(host ?? '').slice(0, 80)}' is not a name of this proxy; ${PROXY_PREFIX}/* answers only under its own address.`, 'host_not_allowed');
@@ -366,7 +303,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     }
     const path = (incoming.url ?? '').split('?')[0];
     const surface = [`${PROXY_PREFIX}/`, `${PROXY_PREFIX}/inspector.js`, `${PROXY_PREFIX}/report`, `${PROXY_PREFIX}/exchanges`];
-    if (!surface.includes(path)) return refuse(404, `Unknown proxy endpoint ${path}; the proxy's own surface is ${surface.map((p) => `GET ${p}`).join(', ')}.`, 'not_found');
+    if (!surface.includes(path)) return refuse(404, `Unknown proxy endpoint ${cutText(path, SHOWN)}; the proxy's own surface is ${surface.map((p) => `GET ${p}`).join(', ')}.`, 'not_found');
     if (incoming.method !== 'GET' && incoming.method !== 'HEAD') return refuse(405, `${path} answers GET only.`, 'method_not_allowed', { allow: 'GET, HEAD' });
     const page = (type: string, text: string) => {
       outgoing.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', 'content-security-policy': INSPECTOR_CSP, 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
@@ -374,8 +311,8 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     };
     if (path === `${PROXY_PREFIX}/`) return page('text/html; charset=utf-8', inspectorPage(PROXY_PREFIX, target.origin));
     if (path === `${PROXY_PREFIX}/inspector.js`) return page('text/javascript; charset=utf-8', inspectorScript(PROXY_PREFIX));
-    if (path === `${PROXY_PREFIX}/exchanges`) return json(200, { exchanges: recent });
-    json(200, report());
+    if (path === `${PROXY_PREFIX}/exchanges`) return json({ exchanges: recent });
+    json(report());
   }
 
   function report(): ProxyReport {
@@ -384,26 +321,63 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       exchanges,
       violations: violations.map((v) => ({ check: v.check, severity: v.severity, method: v.method, url: v.url, message: v.message })),
       ...(dropped ? { notKept: { ...notKept } } : {}),
+      ...(notJudgedCount ? { notJudged: { count: notJudgedCount, first: notJudged.map((n) => ({ ...n })) } } : {}),
     };
   }
 
+  /**
+   * The deployment's URL for a request target, or undefined when the target is not a path on it. A
+   * target starting `//` (`//:1/`, `//a:b@:99999/`) is a network-path reference to every URL parser
+   * after the proxy (the judge's, a replay's): it names another host, not a path of the deployment.
+   */
+  function upstreamUrlOf(path: string): string | undefined {
+    if (path.startsWith('//')) return undefined;
+    const parsed = parseUrl(path.startsWith('/') ? path : `/${path}`, target.origin);
+    return parsed?.origin === target.origin ? parsed.href : undefined;
+  }
+
   function forward(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+    const method = incoming.method ?? 'GET';
+    const path = incoming.url ?? '/';
+    const upstreamUrl = upstreamUrlOf(path);
+    if (upstreamUrl === undefined) {
+      incoming.resume();
+      answerError(
+        outgoing,
+        400,
+        `sora-kit proxy: the request target ${JSON.stringify(cutText(path, SHOWN))} is not a path on ${target.origin}; send a path that starts with a single '/', e.g. /sora/v1/models.`,
+        { code: 'invalid_request_target' },
+      );
+      return Promise.resolve();
+    }
     return new Promise<void>((done) => {
       const started = Date.now();
       const t0 = performance.now();
-      const method = incoming.method ?? 'GET';
-      const path = incoming.url ?? '/';
-      const upstreamUrl = new URL(path.startsWith('/') ? path : `/${path}`, target.origin).href;
       const requestHeaders = endToEnd(incoming.rawHeaders).map(([n, v]): [string, string] => (n.toLowerCase() === 'host' ? [n, target.host] : [n, v]));
       if (!requestHeaders.some(([n]) => n.toLowerCase() === 'host')) requestHeaders.unshift(['Host', target.host]);
-      const requestTee = new Tee(limit);
+      const requestTee = new Tee(limit, budget);
+      const responseTee = new Tee(limit, budget);
+      /** Bytes a content coding added to the answer's, held from the budget too. */
+      let expanded = 0;
+      const release = () => {
+        requestTee.release();
+        responseTee.release();
+        budget.give(expanded);
+        expanded = 0;
+      };
       let requestEnded = false;
       let tSent = t0;
       let finished = false;
+      /** The proxy answered the client itself (502): later trouble upstream is not the client's. */
+      let answered = false;
       const finish = () => {
         if (finished) return;
         finished = true;
         done();
+      };
+      const unjudgedEnd = () => {
+        release();
+        finish();
       };
 
       const upstream = send({
@@ -422,55 +396,102 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         tSent = performance.now();
       });
       incoming.pipe(upstream);
-      // The client went away: so does the request to the deployment.
+      // The client went away (or the proxy's shutdown cut it): so does the request to the deployment.
       outgoing.on('close', () => {
-        if (!outgoing.writableFinished) upstream.destroy();
+        if (!outgoing.writableFinished) {
+          upstream.destroy();
+          if (!answered) skip(method, upstreamUrl, 'the exchange was cut before its answer ended (the client went away, or the proxy shut down)');
+          release();
+        }
         finish();
       });
 
+      /** Answer the client 502; when the deployment answered something HTTP cannot carry, that is a violation of its own. */
+      const badGateway = (why: string, answeredWrong: boolean) => {
+        answered = true;
+        answerError(outgoing, 502, `sora-kit proxy: the deployment at ${target.origin} did not answer ${method} ${cutText(path.split('?')[0], SHOWN)} with HTTP: ${why}.`, {
+          type: 'server_error',
+          code: 'bad_gateway',
+        });
+        release();
+        if (!answeredWrong) return;
+        const seen = listed(method, upstreamUrl, 502, performance.now() - t0);
+        const violation: Violation = { check: IMPOSSIBLE_ANSWER_CHECK, severity: severityOf(IMPOSSIBLE_ANSWER_CHECK), method, url: upstreamUrl, message: `${why}; the client was answered 502` };
+        judging = judging.then(() => keep(violation, seen));
+      };
+
       upstream.on('error', (error) => {
+        if (answered) return;
         if (outgoing.headersSent) {
           outgoing.destroy(error);
           return;
         }
-        const text = JSON.stringify({
-          error: {
-            message: `sora-kit proxy: the deployment at ${target.origin} did not answer ${method} ${path.split('?')[0]}: ${(error as NodeJS.ErrnoException).code ?? error.message}.`,
-            type: 'server_error',
-            param: null,
-            code: 'bad_gateway',
-          },
-        });
-        outgoing.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-        outgoing.end(text);
+        const code = (error as NodeJS.ErrnoException).code;
+        // HPE_*: node's HTTP parser could not read the answer (the deployment spoke no HTTP); anything else is the connection's.
+        badGateway(code?.startsWith('HPE_') ? `${code} (${error.message})` : (code ?? error.message), code?.startsWith('HPE_') === true);
       });
 
       upstream.on('response', (res) => {
         const tHeaders = performance.now();
+        const status = res.statusCode ?? 0;
         const responseHeaders = endToEnd(res.rawHeaders);
         const type = header(responseHeaders, 'content-type') ?? '';
-        const streamed = /^text\/event-stream/i.test(type);
-        const chunks: HarChunk[] = [];
-        const responseTee = new Tee(limit);
-        outgoing.writeHead(res.statusCode ?? 502, res.statusMessage, responseHeaders.flat());
+        let impossible = impossibleStatusLine(status, res.statusMessage ?? '');
+        if (!impossible) {
+          try {
+            // A page the deployment sends must not run as a page of the proxy's origin, which holds the report.
+            const added = Object.entries(foreignContentHeaders(type)).filter(([name]) => header(responseHeaders, name) === undefined);
+            outgoing.writeHead(status, res.statusMessage, [...responseHeaders, ...added].flat());
+          } catch (error) {
+            impossible = (error as Error).message;
+          }
+        }
+        if (impossible) {
+          res.destroy();
+          return badGateway(impossible, true);
+        }
         outgoing.flushHeaders();
+        const streamed = /^text\/event-stream/i.test(type);
+        const chunks = new ChunkTimings();
         res.on('data', (chunk: Buffer) => {
           responseTee.push(chunk);
-          if (streamed && chunk.length > 0) chunks.push({ time: Math.round((performance.now() - tHeaders) * 10) / 10, size: chunk.length });
+          if (streamed && chunk.length > 0) chunks.add(Math.round((performance.now() - tHeaders) * 10) / 10, chunk.length);
         });
         res.pipe(outgoing);
         res.on('error', (error) => outgoing.destroy(error));
         res.on('aborted', () => outgoing.destroy());
         outgoing.on('finish', () => {
           const tEnd = performance.now();
-          if (!requestEnded) return finish();
+          if (!requestEnded) {
+            skip(method, upstreamUrl, 'the answer ended before the request did');
+            return unjudgedEnd();
+          }
           const encoding = header(responseHeaders, 'content-encoding');
-          const responseBody = responseTee.truncated ? responseTee.bytes() : contentDecoded(responseTee.bytes(), encoding);
+          const kept = responseTee.bytes();
+          let decoded = responseTee.truncated ? undefined : contentDecoded(kept, encoding, limit);
+          if (decoded && decoded.length > kept.length) {
+            const wanted = decoded.length - kept.length;
+            expanded = budget.grant(wanted);
+            if (expanded < wanted) {
+              responseTee.starved = true;
+              decoded = undefined;
+            }
+          }
+          const responseBody = decoded ?? kept;
           const requestBody = requestTee.bytes();
-          const truncated = requestTee.truncated || responseTee.truncated;
+          const truncated = requestTee.truncated || responseTee.truncated || decoded === undefined;
+          const unjudged = requestTee.truncated
+            ? requestTee.whyCut('the request body', `the deployment got all ${requestTee.total} bytes`)
+            : responseTee.truncated
+              ? responseTee.whyCut('the answer', `the client got all ${responseTee.total} bytes`)
+              : decoded === undefined
+                ? responseTee.starved
+                  ? responseTee.whyCut('the answer', `the client got the ${kept.length} bytes as they came`)
+                  : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
+                : undefined;
           const exchange: ObservedExchange = {
             request: { method, url: upstreamUrl, headers: toHeaders(requestHeaders), body: requestBody },
-            response: { status: res.statusCode ?? 0, headers: toHeaders(responseHeaders), body: responseBody },
+            response: { status, headers: toHeaders(responseHeaders), body: responseBody },
           };
           observe(
             exchange,
@@ -479,20 +500,20 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
               by: 'client',
               request: { method, url: upstreamUrl, httpVersion: incoming.httpVersion, headers: requestHeaders, body: requestBody },
               response: {
-                status: res.statusCode ?? 0,
+                status,
                 statusText: res.statusMessage ?? '',
                 httpVersion: res.httpVersion,
                 headers: responseHeaders,
                 body: responseBody,
-                ...(streamed ? { chunks: mergeChunks(chunks, responseBody.length, responseTee.total) } : {}),
+                ...(streamed ? { chunks: chunks.upTo(responseBody.length) } : {}),
               },
               timings: { send: Math.max(0, tSent - t0), wait: Math.max(0, tHeaders - tSent), receive: tEnd - tHeaders },
               truncated,
             },
-            truncated,
+            unjudged,
+            release,
           );
-          const status = res.statusCode ?? 0;
-          if (fetchMedia && status >= 200 && status < 300 && !truncated) fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'));
+          if (fetchMedia && status >= 200 && status < 300 && !truncated) media.fetchLinks(mediaLinks(responseBody, type), header(requestHeaders, 'authorization'), { method, url: upstreamUrl });
           finish();
         });
       });
@@ -543,6 +564,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     },
     close() {
       closing ??= (async () => {
+        media.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const grace = setTimeout(() => {
@@ -558,18 +580,4 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
       return closing;
     },
   };
-}
-
-/** The chunks as recorded, adjusted to the kept body when it was cut. */
-function mergeChunks(chunks: HarChunk[], kept: number, total: number): HarChunk[] {
-  if (kept === total) return chunks;
-  const out: HarChunk[] = [];
-  let at = 0;
-  for (const c of chunks) {
-    if (at >= kept) break;
-    const size = Math.min(c.size, kept - at);
-    out.push({ time: c.time, size });
-    at += size;
-  }
-  return out;
 }

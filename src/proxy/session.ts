@@ -47,6 +47,8 @@ export interface ProxySession {
   readonly recording: string | undefined;
   /** Close the proxy, judge what is left, write the report; resolves to the exit status (1 with a failing violation, else 0). */
   stop(): Promise<number>;
+  /** Write the report now, from what was judged so far (what is under way is noted as not judged); the exit status. A report already written is kept. */
+  stopNow(): number;
 }
 
 /** `✗ <check> [<severity>] <METHOD> <url>: <message>` */
@@ -100,24 +102,36 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
   io.out(`  report:    ${url}/__sora/proxy/report${options.report ? `, and ${options.report} at shutdown` : ''}`);
   io.out(`  inspector: ${url}/__sora/proxy/ (exchanges and violations, live; open in a browser)`);
 
+  /** Write the report and the summary once, from what was judged so far; the exit status. */
+  let status: number | undefined;
+  const conclude = (cut: boolean): number => {
+    if (status !== undefined) return status;
+    recorder?.close();
+    const judged = proxy.report();
+    if (cut) {
+      // A second signal: whatever is still under way is not waited for, and the report says so.
+      const note = { method: '-', url: target.origin, reason: 'a second signal stopped the proxy at once: exchanges and media fetches still under way were not judged' };
+      judged.notJudged = { count: (judged.notJudged?.count ?? 0) + 1, first: [...(judged.notJudged?.first ?? []), note] };
+    }
+    const report = reportFile(judged, { target: target.origin, startedAt, failOn });
+    if (options.report) writeReport(options.report, report);
+    io.err(
+      `sora-kit proxy: ${report.exchanges} exchanges, ${report.summary.must + report.summary.should + report.summary.info} violations (${report.summary.must} must, ${report.summary.should} should, ${report.summary.info} info)${report.notJudged ? `, ${report.notJudged.count} not judged` : ''}${options.report ? `; report written to ${options.report}` : ''}`,
+    );
+    status = report.summary.failing > 0 ? 1 : 0;
+    return status;
+  };
   let stopping: Promise<number> | undefined;
   return {
     url,
     proxy,
     recording: recorder?.path,
     stop() {
-      stopping ??= (async () => {
-        await proxy.close();
-        recorder?.close();
-        const report = reportFile(proxy.report(), { target: target.origin, startedAt, failOn });
-        if (options.report) writeReport(options.report, report);
-        const failed = report.summary.failing;
-        io.err(
-          `sora-kit proxy: ${report.exchanges} exchanges, ${report.summary.must + report.summary.should + report.summary.info} violations (${report.summary.must} must, ${report.summary.should} should, ${report.summary.info} info)${options.report ? `; report written to ${options.report}` : ''}`,
-        );
-        return failed > 0 ? 1 : 0;
-      })();
+      stopping ??= proxy.close().then(() => conclude(false));
       return stopping;
+    },
+    stopNow() {
+      return conclude(true);
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The small helpers every layer shares (spec, media, mock, conformance): base64 in both alphabets,
- * joining chunks, byte counts in words, lenient URI decoding, an abortable sleep. One of each, here, so no layer writes its
- * own. Runtime-neutral (no node imports): btoa/atob exist in Node >= 16 and every browser.
+ * joining chunks, byte counts in words, lenient URI decoding, a URL parser that never throws, an
+ * abortable sleep. One of each, here, so no layer writes its own (beside: xml.ts, the XML text
+ * writer; origin-policy.ts, the headers that keep a relayed page from running on the relay's
+ * origin). Runtime-neutral (no node imports): btoa/atob exist in Node >= 16 and every browser.
  */
 
 /** Standard base64 (with padding) of `bytes`. */
@@ -98,4 +100,17 @@ export function pathAndQuery(href: string): { pathname: string; search: string }
   if (query === -1 || query > end) return { pathname: href.slice(start, end), search: '' };
   // A lone '?' is an empty query: URL's `search` is '' then.
   return { pathname: href.slice(start, query), search: query + 1 === end ? '' : href.slice(query, end) };
+}
+
+/**
+ * `new URL(text, base)` that answers undefined instead of throwing: for every URL a peer hands over
+ * (a link in an answer, a request target), where `http://localhost:PORT/x` or `http://a:99999/` is
+ * ordinary input and an exception would reach a listener that has no `try` around it.
+ */
+export function parseUrl(text: string, base?: string | URL): URL | undefined {
+  try {
+    return new URL(text, base);
+  } catch {
+    return undefined;
+  }
 }
