@@ -425,8 +425,7 @@ export const JUDGMENTS: readonly Judgment[] = [
  */
 export async function judgeWithRegistry(ex: JudgedExchange, memory: JudgeMemory): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const where = `${ex.method} ${ex.url} -> ${ex.status}`;
-  const add: Add = (check, message) => findings.push({ check, message: `${where}: ${message}` });
+  const add: Add = (check, message) => findings.push({ check, message });
   const refusals = ex.op ? refusalsOf(ex.op.id, ex.request.fields) : [];
   const atFault = ex.op && (ex.declaredMistake || refusals.length) ? paramsAtFault(ex.op.id, ex.request.fields) : [];
   const mistakeParams = [...new Set([...(ex.declaredMistake?.param ? [ex.declaredMistake.param] : []), ...atFault])];

@@ -255,7 +255,7 @@ export class ConformanceSession {
   private withFindings(check: Check, result: CheckResult): CheckResult {
     const found = this.findings.get(check.id);
     if (result.status !== 'passed' || !found?.length) return result;
-    const shown = found.slice(0, 5).map((f) => `${f.message} [${f.exchange.checkId}]`);
+    const shown = found.slice(0, 5).map((f) => `${f.exchange.request.method} ${f.exchange.request.url} -> ${f.exchange.status}: ${f.message} [${f.exchange.checkId}]`);
     const more = found.length > 5 ? `\n  … and ${found.length - 5} more` : '';
     return { ...result, status: 'failed', message: `${found.length} violation(s) in the run's traffic:\n  ${shown.join('\n  ')}${more}`, failure: detailOf(found[0].exchange) };
   }

@@ -36,7 +36,7 @@ import type { ObservedExchange, Severity, TrafficJudge, Violation } from '../con
 import { toHarEntry, type ExchangeToRecord } from '../replay/index.js';
 import { cutText } from '../spec/describe.js';
 import { errorEnvelope } from '../spec/schemas/errors.js';
-import { foreignContentHeaders } from '../util/origin-policy.js';
+import { foreignContentHeaders, PASSIVE_TYPE } from '../util/origin-policy.js';
 import { severityOf, type JudgmentCheckId } from '../conformance/registry.js';
 import { parseUrl } from '../util/index.js';
 import { crossOriginSender } from '../util/origin-policy.js';
@@ -440,7 +440,8 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
         if (!impossible) {
           try {
             // A page the deployment sends must not run as a page of the proxy's origin, which holds the report.
-            const added = Object.entries(foreignContentHeaders(type)).filter(([name]) => header(responseHeaders, name) === undefined);
+            // Passive answers pass as they came (the proxy is transparent); active ones are sandboxed.
+            const added = PASSIVE_TYPE.test(type) ? [] : Object.entries(foreignContentHeaders(type)).filter(([name]) => header(responseHeaders, name) === undefined);
             outgoing.writeHead(status, res.statusMessage, [...responseHeaders, ...added].flat());
           } catch (error) {
             impossible = (error as Error).message;

@@ -25,7 +25,7 @@ export function crossOriginSender(headers: Headers, ownOrigin: string, publicOri
  * plain text, event streams. Everything else (HTML, SVG, XML, scripts, PDF, an unknown or missing
  * type) is active content.
  */
-const PASSIVE_TYPE = /^\s*(image\/(?!svg)[\w.+-]+|audio\/[\w.+-]+|video\/[\w.+-]+|application\/(json|[\w.+-]+\+json|x-ndjson)|text\/(plain|event-stream|csv))\s*(;|$)/i;
+export const PASSIVE_TYPE = /^\s*(image\/(?!svg)[\w.+-]+|audio\/[\w.+-]+|video\/[\w.+-]+|application\/(json|[\w.+-]+\+json|x-ndjson)|text\/(plain|event-stream|csv))\s*(;|$)/i;
 
 /**
  * Headers for an answer that came from a peer (a recording, an upstream) and is served on a local
