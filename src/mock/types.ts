@@ -7,6 +7,9 @@ import type { PromptAnalysisMode } from '../spec/analysis.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
+import type { NetworkFault } from './network.js';
+
+export type { NetworkFault, NetworkKind } from './network.js';
 
 export type { Fault, FaultHandle, FaultInput } from './faults.js';
 
@@ -53,6 +56,11 @@ export interface SoraMockOptions {
   /** Jobs complete at creation. */
   instant?: boolean;
   scenarios?: ScenarioRule[];
+  /**
+   * Run-time faults in force from the start (scenario or network faults, with route, times and model
+   * as `mock.faults.add` takes them); `reset()` puts them back.
+   */
+  faults?: FaultInput[];
   promptAnalysis?: {
     mode: PromptAnalysisMode;
     openai?: { baseUrl: string; apiKey: string; model?: string };
@@ -101,6 +109,7 @@ export interface ResolvedSoraMockOptions {
   speed: number;
   instant: boolean;
   scenarios: ScenarioRule[];
+  faults: FaultInput[];
   promptAnalysis: NonNullable<SoraMockOptions['promptAnalysis']>;
   fetchImages: { allow: string[] } | false;
   admin: boolean;
@@ -163,6 +172,13 @@ export interface JournalEntry {
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario (`mock.faults.add`), as it stood when it fired. */
   fault?: { id: string; scenario: ScenarioName };
+  /**
+   * The network fault done to this answer's connection (network.ts), its numbers resolved, and the
+   * run-time fault that chose it (absent when a `Prefer` header did). The adapter enacts it.
+   */
+  network?: NetworkFault & { fault?: string };
+  /** The video job the request created, read or asked content of, and its status as the answer showed it. */
+  job?: { id: string; status: VideoResource['status'] };
   /** The licence key used, when one was recognised, masked (maskSecret). */
   license?: string;
   /** What the client sent: headers (secrets masked) and the body as parsed, cut to a preview. */
