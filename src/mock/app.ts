@@ -10,6 +10,7 @@ import { IGNORED_PARAMS_HEADER, cutText, describeValue } from '../spec/rules.js'
 import type { MockContext, RequestContext } from './context.js';
 import { FILES_SEGMENT, chooseNetwork, requestContext } from './context.js';
 import { networkFromHeader } from './network.js';
+import { judgeClient } from './client-report.js';
 import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
@@ -222,6 +223,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     api
       .on('GET', `${ADMIN_PREFIX}/state`, (ctx) => adminState(ctx, mock))
       .on('GET', `${ADMIN_PREFIX}/requests`, (ctx) => adminRequests(ctx, mock))
+      .on('GET', `${ADMIN_PREFIX}/client-report`, () => json(mock.clientReport()))
       .on('POST', `${ADMIN_PREFIX}/reset`, (ctx) => adminReset(ctx, mock))
       .on('POST', `${ADMIN_PREFIX}/advance`, (ctx) => adminAdvance(ctx, mock))
       .on('POST', `${ADMIN_PREFIX}/faults`, (ctx) => adminAddFault(ctx, mock))
@@ -327,6 +329,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
     const network = isAdminPath(ctx.path) ? undefined : chooseNetwork(ctx, response);
     if (network) entry.network = network;
+    if (response.status === 429) {
+      const header = response.headers.get('retry-after');
+      const wait = header === null ? NaN : Number(header);
+      if (Number.isFinite(wait) && wait >= 0) entry.retryAfter = wait;
+    }
     if (ctx.job) entry.job = ctx.job;
     // Masked: the journal is readable through /__sora/requests and the inspector.
     const license = key ? maskedLicences.get(key) : undefined;
@@ -402,6 +409,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     requests(query) {
       return journal.list(query);
     },
+    clientReport: () => judgeClient(journal.list(), { speed: options.speed, basePath: options.basePath, licenses: options.licenses.map((l) => l.key) }),
     entryOf: (request) => (request as Carrier)[ENTRY] ?? frozenEntries.get(request),
     faults: {
       add: (fault) => base.faults.add(fault),

@@ -8,6 +8,9 @@ import type { VideoSpec } from '../spec/rules.js';
 import type { VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
 import type { NetworkFault } from './network.js';
+import type { ClientReport } from './client-report.js';
+
+export type { ClientFinding, ClientReport, ClientRule, ClientExample } from './client-report.js';
 
 export type { NetworkFault, NetworkKind } from './network.js';
 
@@ -177,6 +180,8 @@ export interface JournalEntry {
    * run-time fault that chose it (absent when a `Prefer` header did). The adapter enacts it.
    */
   network?: NetworkFault & { fault?: string };
+  /** For a 429: the seconds its Retry-After asked the client to wait. */
+  retryAfter?: number;
   /** The video job the request created, read or asked content of, and its status as the answer showed it. */
   job?: { id: string; status: VideoResource['status'] };
   /** The licence key used, when one was recognised, masked (maskSecret). */
@@ -266,6 +271,11 @@ export interface SoraMock {
   jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
+  /**
+   * What the client did wrong, judged from the journal (client-report.ts): each finding names a rule,
+   * how often, and an example request (secrets masked). Polling thresholds follow the mock's speed.
+   */
+  clientReport(): ClientReport;
   /** The journal entry of a request this mock answered (what an adapter's access log adds). */
   entryOf(request: Request): JournalEntry | undefined;
   /** Run-time faults; `reset()` clears them. */
