@@ -6,16 +6,24 @@
  *
  *   sora-kit drill --instant --deadline 10 -- node examples/drill/naive.mjs
  */
+import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 
-const client = new OpenAI({ apiKey: process.env.SORA_LICENSE, baseURL: process.env.SORA_BASE_URL, maxRetries: 0 });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let video = await client.videos.create({ model: 'sora_video2', prompt: 'a lighthouse in a storm, slow pan' });
-while (video.status !== 'completed') {
-  await sleep(50);
-  video = await client.videos.retrieve(video.id);
+/** Make one video and download it, naively. */
+export async function makeVideo({ baseURL, apiKey }) {
+  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
+  let video = await client.videos.create({ model: 'sora_video2', prompt: 'a lighthouse in a storm, slow pan' });
+  while (video.status !== 'completed') {
+    await sleep(50);
+    video = await client.videos.retrieve(video.id);
+  }
+  const content = await client.videos.downloadContent(video.id);
+  return { id: video.id, bytes: new Uint8Array(await content.arrayBuffer()) };
 }
-const content = await client.videos.downloadContent(video.id);
-const bytes = new Uint8Array(await content.arrayBuffer());
-console.log(`video ${video.id}: ${bytes.byteLength} bytes`);
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { id, bytes } = await makeVideo({ baseURL: process.env.SORA_BASE_URL, apiKey: process.env.SORA_LICENSE });
+  console.log(`video ${id}: ${bytes.byteLength} bytes`);
+}

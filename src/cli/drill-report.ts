@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { escapeHtml as h } from '../conformance/reporters/html.js';
 import { escapeXml } from '../conformance/reporters/junit.js';
-import { clientRuleText, type ClientFinding, type ClientReport } from '../mock/client-report.js';
+import { clientRuleText, findingLine, type ClientFinding, type ClientReport } from '../mock/client-report.js';
+export { findingLine } from '../mock/client-report.js';
 import type { DrillExpectation } from '../mock/drill.js';
 import { cutText } from '../spec/rules.js';
 
@@ -37,11 +38,6 @@ export function reportFormatOf(file: string, allowed: readonly ReportFormat[]): 
 const CUT = 200;
 const cell = (text: string | number | null) => h(cutText(String(text ?? '—'), CUT));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-export function findingLine(f: ClientFinding): string {
-  const code = f.example.code ? ` ${f.example.code}` : '';
-  return `${f.rule} ×${f.count}: ${f.detail} (e.g. #${f.example.id} ${f.example.method} ${cutText(f.example.path, 120)} -> ${f.example.status}${code})`;
-}
 
 function findingsHtml(findings: readonly ClientFinding[]): string {
   if (findings.length === 0) return '<p class="none">No findings: the client did nothing the rules flag.</p>';

@@ -185,3 +185,9 @@ export function judgeClient(journal: readonly JournalEntry[], options: ClientRep
   const order = (f: ClientFinding) => CLIENT_RULES.indexOf(f.rule);
   return { requests: entries.length, findings: [...found.values()].sort((a, b) => order(a) - order(b)) };
 }
+
+/** A finding on one line, for terminals and test failures. */
+export function findingLine(f: ClientFinding): string {
+  const code = f.example.code ? ` ${f.example.code}` : '';
+  return `${f.rule} ×${f.count}: ${f.detail} (e.g. #${f.example.id} ${f.example.method} ${cutText(f.example.path, 120)} -> ${f.example.status}${code})`;
+}
