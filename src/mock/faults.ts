@@ -8,6 +8,10 @@
  * first), then the config's rules. A fault fires, and counts a time, only where its scenario means
  * something: reads (list, retrieve, delete, content, models) only take `rate_limited` and
  * `server_error`, so a `slow` fault waits for the next generation instead of being spent on a poll.
+ *
+ * A fault names a network fault (network.ts) instead of a scenario: `{ network: 'reset', bytes }`. Those
+ * are matched separately (`FaultTarget.network`), on every request under the base path, after the
+ * answer is made, so a request can meet one of each.
  */
 import { z } from 'zod';
 import { NETWORK_KINDS, NETWORK_PARAMS, networkParam, type NetworkChoice } from './network.js';

@@ -174,3 +174,12 @@ describe('network faults in msw (the closest a Fetch Response comes)', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(200);
   });
 });
+
+describe('network faults in the serve configuration', () => {
+  it('a config file\'s faults reach the mock; a bad one is a ConfigError naming the key', async () => {
+    const { mergeSettings, settingsFromFile } = await import('../../src/cli/config.js');
+    const config = mergeSettings([{ source: 'file', settings: settingsFromFile({ faults: [{ network: 'reset', bytes: 10, route: 'GET /videos/:id/content', times: 1 }] }, 'sora.json') }]);
+    expect(config.mock.faults).toEqual([{ network: 'reset', bytes: 10, route: 'GET /videos/:id/content', times: 1 }]);
+    expect(() => settingsFromFile({ faults: [{ network: 'reset', ms: 3 }] }, 'sora.json')).toThrow(/faults/);
+  });
+});
