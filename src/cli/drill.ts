@@ -57,7 +57,7 @@ function parseExpectations(values: readonly string[]): Record<string, DrillExpec
 }
 
 /** One row: a fresh mock with the row's faults, the command against it, the verdict and the client report. */
-async function runRow(row: DrillScenario, command: readonly string[], mockOptions: SoraMockOptions, deadlineMs: number, env: NodeJS.ProcessEnv): Promise<DrillRow & { output: string }> {
+async function runRow(row: DrillScenario, command: readonly string[], mockOptions: SoraMockOptions, deadlineMs: number, env: NodeJS.ProcessEnv): Promise<DrillRow & { output: string; startError?: string }> {
   const server = createSoraServer({ ...mockOptions, faults: [...(mockOptions.faults ?? []), ...row.faults] }, { mediaWorkers: 1, shutdownGraceMs: 200 });
   const { url } = await server.listen({ port: 0, host: '127.0.0.1' });
   const { mock } = server;
@@ -115,7 +115,8 @@ async function runRow(row: DrillScenario, command: readonly string[], mockOption
   const findings = mock.clientReport().findings;
   await server.close();
   const { verdict, why } = drillVerdict(row.expect, outcome, deadlineMs);
-  return { name: row.name, expect: row.expect, exit: outcome.exit, durationMs, verdict, why, findings, output: outcome.output };
+  const startError = outcome.error?.startsWith('could not start') ? outcome.error : undefined;
+  return { name: row.name, expect: row.expect, exit: outcome.exit, durationMs, verdict, why, findings, output: outcome.output, ...(startError ? { startError } : {}) };
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -160,7 +161,12 @@ export async function runDrill(command: readonly string[], flags: DrillFlags, io
   const done: DrillRow[] = [];
   for (const [i, row] of rows.entries()) {
     io.out(`[${i + 1}/${rows.length}] ${row.name} (${row.expect}) …\n`);
-    const { output, ...result } = await runRow(row, command, mockOptions, deadlineMs, env);
+    const { output, startError, ...result } = await runRow(row, command, mockOptions, deadlineMs, env);
+    // A command that cannot start (a typo, not on PATH) is the caller's mistake, not a row's verdict.
+    if (startError) {
+      io.err(`sora-kit drill: ${command[0].slice(0, 80)}: ${startError}\n`);
+      return 2;
+    }
     done.push(result);
     io.out(`[${i + 1}/${rows.length}] ${row.name}: ${result.verdict} — ${result.why} (${(result.durationMs / 1000).toFixed(1)} s, ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'})\n`);
     for (const f of result.findings) io.out(`      ${findingLine(f)}\n`);

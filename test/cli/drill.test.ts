@@ -103,6 +103,7 @@ describe.concurrent('sora-kit drill: options, exit codes and reports', () => {
       [['--deadline', '-3', ...ok], /--deadline/],
       [['--report', 'out.txt', ...ok], /\.json, \.xml \(junit\) or \.html/],
       [[], /command/],
+      [['--', 'no-such-command-sora-kit'], /no-such-command-sora-kit: could not start/],
     ] as const;
     for (const [args, message] of cases) {
       const r = await drill([...args]);
