@@ -146,6 +146,7 @@ export async function runDrill(command: readonly string[], flags: DrillFlags, io
     } catch (error) {
       throw new UsageError(`--scenarios: ${(error as Error).message}`);
     }
+    if (flags.speed !== undefined && !(Number(flags.speed) > 0)) throw new UsageError(`--speed '${flags.speed.slice(0, 40)}': expected a positive number (2 = twice as fast).`);
     const given: Record<string, string | boolean> = {};
     if (flags.speed !== undefined) given.speed = flags.speed;
     if (flags.instant) given.instant = true;

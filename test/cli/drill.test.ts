@@ -101,6 +101,7 @@ describe.concurrent('sora-kit drill: options, exit codes and reports', () => {
       [['--scenarios', 'blackout', ...ok], /blackout.*accepted: baseline/],
       [['--expect', 'stall=maybe', ...ok], /NAME=recovers\|fails-cleanly/],
       [['--deadline', '-3', ...ok], /--deadline/],
+      [['--speed', '0', ...ok], /--speed '0': expected a positive number/],
       [['--report', 'out.txt', ...ok], /\.json, \.xml \(junit\) or \.html/],
       [[], /command/],
       [['--', 'no-such-command-sora-kit'], /no-such-command-sora-kit: could not start/],
