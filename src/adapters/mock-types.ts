@@ -1,5 +1,9 @@
 /** The mock's types that every adapter entry point re-exports (`sora-kit/msw`, `/server`, `/middleware`). */
 export type {
+  ClientExample,
+  ClientFinding,
+  ClientReport,
+  ClientRule,
   Fault,
   FaultHandle,
   FaultInput,
@@ -13,6 +17,8 @@ export type {
   LicenseConfig,
   MediaLink,
   MockClock,
+  NetworkFault,
+  NetworkKind,
   ResolvedSoraMockOptions,
   ScenarioName,
   ScenarioRule,

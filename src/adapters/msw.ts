@@ -13,6 +13,7 @@
  */
 import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
+import { shapeResponse } from '../mock/network.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { isSoraMock, ownsPath } from './common.js';
 import { createReplayer, type ReplayOptions, type ReplayRecording } from '../replay/index.js';
@@ -77,17 +78,27 @@ export function createSoraHandlers(
     replayOption === undefined ? undefined : isReplaySettings(replayOption) ? replayOption : { recordings: replayOption };
   const replayer = replay && createReplayer(replay.recordings, { speed: replay.speed, basePath: replay.basePath ?? basePath });
 
+  /**
+   * A network fault the mock chose for this answer, as close as a Fetch Response comes (network.ts):
+   * a delay, a paced body, or a body that errors after `bytes` (a network error when 0). Unlike the
+   * Node server's, the status and headers always arrive.
+   */
+  const withNetworkFault = (request: Request, response: Response): Response | Promise<Response> => {
+    const network = mock.entryOf(request)?.network;
+    return network ? shapeResponse(response, network, request.signal) : response;
+  };
+
   const owns = (url: URL): boolean =>
     (origin === undefined || url.origin === origin) && (ownsPath(mock, url.pathname) || (replayer?.owns(url.pathname) ?? false));
 
   const handler = http.all(
     ({ request }) => owns(new URL(request.url)),
     async ({ request }) => {
-      if (!replayer) return mock.fetch(request);
+      if (!replayer) return withNetworkFault(request, await mock.fetch(request));
       const recorded = await replayer.answer(request);
       if (recorded) return recorded;
       // Strict: API requests no recording matches are a 404 naming the closest; the mock's own /__sora/* stays the mock's.
-      return replay?.strict && !new URL(request.url).pathname.startsWith('/__sora/') ? replayer.notFound(request) : mock.fetch(request);
+      return replay?.strict && !new URL(request.url).pathname.startsWith('/__sora/') ? replayer.notFound(request) : withNetworkFault(request, await mock.fetch(request));
     },
   );
   const notHttp = http.all(

@@ -20,6 +20,7 @@ import { errorEnvelope } from '../spec/schemas/index.js';
 import { pathAndQuery } from '../util/index.js';
 import { isSoraMock } from './common.js';
 import { createMediaPool, defaultMediaThreads, type MediaPool } from './media-pool.js';
+import { enactOnSocket } from './socket-faults.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
@@ -334,10 +335,14 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
 
   // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
   // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
-  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response =>
-    request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
+  // A network fault the mock chose for this answer (socket-faults.ts) is enacted first, on the socket.
+  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response | Promise<Response> => {
+    const network = mock.entryOf(request)?.network;
+    if (network) return enactOnSocket(answer, network, outgoing);
+    return request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
       ? endable(answer, outgoing)
       : answer;
+  };
 
   const api = (
     request: Request,

@@ -8,6 +8,7 @@ import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
 import { MOCK_DEFAULTS } from '../mock/app.js';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../adapters/node.js';
 import { IMAGE_RESPONSE_FORMATS } from '../spec/schemas/index.js';
+import { FaultInput } from '../mock/faults.js';
 import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -130,6 +131,8 @@ export const serveConfigSchema = z
     openaiApiKey: z.string().min(1),
     openaiModel: z.string().min(1),
     scenarios: z.array(scenarioRule),
+    // Run-time faults installed at start (scenario or network, with route, times, model): the mock's own schema.
+    faults: z.array(FaultInput),
     maxBodyBytes: z.number().int().positive(),
     retentionSeconds: z.number().int().positive(),
     mediaCacheBytes: z.number().int().positive(),
@@ -242,6 +245,10 @@ export const SETTINGS: Record<SettingKey, Setting> = {
   openaiApiKey: { fromString: asString, help: 'OpenAI API key for --analysis openai' },
   openaiModel: { fromString: asString, help: 'OpenAI model for --analysis openai' },
   scenarios: { fromString: asJson, help: 'scenario rules as JSON: [{"prompt":"regex","model":"name","scenario":"rate_limited"}]' },
+  faults: {
+    fromString: asJson,
+    help: 'faults installed at start, as JSON: [{"network":"reset","route":"GET /videos/:id/content","times":1}] or {"scenario":...} (route, times, model as for POST /__sora/faults)',
+  },
   maxBodyBytes: { flag: '--max-body-bytes', arg: 'bytes', fromString: asNumber, help: `largest accepted request body (default ${mib(MOCK_DEFAULTS.maxBodyBytes)})` },
   mediaCacheBytes: { flag: '--media-cache-bytes', arg: 'bytes', fromString: asNumber, help: `bound of the generated-media cache (default ${mib(MOCK_DEFAULTS.mediaCacheBytes)})` },
   retentionSeconds: { flag: '--retention-seconds', arg: 'seconds', fromString: asNumber, help: `seconds a finished video stays downloadable (default ${MOCK_DEFAULTS.retentionSeconds})` },

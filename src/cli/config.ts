@@ -259,7 +259,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
   }
   const mock: SoraMockOptions = {};
   // Settings that are mock options under the same name, as given.
-  const SAME_NAME = ['basePath', 'publicUrl', 'seed', 'speed', 'instant', 'admin', 'cors', 'scenarios', 'maxBodyBytes', 'retentionSeconds', 'mediaCacheBytes', 'mediaSecret', 'adminToken', 'maxJobs', 'imageResponseFormat'] as const satisfies readonly (SettingKey & keyof SoraMockOptions)[];
+  const SAME_NAME = ['basePath', 'publicUrl', 'seed', 'speed', 'instant', 'admin', 'cors', 'scenarios', 'faults', 'maxBodyBytes', 'retentionSeconds', 'mediaCacheBytes', 'mediaSecret', 'adminToken', 'maxJobs', 'imageResponseFormat'] as const satisfies readonly (SettingKey & keyof SoraMockOptions)[];
   for (const key of SAME_NAME) {
     if (merged[key] !== undefined) (mock as Record<string, unknown>)[key] = merged[key];
   }

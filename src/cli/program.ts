@@ -24,6 +24,7 @@ const SUBCOMMANDS: Record<string, () => Promise<SubcommandModule>> = {
   serve: () => import('./serve.js'),
   check: () => import('./check.js'),
   proxy: () => import('./proxy.js'),
+  drill: () => import('./drill.js'),
 };
 
 const isSubcommand = (name: string | undefined): name is string => name !== undefined && Object.hasOwn(SUBCOMMANDS, name);

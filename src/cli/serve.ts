@@ -90,6 +90,7 @@ export function register(program: Command): void {
   serve
     .option('--config <file>', 'JSON config file (keys as in --print-config); also SORA_MOCK_CONFIG')
     .option('--print-config', 'print the effective configuration and exit')
+    .option('--client-report <file>', 'on exit, write what the clients did wrong (the client report) to FILE: json, or html by extension')
     .addHelpText(
       'after',
       [
@@ -130,6 +131,10 @@ async function runServe(command: Command, opts: Record<string, unknown>, io: Ser
     }
     throw error;
   }
+  if (typeof opts.clientReport === 'string' && !/\.(json|html?)$/i.test(opts.clientReport)) {
+    io.err(`sora-kit serve: --client-report '${opts.clientReport.slice(0, 80)}': expected a file ending in .json or .html.`);
+    return 2;
+  }
   const started = await startServe(config, { io, overrideGlobalObjects: true, printOnly: opts.printConfig === true });
   if (!started) return opts.printConfig === true ? 0 : 2;
 
@@ -141,14 +146,30 @@ async function runServe(command: Command, opts: Record<string, unknown>, io: Ser
     }
     stopping = true;
     if (!config.quiet) io.err(`sora-kit serve: ${signal}, closing (in-flight streams are ended)`);
-    void started.close().then(() => {
-      // Video jobs may hold timers in the mock; the server is closed, so nothing is left to wait for.
-      process.exit(0);
-    });
+    void started
+      .close()
+      .then(() => writeReportOnExit(opts.clientReport as string | undefined, started.mock, io))
+      .then(() => {
+        // Video jobs may hold timers in the mock; the server is closed, so nothing is left to wait for.
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;
+}
+
+/** `--client-report FILE`: the client report of the whole run, written once the server is closed. */
+async function writeReportOnExit(file: string | undefined, mock: SoraMock, io: ServeIo): Promise<void> {
+  if (!file) return;
+  try {
+    // Loaded only here: the writer brings the conformance reporters' escaping, which serve does not otherwise need.
+    const { writeClientReport } = await import('./drill-report.js');
+    writeClientReport(file, mock.clientReport());
+    io.err(`sora-kit serve: client report written to ${file}`);
+  } catch (error) {
+    io.err(`sora-kit serve: could not write the client report to ${file}: ${(error as Error).message}`);
+  }
 }
 
 export interface StartServeOptions {

@@ -392,8 +392,8 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
       const url = new URL(request.url);
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
       const route = isPage(url.pathname) ? 'page' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
-      if (!['page', 'events', 'state'].includes(route)) {
-        return errorResponse(404, `Unknown inspector path ${cutText(url.pathname, 200)}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state and ${INSPECTOR_PREFIX}/events.`, { code: 'unknown_route' }, NO_STORE);
+      if (!['page', 'events', 'state', 'client-report'].includes(route)) {
+        return errorResponse(404, `Unknown inspector path ${cutText(url.pathname, 200)}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state, ${INSPECTOR_PREFIX}/events and ${INSPECTOR_PREFIX}/client-report.`, { code: 'unknown_route' }, NO_STORE);
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return errorResponse(405, `Method ${cutText(request.method, 20)} is not allowed on ${cutText(url.pathname, 200)}; allowed: GET, HEAD.`, { code: 'method_not_allowed' }, { ...NO_STORE, allow: 'GET, HEAD' });
@@ -410,6 +410,10 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
             'x-content-type-options': 'nosniff',
           },
         });
+      }
+      // The client report panel asks for it as requests arrive (mock.clientReport(), its secrets already masked).
+      if (route === 'client-report') {
+        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(mock.clientReport(), 200, NO_STORE);
       }
       if (route === 'state') {
         return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(snapshot(apiUrl), 200, NO_STORE);

@@ -96,6 +96,15 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     <ul class="plain" id="faults"></ul>
     <p class="empty" id="faults-empty">No run-time faults.</p>
   </section>
+  <section id="client-report-section" class="wide">
+    <h2>Client report</h2>
+    <p>What the clients did that a careful client does not (<code>GET /__sora/client-report</code>, <code>mock.clientReport()</code>): each rule, how often, one example request.</p>
+    <table>
+      <thead><tr><th>rule</th><th>count</th><th>what</th><th>example</th></tr></thead>
+      <tbody id="client-report"></tbody>
+    </table>
+    <p class="empty" id="client-report-empty">No findings.</p>
+  </section>
   <section id="snippets-section" class="wide">
     <h2>Try it against this instance</h2>
     <div id="snippets"></div>
@@ -170,12 +179,19 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     byId("requests-empty").hidden = state.requests.length > 0;
   }
 
+  // A scenario, or a network fault with its number when it has one (network.ts).
+  function faultKind(f) {
+    if (!f.network) return f.scenario;
+    var n = f.bytes != null ? " " + f.bytes + " B" : f.ms != null ? " " + f.ms + " ms" : f.bytesPerSecond != null ? " " + f.bytesPerSecond + " B/s" : "";
+    return "network " + f.network + n;
+  }
+
   function renderFaults() {
     var list = byId("faults");
     list.replaceChildren.apply(list, state.faults.slice().reverse().map(function (f) {
       var where = [f.route || "every route", f.model ? "model " + f.model : ""].filter(Boolean).join(", ");
       var left = f.remaining === null ? "until removed" : f.remaining + " left";
-      return el("li", { "data-fault-id": f.id }, [el("code", { text: f.id }), document.createTextNode(" "), el("span", { className: "tag", text: f.scenario }),
+      return el("li", { "data-fault-id": f.id }, [el("code", { text: f.id }), document.createTextNode(" "), el("span", { className: "tag", text: faultKind(f) }),
         document.createTextNode(" on " + where + " · " + left + " · fired " + f.hits + "×")]);
     }));
     byId("faults-empty").hidden = state.faults.length > 0;
@@ -293,7 +309,28 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
     }));
   }
 
+  // Asked for after requests arrive, at most once a second (the report reads the whole journal).
+  var reportTimer = null;
+  function refreshClientReport() {
+    if (reportTimer) return;
+    reportTimer = setTimeout(function () {
+      reportTimer = null;
+      fetch("/__sora/inspector/client-report").then(function (r) { return r.json(); }).then(renderClientReport, function () {});
+    }, 1000);
+  }
+
+  function renderClientReport(report) {
+    var body = byId("client-report");
+    body.replaceChildren.apply(body, report.findings.map(function (f) {
+      var ex = f.example;
+      return el("tr", { "data-rule": f.rule }, [el("td", {}, [el("code", { text: f.rule })]), el("td", { text: String(f.count) }), el("td", { text: f.detail }),
+        el("td", {}, [el("code", { text: "#" + ex.id + " " + ex.method + " " + ex.path + " → " + ex.status + (ex.code ? " " + ex.code : "") })])]);
+    }));
+    byId("client-report-empty").hidden = report.findings.length > 0;
+  }
+
   function onSnapshot(s) {
+    refreshClientReport();
     state.requests = s.requests.slice(0, MAX_REQUESTS);
     state.jobs = s.jobs;
     state.jobCounts = s.jobCounts || null;
@@ -329,6 +366,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
       else state.requests.unshift(r);
       state.requests.length = Math.min(state.requests.length, MAX_REQUESTS);
       addImages(r);
+      refreshClientReport();
       renderRequests();
       renderImages();
       renderHeader();

@@ -8,7 +8,9 @@ import { DEFAULT_MEDIA_CACHE_BYTES, DEFAULT_SEED, createMediaStore } from '../me
 import { BASE_PATH } from '../spec/operations.js';
 import { IGNORED_PARAMS_HEADER, cutText, describeValue } from '../spec/rules.js';
 import type { MockContext, RequestContext } from './context.js';
-import { FILES_SEGMENT, requestContext } from './context.js';
+import { FILES_SEGMENT, chooseNetwork, requestContext } from './context.js';
+import { networkFromHeader } from './network.js';
+import { judgeClient } from './client-report.js';
 import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
@@ -16,7 +18,7 @@ import { checkFetchRules } from './inputs.js';
 import { JobStore, videoResource } from './jobs.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
-import { createFaultRegistry } from './faults.js';
+import { FaultInput, createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
 import { createJournal, linkBytes, recordBody, recordHeadersSized } from './journal.js';
 import { pathAndQuery } from '../util/index.js';
@@ -108,6 +110,12 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     speed,
     instant: options.instant ?? false,
     scenarios: options.scenarios ?? [],
+    faults: (options.faults ?? []).map((fault, i) => {
+      const parsed = FaultInput.safeParse(fault);
+      if (parsed.success) return parsed.data;
+      const issue = parsed.error.issues[0];
+      throw new TypeError(`faults[${i}]${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
+    }),
     promptAnalysis: options.promptAnalysis ?? { mode: MOCK_DEFAULTS.analysis },
     fetchImages: options.fetchImages ?? false,
     admin: options.admin ?? false,
@@ -197,6 +205,12 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     emitJob: (event) => emit('job', event),
   };
 
+  // The configured faults are in force from the start, and again after each reset.
+  const installFaults = () => {
+    for (const fault of options.faults) base.faults.add(fault);
+  };
+  installFaults();
+
   const api = new Router<RequestContext>();
   const p = options.basePath;
   mountOperations(api, p, HANDLERS);
@@ -211,6 +225,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     api
       .on('GET', `${ADMIN_PREFIX}/state`, (ctx) => adminState(ctx, mock))
       .on('GET', `${ADMIN_PREFIX}/requests`, (ctx) => adminRequests(ctx, mock))
+      .on('GET', `${ADMIN_PREFIX}/client-report`, () => json(mock.clientReport()))
       .on('POST', `${ADMIN_PREFIX}/reset`, (ctx) => adminReset(ctx, mock))
       .on('POST', `${ADMIN_PREFIX}/advance`, (ctx) => adminAdvance(ctx, mock))
       .on('POST', `${ADMIN_PREFIX}/faults`, (ctx) => adminAddFault(ctx, mock))
@@ -227,6 +242,13 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     const admin = isAdminPath(path);
     const crossOrigin = admin ? refuseCrossOrigin(request, ctx.url, options.publicUrl) : undefined;
     if (crossOrigin) return failWith(ctx, crossOrigin);
+    if (!admin) {
+      try {
+        ctx.preferNetwork = networkFromHeader(request);
+      } catch (error) {
+        return failure(ctx, error);
+      }
+    }
     if (request.method === 'OPTIONS') {
       const allow = api.allow(path);
       if (allow.length > 0) return new Response(null, { status: 204, headers: { allow: allow.join(', ') } });
@@ -305,7 +327,16 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     entry.startedAt = startedAt;
     entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
     if (ctx.scenario) entry.scenario = ctx.scenario;
-    if (ctx.fault) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
+    if (ctx.fault?.scenario) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
+    // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
+    const network = isAdminPath(ctx.path) ? undefined : chooseNetwork(ctx, response);
+    if (network) entry.network = network;
+    if (response.status === 429) {
+      const header = response.headers.get('retry-after');
+      const wait = header === null ? NaN : Number(header);
+      if (Number.isFinite(wait) && wait >= 0) entry.retryAfter = wait;
+    }
+    if (ctx.job) entry.job = ctx.job;
     // Masked: the journal is readable through /__sora/requests and the inspector.
     const license = key ? maskedLicences.get(key) : undefined;
     if (license !== undefined) entry.license = license;
@@ -380,6 +411,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     requests(query) {
       return journal.list(query);
     },
+    clientReport: () => judgeClient(journal.list(), { speed: options.speed, basePath: options.basePath, licenses: options.licenses.map((l) => l.key) }),
     entryOf: (request) => (request as Carrier)[ENTRY] ?? frozenEntries.get(request),
     faults: {
       add: (fault) => base.faults.add(fault),
@@ -396,6 +428,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       ids.reset();
       journal.clear();
       base.faults.reset();
+      installFaults();
       offset = 0;
     },
     advance(ms) {

@@ -11,7 +11,9 @@ import { BODY_PREVIEW_BYTES } from './journal.js';
 import type { JobStore } from './jobs.js';
 import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
-import type { JobEvent, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
+import type { JobEvent, JournalEntry, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
+import { resolveNetwork, type NetworkChoice } from './network.js';
+import { networkChoiceOf } from './faults.js';
 
 export interface MockContext {
   options: ResolvedSoraMockOptions;
@@ -42,6 +44,12 @@ export interface RequestContext extends MockContext {
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario, if one did. */
   fault?: Fault;
+  /** The model a generation named (what faults match against), once the pipeline knows it. */
+  model?: string;
+  /** The video job the answer is about, for the journal (and the client report). */
+  job?: JournalEntry['job'];
+  /** The network fault the `Prefer` header asked for (read before routing, so a bad one is a 400). */
+  preferNetwork?: NetworkChoice;
   /** Set by the app for an error answer: what the envelope said. */
   error?: { type: string | null; code: string | null; param: string | null };
   /**
@@ -81,6 +89,9 @@ class Context implements RequestContext {
   declare license: LicenseConfig | undefined;
   declare scenario: ScenarioName | undefined;
   declare fault: Fault | undefined;
+  declare model: string | undefined;
+  declare job: RequestContext['job'];
+  declare preferNetwork: NetworkChoice | undefined;
   declare error: RequestContext['error'];
   declare onLink: RequestContext['onLink'];
   declare body: ParsedBody | undefined;
@@ -105,6 +116,9 @@ class Context implements RequestContext {
     this.license = undefined;
     this.scenario = undefined;
     this.fault = undefined;
+    this.model = undefined;
+    this.job = undefined;
+    this.preferNetwork = undefined;
     this.error = undefined;
     this.onLink = undefined;
     this.body = undefined;
@@ -143,6 +157,7 @@ function apiPath(ctx: RequestContext): string {
  * (it counts a time), else the config rules. Records the choice (and the fault) for the journal.
  */
 export function chooseScenario(ctx: RequestContext, prompt: string, model: string): ScenarioName | undefined {
+  ctx.model = model;
   const header = scenarioFromHeader(ctx.request);
   if (header) return (ctx.scenario = header);
   const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model, generation: true });
@@ -165,6 +180,20 @@ export function chooseReadScenario(ctx: RequestContext): ScenarioName | undefine
   const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), generation: false });
   if (fault) ctx.fault = fault;
   return fault?.scenario;
+}
+
+/**
+ * The network fault for this answer: the `Prefer` header's, else the newest matching network fault
+ * (it counts a time), with its numbers resolved for this answer (its Content-Length, the speed).
+ */
+export function chooseNetwork(ctx: RequestContext, response: Response): JournalEntry['network'] {
+  const header = ctx.preferNetwork;
+  const fault = header ? undefined : ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model: ctx.model, generation: false, network: true });
+  const choice = header ?? (fault && networkChoiceOf(fault));
+  if (!choice) return undefined;
+  const length = response.headers.get('content-length');
+  const resolved = resolveNetwork(choice, ctx.options.speed, length === null ? undefined : Number(length));
+  return fault ? { ...resolved, fault: fault.id } : resolved;
 }
 
 /** The platform's "analyse prompt" setting; undefined when it is off. Never rejects (openai falls back). */

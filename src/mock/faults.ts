@@ -8,8 +8,14 @@
  * first), then the config's rules. A fault fires, and counts a time, only where its scenario means
  * something: reads (list, retrieve, delete, content, models) only take `rate_limited` and
  * `server_error`, so a `slow` fault waits for the next generation instead of being spent on a poll.
+ *
+ * A fault names a network fault (network.ts) instead of a scenario: `{ network: 'reset', bytes }`. Those
+ * are matched separately (`FaultTarget.network`), on every request under the base path, after the
+ * answer is made, so a request can meet one of each.
  */
+import { compilePath, type CompiledPath } from '../spec/paths.js';
 import { z } from 'zod';
+import { NETWORK_KINDS, NETWORK_PARAMS, networkParam, type NetworkChoice } from './network.js';
 import { SCENARIO_NAMES, type ScenarioName } from './types.js';
 
 export const FAULT_ROUTE_METHODS = ['GET', 'POST', 'DELETE'] as const;
@@ -17,9 +23,14 @@ export const FAULT_ROUTE_METHODS = ['GET', 'POST', 'DELETE'] as const;
 /** `METHOD /path` under the base path, or a bare `/path` for every method; `:name` matches one segment. */
 const ROUTE_PATTERN = /^(?:(GET|POST|DELETE|HEAD)\s+)?(\/[^\s?#]*)$/;
 
-export const FaultInput = z
+const FaultFields = z
   .object({
-    scenario: z.enum(SCENARIO_NAMES),
+    scenario: z.enum(SCENARIO_NAMES).optional(),
+    /** A network fault (network.ts) instead of a scenario; its parameter is the field the table names. */
+    network: z.enum(NETWORK_KINDS).optional(),
+    bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    ms: z.number().min(0).max(3_600_000).optional(),
+    bytesPerSecond: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     times: z.number().int().min(1).max(1_000_000).optional(),
     route: z
       .string()
@@ -29,6 +40,27 @@ export const FaultInput = z
     model: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+/** A fault is a scenario or a network fault, and takes only its own kind's parameter. */
+export const FaultInput = FaultFields.superRefine((fault, ctx) => {
+  if ((fault.scenario === undefined) === (fault.network === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [fault.scenario === undefined ? 'scenario' : 'network'],
+      message: `expected exactly one of 'scenario' (${SCENARIO_NAMES.join(', ')}) or 'network' (${NETWORK_KINDS.join(', ')})`,
+    });
+  }
+  const own = fault.network === undefined ? undefined : networkParam(fault.network);
+  for (const param of NETWORK_PARAMS) {
+    if (fault[param] !== undefined && param !== own) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [param],
+        message: `'${param}' belongs to network ${NETWORK_KINDS.find((k) => networkParam(k) === param)}${own ? `; network ${fault.network} takes '${own}'` : ''}`,
+      });
+    }
+  }
+});
 export type FaultInput = z.infer<typeof FaultInput>;
 
 /** A fault as the mock, the admin endpoint and the inspector show it. */
@@ -57,6 +89,15 @@ export interface FaultTarget {
   model?: string;
   /** Whether the request starts work (a generation); reads only take the scenarios that answer first. */
   generation: boolean;
+  /** Match network faults (any request) instead of scenario faults. */
+  network?: boolean;
+}
+
+/** The network fault a fired fault asks for, if it is one. */
+export function networkChoiceOf(fault: FaultInput): NetworkChoice | undefined {
+  if (fault.network === undefined) return undefined;
+  const value = fault[networkParam(fault.network)];
+  return value === undefined ? { kind: fault.network } : { kind: fault.network, value };
 }
 
 export const READ_SCENARIOS: readonly ScenarioName[] = ['rate_limited', 'server_error'];
@@ -64,7 +105,7 @@ export const READ_SCENARIOS: readonly ScenarioName[] = ['rate_limited', 'server_
 interface CompiledFault {
   fault: Fault;
   method?: string;
-  segments?: string[];
+  path?: CompiledPath;
 }
 
 export interface FaultRegistry {
@@ -84,12 +125,7 @@ function matchesRoute(compiled: CompiledFault, target: FaultTarget): boolean {
     const method = target.method === 'HEAD' ? 'GET' : target.method;
     if (compiled.method !== method && compiled.method !== target.method) return false;
   }
-  if (!compiled.segments) return true;
-  const segments = target.path.split('/').filter(Boolean);
-  return (
-    segments.length === compiled.segments.length &&
-    compiled.segments.every((s, i) => s.startsWith(':') || s === segments[i])
-  );
+  return !compiled.path || compiled.path.pattern.test(target.path);
 }
 
 export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => undefined): FaultRegistry {
@@ -120,7 +156,7 @@ export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => 
       const compiled: CompiledFault = {
         fault,
         ...(route?.[1] ? { method: route[1] } : {}),
-        ...(route ? { segments: route[2].split('/').filter(Boolean) } : {}),
+        ...(route ? { path: compilePath(route[2]) } : {}),
       };
       faults.push(compiled);
       onChange(snapshot());
@@ -144,7 +180,8 @@ export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => 
       for (let i = faults.length - 1; i >= 0; i--) {
         const compiled = faults[i];
         const { fault } = compiled;
-        if (!target.generation && !READ_SCENARIOS.includes(fault.scenario)) continue;
+        if ((fault.network !== undefined) !== (target.network ?? false)) continue;
+        if (fault.scenario !== undefined && !target.generation && !READ_SCENARIOS.includes(fault.scenario)) continue;
         if (fault.model !== undefined && fault.model !== target.model) continue;
         if (!matchesRoute(compiled, target)) continue;
         fault.hits++;

@@ -6,6 +6,7 @@
  * strings cut, deep structures cut, files reduced to name, type, size and digest), so the journal
  * never holds what a client uploaded, only what a test needs to assert on.
  */
+import { compilePath } from '../spec/paths.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { ParsedBody } from './body.js';
 import { ADMIN_TOKEN_HEADER } from './admin-guard.js';
@@ -207,14 +208,12 @@ function statusMatches(status: number, wanted: JournalQuery['status']): boolean 
   return m ? Math.floor(status / 100) === Number(m[1]) : String(status) === wanted;
 }
 
-/** `path` matches the path without its query, exactly or as a pattern with `:name` segments. */
+/** `path` matches the path without its query, exactly or as a pattern with `:name` or `{name}` segments (the router's matcher). */
 function pathMatches(path: string, wanted: string | undefined): boolean {
   if (wanted === undefined) return true;
   const bare = path.split('?', 1)[0];
-  if (!wanted.includes('/:')) return bare === wanted;
-  const a = bare.split('/');
-  const b = wanted.split('/');
-  return a.length === b.length && b.every((s, i) => s.startsWith(':') || s === a[i]);
+  if (!/\/[:{]/.test(wanted)) return bare === wanted;
+  return compilePath(wanted).pattern.test(bare);
 }
 
 export function matchesQuery(entry: JournalEntry, query: JournalQuery): boolean {

@@ -7,6 +7,12 @@ import type { PromptAnalysisMode } from '../spec/analysis.js';
 import type { VideoSpec } from '../spec/rules.js';
 import type { ResponseFormat, VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
+import type { NetworkFault } from './network.js';
+import type { ClientReport } from './client-report.js';
+
+export type { ClientFinding, ClientReport, ClientRule, ClientExample } from './client-report.js';
+
+export type { NetworkFault, NetworkKind } from './network.js';
 
 export type { Fault, FaultHandle, FaultInput } from './faults.js';
 
@@ -53,6 +59,11 @@ export interface SoraMockOptions {
   /** Jobs complete at creation. */
   instant?: boolean;
   scenarios?: ScenarioRule[];
+  /**
+   * Run-time faults in force from the start (scenario or network faults, with route, times and model
+   * as `mock.faults.add` takes them); `reset()` puts them back.
+   */
+  faults?: FaultInput[];
   promptAnalysis?: {
     mode: PromptAnalysisMode;
     openai?: { baseUrl: string; apiKey: string; model?: string };
@@ -107,6 +118,7 @@ export interface ResolvedSoraMockOptions {
   speed: number;
   instant: boolean;
   scenarios: ScenarioRule[];
+  faults: FaultInput[];
   promptAnalysis: NonNullable<SoraMockOptions['promptAnalysis']>;
   fetchImages: { allow: string[] } | false;
   admin: boolean;
@@ -170,6 +182,15 @@ export interface JournalEntry {
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario (`mock.faults.add`), as it stood when it fired. */
   fault?: { id: string; scenario: ScenarioName };
+  /**
+   * The network fault done to this answer's connection (network.ts), its numbers resolved, and the
+   * run-time fault that chose it (absent when a `Prefer` header did). The adapter enacts it.
+   */
+  network?: NetworkFault & { fault?: string };
+  /** For a 429: the seconds its Retry-After asked the client to wait. */
+  retryAfter?: number;
+  /** The video job the request created, read or asked content of, and its status as the answer showed it. */
+  job?: { id: string; status: VideoResource['status'] };
   /** The licence key used, when one was recognised, masked (maskSecret). */
   license?: string;
   /** What the client sent: headers (secrets masked) and the body as parsed, cut to a preview. */
@@ -257,6 +278,11 @@ export interface SoraMock {
   jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
+  /**
+   * What the client did wrong, judged from the journal (client-report.ts): each finding names a rule,
+   * how often, and an example request (secrets masked). Polling thresholds follow the mock's speed.
+   */
+  clientReport(): ClientReport;
   /** The journal entry of a request this mock answered (what an adapter's access log adds). */
   entryOf(request: Request): JournalEntry | undefined;
   /** Run-time faults; `reset()` clears them. */

@@ -42,7 +42,7 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
-const SUBCOMMAND_FILES = ['spec', 'media', 'serve', 'check', 'proxy'].map((name) => `src/cli/${name}.ts`);
+const SUBCOMMAND_FILES = ['spec', 'media', 'serve', 'check', 'proxy', 'drill'].map((name) => `src/cli/${name}.ts`);
 const under = (loaded: string[], prefix: string) => loaded.filter((f) => f.startsWith(prefix));
 
 describe('sora-kit loads what the command needs', () => {

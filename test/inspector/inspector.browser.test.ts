@@ -138,6 +138,12 @@ describe('the inspector in Chromium', () => {
       expect(listed.filter((path) => path.includes('/files/'))).toEqual([]);
       expect(listed.at(-1)).toBe('/sora/v1/images/generations');
 
+      // The client report panel: a refused request shows as a finding with its example.
+      expect((await fetch(`${url}/sora/v1/videos?limit=many`, { headers: { authorization: SECRET } })).status).toBe(400);
+      const finding = page.locator('#client-report tr[data-rule="refused-request"]', { hasText: 'GET /sora/v1/videos?limit=many' });
+      await finding.waitFor({ timeout: 15_000 });
+      expect(await page.locator('#client-report-empty').isHidden()).toBe(true);
+
       await screenshot(page, 'inspector.png');
       expect(problems).toEqual([]);
     } finally {

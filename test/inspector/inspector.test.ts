@@ -260,3 +260,19 @@ describe('the inspector setting of sora-kit serve', () => {
     await expect(loadServeConfig({ env: { SORA_MOCK_INSPECTOR: 'maybe' } })).rejects.toThrow(/SORA_MOCK_INSPECTOR.*maybe/);
   });
 });
+
+describe('the client report panel', () => {
+  it('the page has the panel, and its data route answers mock.clientReport() behind the inspector\'s host guard', async () => {
+    const { server, url } = await start({ instant: true });
+    const page = await (await fetch(`${url}/`)).text();
+    expect(page).toContain('id="client-report"');
+    const auth = { authorization: `Bearer ${SECRET}` };
+    const video = (await (await fetch(`${url}/sora/v1/videos`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sora_video2', prompt: 'a fox' }) })).json()) as { id: string };
+    for (let i = 0; i < 2; i++) await fetch(`${url}/sora/v1/videos/${video.id}`, { headers: auth });
+    const report = await (await fetch(`${url}/__sora/inspector/client-report`)).json();
+    expect(report).toEqual(server.mock.clientReport());
+    expect(report.findings.map((f: { rule: string }) => f.rule)).toEqual(['polls-after-finished', 'never-fetches-content']);
+    const foreign = await fetch(`${url}/__sora/inspector/client-report`, { headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+  });
+});

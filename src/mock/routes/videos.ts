@@ -71,7 +71,9 @@ export const createVideo: OperationHandler<'createVideo'> = {
       inputDigest: reference ? inputDigestOf([reference.bytes]) : undefined,
       scenario,
     });
-    return json(videoResource(job, ctx.now(), ctx.options.retentionSeconds), 200, ignoredHeaders(ignored));
+    const view = videoResource(job, ctx.now(), ctx.options.retentionSeconds);
+    ctx.job = { id: job.id, status: view.status };
+    return json(view, 200, ignoredHeaders(ignored));
   },
 };
 
@@ -100,6 +102,7 @@ export const retrieveVideo: OperationHandler<'retrieveVideo'> = {
     const job = findJob(ctx, params.video_id);
     const now = ctx.now();
     const resource = () => videoResource(job, now, ctx.options.retentionSeconds);
+    ctx.job = { id: job.id, status: jobState(job, now).status };
     // A finished job's poll answers the text made the first time (the store keeps it).
     const text = ctx.jobs.finishedText(job, now, () => JSON.stringify(resource()));
     return text === undefined ? json(resource()) : jsonText(text);
@@ -130,7 +133,9 @@ export const remixVideo: OperationHandler<'remixVideo'> = {
       });
     }
     const { job } = await startVideoJob(ctx, { prompt: body.prompt, remixedFrom: source, scenario });
-    return json(videoResource(job, ctx.now(), ctx.options.retentionSeconds));
+    const view = videoResource(job, ctx.now(), ctx.options.retentionSeconds);
+    ctx.job = { id: job.id, status: view.status };
+    return json(view);
   },
 };
 
@@ -139,6 +144,7 @@ export const videoContent: OperationHandler<'retrieveVideoContent'> = {
     const job = findJob(ctx, params.video_id);
     const now = ctx.now();
     const view = videoResource(job, now, ctx.options.retentionSeconds);
+    ctx.job = { id: job.id, status: view.status };
     if (view.status !== 'completed') {
       throw new HttpError(409, `Video '${job.id}' is ${view.status} (progress ${view.progress}%); its content exists once it is completed.`, {
         type: 'invalid_request_error',
