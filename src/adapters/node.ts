@@ -309,7 +309,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     errorResponse(503, SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }, { 'retry-after': '1' });
 
   /** Carry an event stream through a transform close() can end: the shutdown frame, then the end (which cancels the mock's stream). */
-  const endable = (response: Response, outgoing: ServerResponse): Response => {
+  const endable = (response: Response, headers: Headers, outgoing: ServerResponse): Response => {
     let end = () => {};
     const cut = new TransformStream<Uint8Array, Uint8Array>({
       start(controller) {
@@ -325,19 +325,22 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     });
     streamEnders.set(outgoing, end);
     outgoing.once('close', () => streamEnders.delete(outgoing));
-    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
+    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers });
   };
 
   // The mock's answer as soon as it is ready: a read answered from memory comes back as a Response,
   // which the bridge writes in the same turn (no promise, no race with close()).
   const answerNow: AnswerNow = (mock as Partial<Record<typeof ANSWER, AnswerNow>>)[ANSWER] ?? ((request) => mock.fetch(request));
 
-  // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
-  // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
-  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response =>
-    request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
-      ? endable(answer, outgoing)
-      : answer;
+  // Only a POST can answer an event stream here (chat completions), so the hot path (GETs) never looks.
+  // Headers before body: with overrideGlobalObjects the bridge's lightweight Response rebuilds itself
+  // from the init it was made with on the first read of `body`, dropping headers set on it since (the
+  // mock's CORS headers), so `body` is read only for a stream, and the stream keeps the headers read first.
+  const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response => {
+    if (request.method !== 'POST' || answer.status !== 200) return answer;
+    const headers = answer.headers;
+    return (headers.get('content-type') ?? '').startsWith('text/event-stream') && answer.body ? endable(answer, headers, outgoing) : answer;
+  };
 
   const api = (
     request: Request,
