@@ -44,7 +44,7 @@ describe('the openai SDK in Chromium, on another origin than sora-kit serve', ()
       if (request.url().startsWith(server.api)) toApi.push({ method: request.method(), path: new URL(request.url()).pathname, headers: request.headers() });
     });
     const call = <K extends keyof SoraPage>(name: K) =>
-      page.evaluate((n) => (window as unknown as { sora: SoraPage }).sora[n]() as ReturnType<SoraPage[K]>, name) as ReturnType<SoraPage[K]>;
+      page.evaluate((n: keyof SoraPage) => (window as unknown as { sora: SoraPage }).sora[n]() as Promise<unknown>, name) as Promise<Awaited<ReturnType<SoraPage[K]>>>;
     try {
       await page.goto(`${pageOrigin}/?api=${encodeURIComponent(server.api)}`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
