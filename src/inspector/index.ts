@@ -414,7 +414,7 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
       }
       if (route === 'favicon') {
         const icon = faviconPng();
-        return new Response(head ? null : icon, {
+        return new Response(head ? null : (icon as BodyInit), {
           headers: { 'content-type': 'image/png', 'content-length': String(icon.length), 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },
         });
       }
