@@ -10,6 +10,8 @@
  * A second handler lets every non-http(s) request through untouched: the `openai` SDK probes its
  * `fetch` with `fetch('data:,')` before a multipart upload, and under `setupServer` msw 2 intercepts
  * that too, so without it `onUnhandledRequest: 'warn'` prints a warning and `'error'` fails the probe.
+ *
+ * Retries through msw 2: see releaseResponseClone.
  */
 import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
@@ -106,4 +108,25 @@ export function createSoraHandlers(
     () => passthrough(),
   );
   return Object.assign([handler, notHttp], { mock });
+}
+
+/**
+ * A listener for msw's `response:mocked` event that lets clients retry:
+ *
+ *   server.events.on('response:mocked', releaseResponseClone);
+ *
+ * msw 2 (on @mswjs/interceptors 0.41) hands `server.events` a clone of every mocked response, and a
+ * clone nobody reads keeps the client's `response.body.cancel()` from ever settling: the two are
+ * branches of one stream, and a branch's cancel waits for the other's (mswjs/interceptors#712, #799;
+ * fixed in @mswjs/interceptors 0.42, which msw 2 does not use). The `openai` SDK cancels the body of a
+ * 5xx or 429 before it retries, so its default retries hang on a run-time fault (`mock.faults.add`)
+ * or a `Prefer: scenario=` answer. No way around it exists in how the handlers build their answers:
+ * msw makes its clone of whatever they return. This cancels each clone that no listener has started
+ * reading by the next macrotask (a listener that reads one should start at once), which settles the
+ * client's cancel. The other way out is a client that does not retry (`maxRetries: 0`).
+ */
+export function releaseResponseClone({ response }: { response: Response }): void {
+  setTimeout(() => {
+    if (response.body && !response.body.locked) void response.body.cancel().catch(() => undefined);
+  }, 0);
 }

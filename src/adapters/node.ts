@@ -310,7 +310,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     errorResponse(503, SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }, { 'retry-after': '1' });
 
   /** Carry an event stream through a transform close() can end: the shutdown frame, then the end (which cancels the mock's stream). */
-  const endable = (response: Response, outgoing: ServerResponse): Response => {
+  const endable = (response: Response, headers: Headers, outgoing: ServerResponse): Response => {
     let end = () => {};
     const cut = new TransformStream<Uint8Array, Uint8Array>({
       start(controller) {
@@ -326,22 +326,27 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     });
     streamEnders.set(outgoing, end);
     outgoing.once('close', () => streamEnders.delete(outgoing));
-    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers: response.headers });
+    return new Response((response.body as ReadableStream<Uint8Array>).pipeThrough(cut), { status: response.status, headers });
   };
 
   // The mock's answer as soon as it is ready: a read answered from memory comes back as a Response,
   // which the bridge writes in the same turn (no promise, no race with close()).
   const answerNow: AnswerNow = (mock as Partial<Record<typeof ANSWER, AnswerNow>>)[ANSWER] ?? ((request) => mock.fetch(request));
 
-  // Only a POST can answer an event stream here (chat completions). Reading `body` or `headers` of the
-  // bridge's lightweight Response makes it build a full one, so the hot path (GETs) never looks.
-  // A network fault the mock chose for this answer (socket-faults.ts) is enacted first, on the socket.
+  // Only a POST can answer an event stream here (chat completions), so the hot path (GETs) never looks.
+  // Headers before body: with overrideGlobalObjects the bridge's lightweight Response rebuilds itself
+  // from the init it was made with on the first read of `body`, dropping headers set on it since (the
+  // mock's CORS headers), so `body` is read only for a stream or a network fault (socket-faults.ts,
+  // enacted first, on the socket), each carrying the headers read first.
   const carry = (request: Request, answer: Response, outgoing: ServerResponse): Response | Promise<Response> => {
     const network = mock.entryOf(request)?.network;
-    if (network) return enactOnSocket(answer, network, outgoing);
-    return request.method === 'POST' && answer.status === 200 && answer.body && (answer.headers.get('content-type') ?? '').startsWith('text/event-stream')
-      ? endable(answer, outgoing)
-      : answer;
+    if (network) {
+      const headers = answer.headers;
+      return enactOnSocket(new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers }), network, outgoing);
+    }
+    if (request.method !== 'POST' || answer.status !== 200) return answer;
+    const headers = answer.headers;
+    return (headers.get('content-type') ?? '').startsWith('text/event-stream') && answer.body ? endable(answer, headers, outgoing) : answer;
   };
 
   const api = (

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   CATALOGUE,
+  FEATURES,
   ConformanceSession,
   ConformanceUsageError,
   DeploymentUnreachableError,
@@ -18,6 +19,7 @@ import {
   formatJson,
   formatJunit,
   formatPretty,
+  headerVariable,
   isLoopback,
   mediaDirFor,
   prettyProgress,
@@ -26,6 +28,7 @@ import {
   type Severity,
 } from '../conformance/index.js';
 import { describeBytes } from '../util/index.js';
+import type { Feature } from '../spec/operations.js';
 
 interface CheckFlags {
   baseUrl?: string;
@@ -46,6 +49,9 @@ interface CheckFlags {
   maxGenerations?: string;
   yes?: boolean;
   list?: boolean;
+  /** `-H NAME:VALUE`, as typed. */
+  header?: string[];
+  features?: string[];
 }
 
 export interface CheckIo {
@@ -71,6 +77,19 @@ function number(flag: string, value: string | undefined, integer = true): number
   const pattern = integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
   if (!pattern.test(value.trim())) throw new ConformanceUsageError(`${flag} '${value}': expected a non-negative ${integer ? 'integer' : 'number'}.`);
   return Number(value);
+}
+
+/** `-H 'X-Gateway-Key: abc'` (as curl takes them) -> { 'X-Gateway-Key': 'abc' }. The value is never quoted back: it may be a secret. */
+function headerFlags(given: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  given.forEach((text, i) => {
+    const colon = text.indexOf(':');
+    if (colon <= 0) {
+      throw new ConformanceUsageError(`--header #${i + 1}: expected NAME:VALUE, e.g. -H 'X-Gateway-Key: abc' (its text is not shown: it may hold a secret).`);
+    }
+    headers[text.slice(0, colon).trim()] = text.slice(colon + 1).trim();
+  });
+  return headers;
 }
 
 function catalogueListing(): string {
@@ -115,7 +134,9 @@ function rerunArgs(flags: CheckFlags): string[] {
     ['--max-body-bytes', flags.maxBodyBytes],
     ['--max-stream-bytes', flags.maxStreamBytes],
   ];
-  return given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
+  const headers = Object.keys(headerFlags(flags.header ?? [])).flatMap((name) => ['-H', `${name}: ${headerVariable(name)}`]);
+  const features = flags.features ? ['--features', flags.features.join(',')] : [];
+  return [...given.flatMap(([flag, value]) => (value === undefined ? [] : [flag, value])), ...headers, ...features];
 }
 
 /** The whole command, returning the exit code (tests call it without spawning). */
@@ -133,6 +154,8 @@ const FLAG_OF: Partial<Record<keyof RunOptions, string>> = {
   maxBodyBytes: '--max-body-bytes',
   maxStreamBytes: '--max-stream-bytes',
   maxGenerations: '--max-generations',
+  headers: '--header',
+  features: '--features',
 };
 
 export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -165,6 +188,9 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
       maxBodyBytes: number('--max-body-bytes', flags.maxBodyBytes),
       maxStreamBytes: number('--max-stream-bytes', flags.maxStreamBytes),
       maxGenerations: number('--max-generations', flags.maxGenerations),
+      headers: headerFlags(flags.header ?? []),
+      // Checked by the library, which names what it accepts.
+      features: flags.features as Feature[] | undefined,
       onProgress: prettyProgress(progressIo),
     };
     const session = new ConformanceSession(options);
@@ -224,6 +250,8 @@ export function register(program: Command): void {
     .option('--max-body-bytes <bytes>', `most bytes of one answer read, after decompression; a larger one fails its check (default ${describeBytes(RUN_DEFAULTS.maxBodyBytes)})`)
     .option('--max-stream-bytes <bytes>', `most bytes of one event stream read; a larger one fails its check (default ${describeBytes(RUN_DEFAULTS.maxStreamBytes)})`)
     .option('--max-generations <n>', 'most images + videos the run may generate; checks beyond are skipped')
+    .option('-H, --header <NAME:VALUE>', 'an extra header on every request to the deployment (a gateway key), repeatable; reports and curl commands show its value as $SORA_HEADER_<NAME>', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--features <list>', `the licence's add-ons, comma-separated, of ${FEATURES.join(',')} (chat is always in); checks needing one it lacks are skipped. Default: detected, one cheap request per add-on`, (value: string, previous?: string[]) => list(value, previous ?? []))
     .option('--yes', 'run against a non-loopback host (generations may cost money)')
     .option('--list', 'list the checks and exit')
     .addHelpText('after', '\nExit codes: 0 no must or should check failed (with --fail-on must: no must check), 1 one did, 2 usage error, deployment unreachable or licence refused.')

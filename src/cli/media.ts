@@ -8,6 +8,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import {
   DEFAULT_SEED,
+  MEDIA_CONTENT_TYPES,
+  MEDIA_EXTENSIONS,
   generateMedia,
   imageRecipe,
   inputDigestOf,
@@ -99,7 +101,31 @@ async function readInputs(paths: string[] | undefined): Promise<string | undefin
   return inputDigestOf(images.map((b) => new Uint8Array(b)));
 }
 
+/** `--out -`: the bytes go to standard output (a pipe, `> file`), as Unix tools take `-`. */
+const STDOUT = '-';
+
+/**
+ * `--out` as the variant can be written: a file whose extension, when it has one, is the variant's
+ * (a video named `.gif` would still be an MP4), or `-` for one file on standard output.
+ */
+export function checkOut(out: string, variant: MediaVariant, files = 1): void {
+  const expected = MEDIA_EXTENSIONS[variant];
+  if (out === STDOUT) {
+    if (files > 1) throw new UsageError(`--out -: standard output takes one file, and --n ${files} makes ${files}; give a file name ending in .${expected} (they are numbered).`);
+    return;
+  }
+  const ext = extname(out).slice(1);
+  if (ext !== '' && ext.toLowerCase() !== expected) {
+    throw new UsageError(`--out '${out.slice(0, 200)}': ${variant === 'image' ? 'an image' : `a ${variant}`} is written as ${MEDIA_CONTENT_TYPES[variant]}; give a name ending in .${expected} (or - for standard output).`);
+  }
+}
+
 async function write(path: string, bytes: Uint8Array): Promise<void> {
+  if (path === STDOUT) {
+    // Nothing else on standard output: it is the file.
+    await new Promise<void>((done, fail) => process.stdout.write(bytes, (error) => (error ? fail(error) : done())));
+    return;
+  }
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);
   process.stdout.write(`${path} (${bytes.length} bytes)\n`);
@@ -129,11 +155,12 @@ export function register(program: Command): void {
     .option('--size <WxH>', 'requested size; only its aspect matters (square -> 1024x1024, wide -> 1536x1024, tall -> 1024x1536)', parseSizeOption)
     .option('--n <N>', `number of variants, ${IMAGE_COUNT_MIN}..${IMAGE_COUNT_MAX}; with N > 1 the files are named FILE-1.png .. FILE-N.png`, parseN, 1)
     .requiredOption('--prompt <text>', 'the prompt (decides colours and layout)')
-    .requiredOption('--out <file>', 'output PNG path')
+    .requiredOption('--out <file>', 'output PNG path, or - for standard output')
     .option('--seed <seed>', 'seed mixed into every choice of the scene', DEFAULT_SEED)
     .option('--input <files...>', 'input image(s) of an edit: the picture gets a frame derived from their digest')
     .action(async (opts: CommonOptions & { n: number }) => {
       const { spec, n } = resolveImageSpec(opts.model, opts.size, opts.n);
+      checkOut(opts.out, 'image', n);
       const inputDigest = await readInputs(opts.input);
       for (let index = 0; index < n; index++) {
         const recipe = imageRecipe({ prompt: opts.prompt, spec, index, seed: opts.seed, inputDigest });
@@ -149,12 +176,13 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'duration where the model name leaves it open (sora_video2: 10, 15 or 25; default 10)')
     .option('--watermark', 'show the SORA watermark', false)
     .requiredOption('--prompt <text>', 'the prompt (decides colours and layout)')
-    .requiredOption('--out <file>', 'output path (.mp4, .webp or .jpg by --variant)')
+    .requiredOption('--out <file>', `output path (${VIDEO_VARIANTS.map((v) => `.${MEDIA_EXTENSIONS[v]}`).join(', ')} by --variant), or - for standard output`)
     .addOption(new Option('--variant <variant>', 'what to write').choices(VIDEO_VARIANTS).default('video'))
     .option('--seed <seed>', 'seed mixed into every choice of the scene', DEFAULT_SEED)
     .option('--input <files...>', 'input image(s) of an image-to-video request: a frame derived from their digest')
     .action(async (opts: CommonOptions & { watermark: boolean; variant: MediaVariant; seconds?: string }) => {
       const { spec, ignored } = resolveVideoSpec(opts.model, opts.size, opts.seconds);
+      checkOut(opts.out, opts.variant);
       for (const i of ignored) process.stderr.write(`sora-kit media: --${i.param} '${i.value}' ignored: ${i.reason}\n`);
       const inputDigest = await readInputs(opts.input);
       const recipe = videoRecipe({ prompt: opts.prompt, spec, seed: opts.seed, inputDigest, watermark: opts.watermark });

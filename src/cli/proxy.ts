@@ -2,8 +2,8 @@
  * `sora-kit proxy`: the validating proxy in front of a deployment (src/proxy/session.ts does the
  * work), judging traffic with the conformance layer's traffic judge.
  */
-import type { Command } from 'commander';
-import { DEFAULT_PROXY_PORT, ProxyUsageError, startProxySession, type JudgeFactory } from '../proxy/index.js';
+import { Option, type Command } from 'commander';
+import { PROXY_DEFAULTS, ProxyUsageError, startProxySession, type JudgeFactory } from '../proxy/index.js';
 
 export interface ProxyCommandDeps {
   createJudge?: JudgeFactory;
@@ -15,13 +15,19 @@ export function register(program: Command, deps: ProxyCommandDeps = {}): void {
     .command('proxy')
     .description('Forward traffic to a deployment of /sora/v1 unchanged, judge every exchange, and record it as HAR.')
     .requiredOption('--target <url>', 'the deployment: its origin, e.g. https://sora.example.com')
-    .option('--host <host>', 'interface to bind (default 127.0.0.1)', '127.0.0.1')
-    .option('--port <port>', `port to listen on, 0 for any free port (default ${DEFAULT_PROXY_PORT})`)
+    // Defaults are shown by commander's own `(default: ...)`, from the session's table, and written in no description.
+    .addOption(new Option('--host <host>', 'interface to bind').default(PROXY_DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on, 0 for any free port').default(PROXY_DEFAULTS.port))
     .option('--report <file>', 'write the violations at shutdown: JUnit XML if it ends in .xml, else JSON')
     .option('--record <dir>', 'record the session as a HAR 1.2 file in this folder (secrets redacted)')
-    .option('--fail-on <severity>', 'exit 1 at shutdown when a violation of this severity or above was seen: must | should (default should)', 'should')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 at shutdown when a violation of this severity or above was seen: must | should').default(PROXY_DEFAULTS.failOn))
     .option('--no-fetch-media', 'do not fetch the media links answers carry (then only media the client downloads through the proxy is judged and recorded)')
-    .option('--max-body-bytes <bytes>', 'most bytes of one body kept for judging and recording, decoded or not (default 64 MiB); a longer one is forwarded whole and noted as not judged')
+    .addOption(
+      new Option(
+        '--max-body-bytes <bytes>',
+        'most bytes of one body kept for judging and recording, decoded or not; a longer one is forwarded whole and noted as not judged',
+      ).default(PROXY_DEFAULTS.maxBodyBytes, `${PROXY_DEFAULTS.maxBodyBytes / 1024 / 1024} MiB`),
+    )
     .addHelpText('after', '\nStop with Ctrl-C (SIGINT) or SIGTERM: the report is written and the exit status is 1 if a violation at or above --fail-on was seen.')
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await runProxy(opts, deps);

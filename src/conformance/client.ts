@@ -7,10 +7,12 @@
 import { concatBytes, describeBytes, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { LICENSE_VARIABLE } from './curl.js';
+import { OPERATIONS, type Feature } from '../spec/operations.js';
+import { operationOfUrl } from '../spec/paths.js';
+import { LICENSE_VARIABLE, headerVariable } from './curl.js';
 import { excerpt, jsonOf } from './judge.js';
 import { readChatEvents, type ChatEvents } from './sse.js';
-import { CheckFailure, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
+import { CheckFailure, CheckSkipped, type MediaEvidence, type RecordedRequest, type ResolvedRunOptions } from './types.js';
 
 export type AuthMode = 'raw' | 'bearer' | 'none' | { header: string };
 
@@ -102,6 +104,19 @@ export async function readBody(response: Response, limit: BodyLimit, onChunk?: (
   }
 }
 
+/**
+ * Why a request got no HTTP answer, in words: a refused connection (nothing listens there) is told
+ * apart from a timeout (something listens but does not answer) and from the rest (DNS, resets, TLS).
+ */
+export function noAnswer(error: unknown, url: string, timeoutMs: number): string {
+  // undici's `fetch failed` carries the socket's error as its cause (an AggregateError when several addresses were tried).
+  const cause = error instanceof Error ? (error.cause as (Error & { code?: string; errors?: Array<{ code?: string }> }) | undefined) : undefined;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  if (error instanceof Error && error.name === 'TimeoutError') return `timed out after ${timeoutMs} ms (--timeout): the connection was accepted but no answer came`;
+  if (code === 'ECONNREFUSED') return `connection refused by ${new URL(url).host}: is the deployment running, and is its base URL right?`;
+  return error instanceof Error ? `${error.message}${cause instanceof Error ? ` (${cause.message})` : ''}` : String(error);
+}
+
 const decoder = new TextDecoder();
 
 export function bodyText(exchange: Exchange): string {
@@ -130,6 +145,11 @@ export function describeExchange(exchange: Exchange): string {
   return `${request.method} ${request.url}${sent}\n  -> ${exchange.status} ${exchange.contentType || '(no content-type)'} ${shown}`;
 }
 
+/** A request's method: its own, else POST when it has a body. */
+function methodOf(spec: RequestSpec): string {
+  return spec.method ?? (spec.form || spec.json !== undefined || spec.rawJson !== undefined ? 'POST' : 'GET');
+}
+
 function describeBody(spec: RequestSpec): string {
   if (spec.rawJson !== undefined) return excerpt(spec.rawJson, 120);
   if (spec.json !== undefined) return excerpt(JSON.stringify(spec.json, (_, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…` : v)), 200);
@@ -154,14 +174,21 @@ interface SharedState {
   /** Generations in flight at once: `--concurrency`. */
   generations: LimitFunction;
   auth?: AuthMode;
+  /** Add-ons the licence lacks, each with how that is known (ConformanceSession.probe). */
+  lacking?: ReadonlyMap<Feature, string>;
 }
 
 
-/** The request as sent, for reports and curl: headers with the licence replaced, the body as text or form fields. */
-function recordRequest(method: string, url: string, headers: Headers, spec: RequestSpec, license: string): RecordedRequest {
+/**
+ * The request as sent, for reports and curl: headers with the secrets replaced (the licence by
+ * `$SORA_LICENSE`, an extra header's value by its `$SORA_HEADER_<NAME>`), the body as text or form fields.
+ */
+function recordRequest(method: string, url: string, headers: Headers, spec: RequestSpec, license: string, extra: Readonly<Record<string, string>>): RecordedRequest {
   const shown: Record<string, string> = {};
+  const secrets = new Map(Object.entries(extra).map(([name, value]) => [name.toLowerCase(), value]));
   headers.forEach((value, name) => {
-    shown[name] = license ? value.split(license).join(LICENSE_VARIABLE) : value;
+    if (secrets.get(name) === value) shown[name] = headerVariable(name);
+    else shown[name] = license ? value.split(license).join(LICENSE_VARIABLE) : value;
   });
   const recorded: RecordedRequest = { method, url, headers: shown };
   if (spec.rawJson !== undefined) recorded.body = spec.rawJson;
@@ -196,11 +223,16 @@ export class ConformanceClient {
       ResolvedRunOptions,
       'baseUrl' | 'origin' | 'license' | 'timeoutMs' | 'maxWaitSeconds' | 'maxRetries' | 'maxRetryAfterSeconds' | 'maxBodyBytes' | 'maxStreamBytes' | 'fetch'
     > &
-      Partial<Pick<ResolvedRunOptions, 'concurrency'>>,
+      Partial<Pick<ResolvedRunOptions, 'concurrency' | 'headers'>>,
     readonly checkId = '',
     private readonly shared: SharedState = { exchanges: [], generations: pLimit(options.concurrency ?? 4) },
   ) {
     this.exchanges = shared.exchanges;
+  }
+
+  /** Add-ons the licence lacks (set once the pre-flight knows): requests that need one are not sent, their check is skipped. */
+  set lackingAddOns(lacking: ReadonlyMap<Feature, string>) {
+    this.shared.lacking = lacking;
   }
 
   /** The same client, recording exchanges under another check id. */
@@ -221,10 +253,11 @@ export class ConformanceClient {
   }
 
   private init(spec: RequestSpec, signal: AbortSignal): RequestInit {
-    const headers = new Headers(spec.headers);
     const url = this.url(spec.path);
-    // A licence goes only to the deployment itself, never to a media host elsewhere.
+    // A licence and the extra headers go only to the deployment itself, never to a media host elsewhere.
     const sameOrigin = new URL(url).origin === this.options.origin;
+    const headers = new Headers(sameOrigin ? this.options.headers : undefined);
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers.set(name, value);
     const auth = spec.auth ?? this.defaultAuth;
     if (sameOrigin && auth !== 'none') {
       if (auth === 'raw') headers.set('authorization', this.options.license);
@@ -237,11 +270,28 @@ export class ConformanceClient {
       headers.set('content-type', 'application/json');
       body = spec.rawJson ?? JSON.stringify(spec.json);
     }
-    return { method: spec.method ?? (body ? 'POST' : 'GET'), headers, body, signal, redirect: 'follow' };
+    return { method: methodOf(spec), headers, body, signal, redirect: 'follow' };
+  }
+
+  /**
+   * The add-on a request needs and the licence lacks, with how that is known; only for requests that
+   * carry the licence (one without it, or with another key, is answered 401 whatever the add-ons).
+   */
+  private lackedAddOn(spec: RequestSpec, url: string): string | undefined {
+    const lacking = this.shared.lacking;
+    const auth = spec.auth ?? this.defaultAuth;
+    if (!lacking?.size || (auth !== 'raw' && auth !== 'bearer')) return undefined;
+    const op = operationOfUrl(methodOf(spec), url, this.options.baseUrl);
+    const feature = op && OPERATIONS[op.id].feature;
+    const known = feature && lacking.get(feature);
+    return known ? `needs the '${feature}' add-on, which the licence does not have (${known})` : undefined;
   }
 
   private async send(spec: RequestSpec, read: (response: Response, started: number) => Promise<Exchange>, signalFor: () => { signal: AbortSignal; reason: () => string }): Promise<Exchange> {
     const url = this.url(spec.path);
+    // Never the deployment's fault: a 403 feature_not_enabled judged as a failure would say it is.
+    const lacked = this.lackedAddOn(spec, url);
+    if (lacked) throw new CheckSkipped(lacked);
     for (let attempt = 0; ; attempt++) {
       const { signal, reason } = signalFor();
       const init = this.init(spec, signal);
@@ -250,11 +300,11 @@ export class ConformanceClient {
       try {
         const response = await this.options.fetch(url, init);
         exchange = await read(response, started);
-        exchange.request.recorded = recordRequest(init.method!, url, init.headers as Headers, spec, this.options.license);
+        exchange.request.recorded = recordRequest(init.method!, url, init.headers as Headers, spec, this.options.license, this.options.headers ?? {});
       } catch (error) {
         // An answer came, too large to read: not a transport failure, and never retried.
         if (error instanceof BodyLimitError) throw new CheckFailure(`${init.method} ${url} ${describeBody(spec)}\n  -> ${error.message}`);
-        const what = signal.aborted ? reason() : error instanceof Error ? `${error.message}${causeOf(error)}` : String(error);
+        const what = signal.aborted ? reason() : noAnswer(error, url, this.options.timeoutMs);
         throw new TransportError(`${init.method} ${url} ${describeBody(spec)}\n  -> no response: ${what}`);
       }
       this.exchanges.push(exchange);
@@ -265,7 +315,7 @@ export class ConformanceClient {
   }
 
   private exchangeOf(spec: RequestSpec, response: Response, body: Uint8Array, started: number): Exchange {
-    const method = spec.method ?? (spec.form || spec.json !== undefined || spec.rawJson !== undefined ? 'POST' : 'GET');
+    const method = methodOf(spec);
     return {
       checkId: this.checkId,
       mistake: spec.mistake ?? false,
@@ -359,11 +409,6 @@ function formJson(form: FormData | undefined): Record<string, string> | undefine
   const fields: Record<string, string> = {};
   for (const [name, value] of form.entries()) if (typeof value === 'string') fields[name] = value;
   return fields;
-}
-
-function causeOf(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? ` (${cause.message})` : '';
 }
 
 /** A chat stream as the run read it: its events, judged by sse.ts, and the exchange that brought them. */

@@ -2,14 +2,23 @@
  * A recorded request as a `curl` command a person can paste into a POSIX shell to send it again.
  *
  * Every word is single-quoted unless it is plainly safe, so nothing in a URL, header or body (quotes,
- * `$`, backticks, newlines, `!`) is interpreted by the shell. The one exception is the licence: the
- * recorder replaced it by the text `$SORA_LICENSE`, and the command expands that variable from the
- * environment, so the report never holds the licence and the command still carries it.
+ * `$`, backticks, newlines, `!`) is interpreted by the shell. The exceptions are the secrets: the
+ * recorder replaced the licence by the text `$SORA_LICENSE` and each extra header's value (`--header`)
+ * by `$SORA_HEADER_<NAME>`, and the command expands those variables from the environment, so the
+ * report never holds a secret and the command still carries it.
  */
 import type { RecordedRequest } from './types.js';
 
 /** The placeholder the recorder put where the licence was. */
 export const LICENSE_VARIABLE = '$SORA_LICENSE';
+
+/** The placeholder the recorder puts where an extra header's value was: `X-Gateway-Key` -> `$SORA_HEADER_X_GATEWAY_KEY`. */
+export function headerVariable(name: string): string {
+  return `$SORA_HEADER_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** Every placeholder of a secret (headerVariable's names are upper case, digits and `_`, so the longest run is the name). */
+const SECRET_VARIABLES = /\$(SORA_LICENSE|SORA_HEADER_[A-Z0-9_]+)/g;
 
 const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -23,20 +32,24 @@ export function shellQuote(text: string): string {
 const DOUBLE_QUOTE_SAFE = /^[^"\\$`!]*$/;
 
 /**
- * One shell word for `text` in which every `$SORA_LICENSE` expands to the variable's value and
- * everything else stays literal: `"Authorization: $SORA_LICENSE"` when the rest allows double quotes,
- * otherwise single-quoted pieces joined by `"$SORA_LICENSE"`.
+ * One shell word for `text` in which every secret's placeholder (`$SORA_LICENSE`, `$SORA_HEADER_*`)
+ * expands to the variable's value and everything else stays literal: `"Authorization: $SORA_LICENSE"`
+ * when the rest allows double quotes, otherwise single-quoted pieces joined by `"$SORA_LICENSE"`.
  */
 export function shellQuoteWithLicense(text: string): string {
-  if (!text.includes(LICENSE_VARIABLE)) return shellQuote(text);
-  const pieces = text.split(LICENSE_VARIABLE);
+  // split with a capturing group: literal pieces at even indexes, variable names at odd ones.
+  const parts = text.split(SECRET_VARIABLES);
+  if (parts.length === 1) return shellQuote(text);
+  const pieces = parts.filter((_, i) => i % 2 === 0);
+  const names = parts.filter((_, i) => i % 2 === 1);
   if (pieces.every((piece) => DOUBLE_QUOTE_SAFE.test(piece))) {
     // `${SORA_LICENSE}` where a name character follows: `$SORA_LICENSEX` would be another variable.
     let word = pieces[0];
-    for (const piece of pieces.slice(1)) word += `${/^\w/.test(piece) ? '${SORA_LICENSE}' : LICENSE_VARIABLE}${piece}`;
+    names.forEach((name, i) => (word += `${/^\w/.test(pieces[i + 1]) ? `\${${name}}` : `$${name}`}${pieces[i + 1]}`));
     return `"${word}"`;
   }
-  return pieces.map((piece) => (piece === '' ? '' : `'${piece.replace(/'/g, `'\\''`)}'`)).join(`"${LICENSE_VARIABLE}"`);
+  const literal = (piece: string) => (piece === '' ? '' : `'${piece.replace(/'/g, `'\\''`)}'`);
+  return names.reduce((word, name, i) => `${word}"$${name}"${literal(pieces[i + 1])}`, literal(pieces[0]));
 }
 
 /** `content-type` -> `Content-Type` (header names are case-insensitive; this is how people write them). */

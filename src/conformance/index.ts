@@ -2,7 +2,7 @@
  * sora-kit/conformance: check any deployment of the Sora platform API against sora-kit's schemas,
  * rules and media inspection. Never imports the mock: it judges only what comes over HTTP.
  */
-export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, RUN_DEFAULTS } from './runner.js';
+export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, RUN_DEFAULTS, FEATURES } from './runner.js';
 export { BASE_PATH } from '../spec/operations.js';
 export { CATALOGUE } from './catalogue/index.js';
 export { selectChecks, computePlan, describePlan, summarisePlan } from './plan.js';
@@ -13,7 +13,7 @@ export { formatJson } from './reporters/json.js';
 export { formatJunit, escapeXml } from './reporters/junit.js';
 export { formatPretty, prettyProgress, type PrettyOptions } from './reporters/pretty.js';
 export { formatHtml, mediaDirFor, escapeHtml, type HtmlReport, type HtmlReportFile, type HtmlReportOptions } from './reporters/html.js';
-export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, LICENSE_VARIABLE } from './curl.js';
+export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, headerVariable, LICENSE_VARIABLE } from './curl.js';
 export * from './types.js';
 export { createTrafficJudge, type TrafficJudgeOptions } from './traffic-judge.js';
 export { JUDGMENTS, JUDGMENT_CHECKS, JudgeMemory, judgeWithRegistry, type JudgmentCheckId } from './registry.js';

@@ -2,11 +2,12 @@
  * Running the catalogue against a deployment: resolve options, probe, plan, run the checks under a
  * concurrency limit (checks marked `final` last, as they judge the whole run), and report.
  */
+import type { Feature } from '../spec/operations.js';
 import pLimit from 'p-limit';
 import { normalizeBaseUrl } from './base-url.js';
 import { CATALOGUE } from './catalogue/index.js';
-import { answerLimit, BodyLimitError, ConformanceClient, readBody, type Exchange } from './client.js';
-import { LICENSE_VARIABLE } from './curl.js';
+import { answerLimit, BodyLimitError, ConformanceClient, noAnswer, readBody, type Exchange } from './client.js';
+import { LICENSE_VARIABLE, headerVariable } from './curl.js';
 import { fieldsOf, type JudgedExchange } from './exchange.js';
 import { detailOf } from './expect.js';
 import { JudgeMemory, judgeWithRegistry } from './registry.js';
@@ -56,6 +57,46 @@ function positive(name: keyof RunOptions, value: number | undefined, fallback: n
   return value;
 }
 
+/** The code of the platform's refusal of an endpoint whose add-on the licence lacks. */
+const FEATURE_NOT_ENABLED = 'feature_not_enabled';
+
+/** The add-ons a licence may have; chat is in every licence (seed: images and videos are paid add-ons). */
+export const FEATURES: readonly Feature[] = ['chat', 'images', 'videos'];
+
+function resolveFeatures(features: readonly Feature[] | undefined): readonly Feature[] | undefined {
+  if (features === undefined) return undefined;
+  for (const f of features) {
+    if (!FEATURES.includes(f)) throw new ConformanceUsageError(`features '${String(f).slice(0, 40)}': expected some of ${FEATURES.join(', ')}.`, 'features');
+  }
+  return FEATURES.filter((f) => f === 'chat' || features.includes(f));
+}
+
+/** An RFC 9110 token: what a header name may be. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the run sets itself on each request: the licence, and what the body and the connection decide. */
+const OWN_HEADERS = ['authorization', 'host', 'content-type', 'content-length', 'transfer-encoding', 'connection'];
+
+/** Extra headers, checked; a value is never quoted back (it may be a secret). */
+function resolveHeaders(headers: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  const variables = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const shown = `'${name.slice(0, 60)}'`;
+    if (!TOKEN.test(name)) throw new ConformanceUsageError(`headers ${shown}: not a header name; a name is letters, digits and !#$%&'*+.^_\`|~- (e.g. X-Gateway-Key).`, 'headers');
+    if (OWN_HEADERS.includes(name.toLowerCase())) {
+      throw new ConformanceUsageError(`headers ${shown}: the run sets ${name} itself${name.toLowerCase() === 'authorization' ? ' (it carries the licence: give it as the licence)' : ''}; extra headers are for what else the deployment needs.`, 'headers');
+    }
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ConformanceUsageError(`headers ${shown}: its value must be text on one line (no CR, LF or NUL).`, 'headers');
+    // Reports name each value by its variable: two names may not share one.
+    const variable = headerVariable(name);
+    const other = variables.get(variable);
+    if (other !== undefined && other.toLowerCase() !== name.toLowerCase()) {
+      throw new ConformanceUsageError(`headers ${shown}: reports would show it and '${other.slice(0, 60)}' as the same ${variable}; rename one.`, 'headers');
+    }
+    variables.set(variable, name);
+  }
+  return { ...headers };
+}
+
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   if (!options.license) throw new ConformanceUsageError('license is required: the licence key the deployment accepts.', 'license');
   const baseUrl = normalizeBaseUrl(options.baseUrl);
@@ -85,6 +126,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     maxRetries: positive('maxRetries', options.maxRetries, RUN_DEFAULTS.maxRetries, { zero: true }),
     onProgress: options.onProgress ?? (() => {}),
     fetch: options.fetch ?? globalThis.fetch,
+    headers: resolveHeaders(options.headers),
+    features: resolveFeatures(options.features),
   };
 }
 
@@ -114,51 +157,73 @@ export class ConformanceSession {
     return [...planned.filter((c) => !c.final), ...planned.filter((c) => c.final)];
   }
 
-  /** Fails with DeploymentUnreachableError when nothing answers HTTP at the base URL. */
+  /** Add-ons the licence lacks, each with how that is known (given, or what the deployment answered); filled by probe(). */
+  readonly lacking = new Map<Feature, string>();
+
+  /** One request of the pre-flight, with the extra headers; no answer at all is DeploymentUnreachableError. */
+  private async preflight(method: 'GET' | 'POST', path: string, authorization: string, body?: unknown): Promise<{ what: string; status: number; text: string }> {
+    const url = `${this.options.baseUrl}${path}`;
+    try {
+      const response = await this.options.fetch(url, {
+        method,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: { ...this.options.headers, authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      // Only a refusal's message or code is read from it, and a bomb here must cost no more than anywhere else.
+      const read = await readBody(response, answerLimit(this.options.maxBodyBytes)).catch((error: unknown) => {
+        if (error instanceof BodyLimitError) return new Uint8Array(0);
+        throw error;
+      });
+      return { what: `${method} ${url}`, status: response.status, text: new TextDecoder().decode(read) };
+    } catch (error) {
+      throw new DeploymentUnreachableError(`No HTTP answer from ${url}: ${noAnswer(error, url, this.options.timeoutMs)}`);
+    }
+  }
+
   /**
    * The pre-flight: one chat request that no deployment can turn into a generation (its `messages`
    * are empty), with the licence. No answer: the deployment is unreachable. 401 or 403: the licence is
    * refused (chat needs no paid add-on), and the run stops before anything costs money. Anything else
-   * (the 400 a licensed request earns, or a 404 from a gateway without chat) lets the run go on.
+   * (the 400 a licensed request earns, or a 404 from a gateway without chat) lets the run go on. Then
+   * the licence's add-ons, unless given.
    */
   async probe(): Promise<void> {
-    const url = `${this.options.baseUrl}/chat/completions`;
-    const send = async (authorization: string) => {
-      try {
-        const response = await this.options.fetch(url, {
-          method: 'POST',
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-          headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'sora_image', messages: [] }),
-        });
-        // Only a refusal's message is read from it, and a bomb here must cost no more than anywhere else.
-        const body = await readBody(response, answerLimit(this.options.maxBodyBytes)).catch((error: unknown) => {
-          if (error instanceof BodyLimitError) return new Uint8Array(0);
-          throw error;
-        });
-        return { status: response.status, text: new TextDecoder().decode(body) };
-      } catch (error) {
-        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-        throw new DeploymentUnreachableError(`No HTTP answer from ${url} within ${this.options.timeoutMs} ms: ${cause}. Is the deployment running, and is its base URL right?`);
-      }
-    };
+    const send = (authorization: string) => this.preflight('POST', '/chat/completions', authorization, { model: 'sora_image', messages: [] });
     const raw = await send(this.options.license);
-    if (raw.status !== 401 && raw.status !== 403) return;
-    // The seed's raw form refused: a deployment that takes only the SDK's Bearer form is still judged
-    // (auth.raw-license reports the refusal), instead of the run stopping.
-    const bearer = await send(`Bearer ${this.options.license}`);
-    if (bearer.status !== 401 && bearer.status !== 403) {
+    if (raw.status === 401 || raw.status === 403) {
+      // The seed's raw form refused: a deployment that takes only the SDK's Bearer form is still judged
+      // (auth.raw-license reports the refusal), instead of the run stopping.
+      const bearer = await send(`Bearer ${this.options.license}`);
+      if (bearer.status === 401 || bearer.status === 403) {
+        const said = envelopeField(raw.text, 'message');
+        throw new LicenseRejectedError(`The deployment refused the licence: ${raw.what} answered ${raw.status}${said ? `: "${said.slice(0, 160)}"` : ''} (with Bearer too). Is the licence right? Nothing was generated.`);
+      }
       this.client.defaultAuth = 'bearer';
+    }
+    await this.findAddOns(this.client.defaultAuth === 'bearer' ? `Bearer ${this.options.license}` : this.options.license);
+    this.client.lackingAddOns = this.lacking;
+  }
+
+  /**
+   * The add-ons as given, or as the deployment answers one cheap request per add-on that no deployment
+   * turns into a generation (an image request without a prompt, the video list): the platform's
+   * `403 feature_not_enabled` there is the add-on missing. Any other answer, a 403 of another code
+   * included, lets the checks run and judge it.
+   */
+  private async findAddOns(authorization: string): Promise<void> {
+    const given = this.options.features;
+    if (given) {
+      for (const f of FEATURES) if (!given.includes(f)) this.lacking.set(f, `given: features ${given.join(',')}`);
       return;
     }
-    let said = '';
-    try {
-      const message = (JSON.parse(raw.text) as { error?: { message?: unknown } }).error?.message;
-      if (typeof message === 'string') said = `: "${message.slice(0, 160)}"`;
-    } catch {
-      // not an envelope; the status says enough
+    const [images, videos] = await Promise.all([
+      this.preflight('POST', '/images/generations', authorization, { model: 'sora_image' }),
+      this.preflight('GET', '/videos', authorization),
+    ]);
+    for (const [feature, { what, status, text }] of [['images', images], ['videos', videos]] as const) {
+      if (status === 403 && envelopeField(text, 'code') === FEATURE_NOT_ENABLED) this.lacking.set(feature, `detected: ${what} answered 403 ${FEATURE_NOT_ENABLED}`);
     }
-    throw new LicenseRejectedError(`The deployment refused the licence: POST ${url} answered ${raw.status}${said} (with Bearer too). Is the licence right? Nothing was generated.`);
   }
 
   skippedResults(): CheckResult[] {
@@ -265,7 +330,8 @@ export class ConformanceSession {
    * deliberate mistake got the same non-answer (401, 403, 404, 429, 5xx), say what it suggests.
    */
   hints(): string[] {
-    const hints = this.statusHints();
+    const addOns = [...this.lacking].map(([f, how]) => `the licence has no '${f}' add-on (${how}): the checks that need it were skipped, not failed.`);
+    const hints = [...addOns, ...this.statusHints()];
     if (this.judgeErrors.length) hints.push(`sora-kit could not judge ${this.judgeErrors.length} exchange(s) (a bug of sora-kit's; please report it): ${this.judgeErrors[0]}`);
     return hints;
   }
@@ -313,13 +379,17 @@ export class ConformanceSession {
 
 /**
  * A recorded exchange in the registry's shape: the operation of its URL, the fields of its body, and
- * its headers as sent (the record shows the licence as $SORA_LICENSE; the judge needs the value).
+ * its headers as sent (the record shows the licence as $SORA_LICENSE and an extra header's value as its
+ * $SORA_HEADER_<NAME>; the judge needs the values).
  */
-function judgedOf(exchange: Exchange, options: Pick<ResolvedRunOptions, 'baseUrl' | 'license'>): JudgedExchange {
+function judgedOf(exchange: Exchange, options: Pick<ResolvedRunOptions, 'baseUrl' | 'license' | 'headers'>): JudgedExchange {
   const { request } = exchange;
   const op = operationOfUrl(request.method, request.url, options.baseUrl);
   const headers = new Headers();
-  for (const [name, value] of Object.entries(request.recorded.headers)) headers.set(name, options.license ? value.split(LICENSE_VARIABLE).join(options.license) : value);
+  const extra = new Map(Object.entries(options.headers).map(([name, value]) => [headerVariable(name), value]));
+  for (const [name, value] of Object.entries(request.recorded.headers)) {
+    headers.set(name, extra.get(value) ?? (options.license ? value.split(LICENSE_VARIABLE).join(options.license) : value));
+  }
   let json = request.json;
   if (json === undefined && request.recorded.body !== undefined) {
     try {
@@ -339,6 +409,17 @@ function judgedOf(exchange: Exchange, options: Pick<ResolvedRunOptions, 'baseUrl
     body: exchange.body,
     ...(exchange.mistake ? { declaredMistake: { param: exchange.param } } : {}),
   };
+}
+
+/** A text field of an error envelope (`error.message`, `error.code`), when the body is one. */
+function envelopeField(text: string, field: 'message' | 'code'): string | undefined {
+  try {
+    const value = (JSON.parse(text) as { error?: Record<string, unknown> }).error?.[field];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    // not an envelope; the status says enough
+    return undefined;
+  }
 }
 
 function resultOf(check: Check, status: CheckResult['status'], message: string, durationMs: number): CheckResult {

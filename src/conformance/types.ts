@@ -2,6 +2,7 @@
  * The vocabulary of the conformance runner: checks, their results, the plan and the report. A check
  * judges a deployment only through HTTP, sora-kit's schemas and rules, and media inspection.
  */
+import type { Feature } from '../spec/operations.js';
 
 export const GROUPS = ['auth', 'chat', 'images', 'videos', 'models', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
@@ -138,6 +139,16 @@ export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Inject a fetch (tests, proxies); default the global one. */
   fetch?: typeof fetch;
+  /**
+   * Headers sent on every request to the deployment (a gateway's key, a tenant), beside the licence.
+   * Reports and curl commands show each value as `$SORA_HEADER_<NAME>`, never the value itself.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * The licence's add-ons (chat is always included). Default: detected before the run, one cheap
+   * request per add-on; checks that need one the licence lacks are skipped, not failed.
+   */
+  features?: readonly Feature[];
 }
 
 export interface ResolvedRunOptions {
@@ -161,6 +172,9 @@ export interface ResolvedRunOptions {
   maxRetries: number;
   onProgress: (event: ProgressEvent) => void;
   fetch: typeof fetch;
+  headers: Readonly<Record<string, string>>;
+  /** Undefined: detect them (ConformanceSession.probe). */
+  features: readonly Feature[] | undefined;
 }
 
 /** Thrown by a check (through the `expect` helpers) to fail with a message. */

@@ -14,6 +14,7 @@ import { concatBytes } from '../util/index.js';
 import { maskSecret } from '../mock/mask.js';
 import { scenarioEffect } from '../mock/scenarios.js';
 import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JobCounts, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
+import { FAVICON_PATH, faviconPng } from './favicon.js';
 import { INSPECTOR_PAGE } from './page.js';
 
 /** The page; the rest of the inspector lives under INSPECTOR_PREFIX, beside the admin endpoints. */
@@ -386,13 +387,13 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
 
   return {
     owns(pathname) {
-      return isPage(pathname) || pathname.startsWith(`${INSPECTOR_PREFIX}/`);
+      return isPage(pathname) || pathname === FAVICON_PATH || pathname.startsWith(`${INSPECTOR_PREFIX}/`);
     },
     fetch(request, hangUp) {
       const url = new URL(request.url);
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
-      const route = isPage(url.pathname) ? 'page' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
-      if (!['page', 'events', 'state', 'client-report'].includes(route)) {
+      const route = isPage(url.pathname) ? 'page' : url.pathname === FAVICON_PATH ? 'favicon' : url.pathname.slice(INSPECTOR_PREFIX.length + 1);
+      if (!['page', 'favicon', 'events', 'state', 'client-report'].includes(route)) {
         return errorResponse(404, `Unknown inspector path ${cutText(url.pathname, 200)}; the page is at ${INSPECTOR_PATH}, its data at ${INSPECTOR_PREFIX}/state, ${INSPECTOR_PREFIX}/events and ${INSPECTOR_PREFIX}/client-report.`, { code: 'unknown_route' }, NO_STORE);
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -414,6 +415,12 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
       // The client report panel asks for it as requests arrive (mock.clientReport(), its secrets already masked).
       if (route === 'client-report') {
         return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(mock.clientReport(), 200, NO_STORE);
+      }
+      if (route === 'favicon') {
+        const icon = faviconPng();
+        return new Response(head ? null : (icon as BodyInit), {
+          headers: { 'content-type': 'image/png', 'content-length': String(icon.length), 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },
+        });
       }
       if (route === 'state') {
         return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(snapshot(apiUrl), 200, NO_STORE);

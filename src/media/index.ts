@@ -79,6 +79,9 @@ export const MEDIA_CONTENT_TYPES: Record<MediaVariant, string> = {
   spritesheet: 'image/jpeg',
 };
 
+/** The file extension of each variant: media links end in it, `sora-kit media --out` must. */
+export const MEDIA_EXTENSIONS: Record<MediaVariant, string> = { image: 'png', video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' };
+
 const VARIANTS_OF: Record<Recipe['kind'], readonly MediaVariant[]> = {
   image: ['image', 'thumbnail'],
   video: ['video', 'thumbnail', 'spritesheet'],

@@ -66,14 +66,25 @@ export type AnswerNow = (request: Request, parts?: { pathname: string; search: s
 /** Each operation of the table (spec/operations.ts) and the handler that ends its pipeline; the type says none is missing. */
 const HANDLERS: OperationHandlers = { ...chatHandlers, ...imageHandlers, ...videoHandlers, ...modelHandlers };
 
-const CORS_HEADERS: Record<string, string> = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, HEAD, POST, DELETE, OPTIONS',
-  'access-control-allow-headers': 'Authorization, Content-Type, Prefer, Range, If-None-Match, If-Range, OpenAI-Organization, OpenAI-Project, X-Stainless-*',
-  'access-control-expose-headers':
-    `Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After, ${IGNORED_PARAMS_HEADER}`,
-  'access-control-max-age': '600',
-};
+const CORS_HEADERS: readonly (readonly [string, string])[] = [
+  ['access-control-allow-origin', '*'],
+  ['access-control-allow-methods', 'GET, HEAD, POST, DELETE, OPTIONS'],
+  ['access-control-expose-headers', `Content-Length, Content-Range, Accept-Ranges, ETag, Retry-After, ${IGNORED_PARAMS_HEADER}`],
+  ['access-control-max-age', '600'],
+];
+
+/**
+ * The API is for any client on any origin: a preflight is allowed every request header it asks for
+ * (echoed, as servers that allow any client do). A list could not keep up with what SDKs send (the
+ * openai SDK's x-stainless-os, x-stainless-retry-count, ...), and `*` would not cover Authorization.
+ */
+function allowCrossOrigin(request: Request, headers: Headers): void {
+  for (const [name, value] of CORS_HEADERS) headers.set(name, value);
+  const asked = request.headers.get('access-control-request-headers');
+  if (asked) headers.set('access-control-allow-headers', asked);
+  // The answer differs with and without Origin, and a preflight's with the headers it asks for.
+  headers.append('vary', 'Origin, Access-Control-Request-Headers');
+}
 
 /** What the mock does when an option is not given: the one place these numbers live (`--help` shows them). */
 export const MOCK_DEFAULTS = {
@@ -306,9 +317,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
     // other responses untouched keeps the Node server's fast path (no header rewrite per request).
     // Never under /__sora/: the admin endpoints answer no other origin (admin-guard.ts).
-    if (options.cors && request.headers.has('origin') && !isAdminPath(ctx.path)) {
-      for (const [k, v] of Object.entries(CORS_HEADERS)) response.headers.set(k, v);
-    }
+    if (options.cors && request.headers.has('origin') && !isAdminPath(ctx.path)) allowCrossOrigin(request, response.headers);
     const body = recordBody(ctx.body, ctx.raw);
     if (body instanceof Promise) return body.then((recorded) => record(ctx, response, recorded, started, startedAt));
     return record(ctx, response, body, started, startedAt);

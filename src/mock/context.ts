@@ -3,7 +3,7 @@
  * that more than one route needs (scenario choice, prompt analysis, media URLs).
  */
 import { analyzePrompt, type PromptAnalysisResult } from '../spec/analysis.js';
-import { encodeRecipe, type MediaStore, type MediaVariant, type Recipe } from '../media/index.js';
+import { MEDIA_EXTENSIONS, encodeRecipe, type MediaStore, type MediaVariant, type Recipe } from '../media/index.js';
 import { readBody, type BodyOptions, type ParsedBody } from './body.js';
 import type { Fault, FaultRegistry } from './faults.js';
 import type { IdSource } from './ids.js';
@@ -203,8 +203,9 @@ export async function analyse(ctx: MockContext, prompt: string): Promise<PromptA
   return analyzePrompt(prompt, openai ? { mode, openai } : { mode });
 }
 
-const EXTENSION: Record<MediaVariant, string> = { image: 'png', video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' };
-export const VARIANT_OF_EXTENSION: Record<string, MediaVariant> = { png: 'image', mp4: 'video', webp: 'thumbnail', jpg: 'spritesheet' };
+export const VARIANT_OF_EXTENSION: Record<string, MediaVariant> = Object.fromEntries(
+  Object.entries(MEDIA_EXTENSIONS).map(([variant, extension]) => [extension, variant as MediaVariant]),
+);
 
 /** Files live under `<basePath>/files/`; the name is the encoded recipe and its signature, so any instance with the secret can serve it. */
 export const FILES_SEGMENT = 'files';
@@ -220,7 +221,7 @@ export function mediaPath(ctx: Pick<MockContext, 'options' | 'signer'>, recipe: 
 
 /** The path of a `files` link from its parts: the encoded recipe and its signature for `variant`. */
 export function signedMediaPath(basePath: string, recipeText: string, variant: MediaVariant, signature: string): string {
-  return `${basePath}/${FILES_SEGMENT}/${recipeText}.${signature}.${EXTENSION[variant]}`;
+  return `${basePath}/${FILES_SEGMENT}/${recipeText}.${signature}.${MEDIA_EXTENSIONS[variant]}`;
 }
 
 /** The absolute URL a response links to; recorded on the request for the journal. */

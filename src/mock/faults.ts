@@ -35,7 +35,7 @@ const FaultFields = z
     route: z
       .string()
       .max(200)
-      .regex(ROUTE_PATTERN, "expected 'METHOD /path' under the base path, such as 'POST /videos' or 'GET /videos/:id'")
+      .regex(ROUTE_PATTERN, "'METHOD /path' under the base path, such as 'POST /videos' or 'GET /videos/:id'")
       .optional(),
     model: z.string().min(1).max(200).optional(),
   })

@@ -6,7 +6,7 @@ export { createValidatingProxy, parseTarget, failing, mediaLinks, ProxyUsageErro
 export type { NotJudged, ProxyReport, ValidatingProxy, ValidatingProxyOptions } from './server.js';
 export { createHarFile, type HarFile } from './har-file.js';
 export { junit, reportFile, writeReport, type ProxyReportFile } from './report.js';
-export { startProxySession, violationLine, DEFAULT_PROXY_PORT } from './session.js';
+export { startProxySession, violationLine, DEFAULT_PROXY_PORT, PROXY_DEFAULTS } from './session.js';
 export type { JudgeFactory, ProxySession, ProxySessionDeps, ProxySessionIo, ProxySessionOptions } from './session.js';
 export type { ObservedExchange, TrafficJudge, Violation } from '../conformance/types.js';
 export { readRecordings, RecordingError } from './recordings.js';

@@ -7,9 +7,17 @@ import { createTrafficJudge } from '../conformance/traffic-judge.js';
 import type { TrafficJudge, Violation } from '../conformance/types.js';
 import { createHarFile, type HarFile } from './har-file.js';
 import { reportFile, writeReport } from './report.js';
-import { createValidatingProxy, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
+import { createValidatingProxy, DEFAULT_MAX_BODY_BYTES, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
 
-export const DEFAULT_PROXY_PORT = 4011;
+/** What a session does when an option is not given: the one place these values live (`--help` shows them). */
+export const PROXY_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4011,
+  failOn: 'should',
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+} as const;
+
+export const DEFAULT_PROXY_PORT = PROXY_DEFAULTS.port;
 
 /** Makes the judge of a session; the proxy calls `judge.observe(exchange)` once per finished exchange. */
 export type JudgeFactory = (context: { target: string; fetchMedia: boolean }) => TrafficJudge | Promise<TrafficJudge>;
@@ -59,7 +67,7 @@ export function violationLine(v: Violation): string {
 export async function startProxySession(options: ProxySessionOptions, deps: ProxySessionDeps = {}): Promise<ProxySession> {
   const io = deps.io ?? { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
   const target = parseTarget(options.target);
-  const failOn = options.failOn ?? 'should';
+  const failOn = options.failOn ?? PROXY_DEFAULTS.failOn;
   if (failOn !== 'must' && failOn !== 'should') throw new ProxyUsageError(`--fail-on '${String(failOn)}' is not must or should`);
   const fetchMedia = options.fetchMedia ?? true;
   const startedAt = new Date();
@@ -84,15 +92,16 @@ export async function startProxySession(options: ProxySessionOptions, deps: Prox
     onWarning: (message) => io.err(`sora-kit proxy: ${message}`),
   });
   let url: string;
+  const { host = PROXY_DEFAULTS.host, port = PROXY_DEFAULTS.port } = options;
   try {
-    ({ url } = await proxy.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PROXY_PORT }));
+    ({ url } = await proxy.listen({ host, port }));
   } catch (error) {
     recorder?.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new ProxyUsageError(
       code === 'EADDRINUSE'
-        ? `port ${options.port ?? DEFAULT_PROXY_PORT} on ${options.host ?? '127.0.0.1'} is already in use; choose another with --port (0 picks a free port)`
-        : `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PROXY_PORT}: ${(error as Error).message}`,
+        ? `port ${port} on ${host} is already in use; choose another with --port (0 picks a free port)`
+        : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
     );
   }
   io.out(`sora-kit proxy listening on ${url} -> ${target.origin}`);

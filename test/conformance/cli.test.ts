@@ -4,11 +4,14 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSoraServer } from '../../src/adapters/node.js';
+import { maskSecret } from '../../src/mock/mask.js';
 import { BROKEN } from './helpers/deviations.js';
+import { envelope } from './helpers/gateway.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { editFields, startProxy } from './helpers/proxy.js';
 import { descendants, parseXml } from './helpers/xml.js';
@@ -167,11 +170,29 @@ describe('sora-kit check', () => {
     expect(mock.server.mock.requests().slice(before).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /sora/v1/chat/completions 401', 'POST /sora/v1/chat/completions 401']);
   }, 60_000);
 
-  it('exits 2 with a clear message when nothing answers', async () => {
+  it('exits 2 saying the connection was refused when nothing listens', async () => {
     const port = await closedPort();
     const { code, stderr } = await check('--base-url', `http://127.0.0.1:${port}`, '--license', LICENSE);
     expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`No HTTP answer from http://127\\.0\\.0\\.1:${port}/sora/v1/chat/completions`));
+    expect(stderr.trim()).toBe(
+      `sora-kit check: No HTTP answer from http://127.0.0.1:${port}/sora/v1/chat/completions: connection refused by 127.0.0.1:${port}: is the deployment running, and is its base URL right?`,
+    );
+  }, 30_000);
+
+  it('exits 2 saying it timed out, not refused, when something listens but never answers', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const { code, stderr } = await check('--base-url', `http://127.0.0.1:${port}`, '--license', LICENSE, '--timeout', '300');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/timed out after 300 ms \(--timeout\): the connection was accepted but no answer came/);
+      expect(stderr).not.toMatch(/refused/);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   }, 30_000);
 
   it('prints the plan and refuses a non-loopback host without --yes', async () => {
@@ -189,4 +210,130 @@ describe('sora-kit check', () => {
     expect(stdout).toMatch(/^videos\.content\.duration\s+must\s+/m);
     expect(stdout).toMatch(/rule: seed: 模型列表/);
   }, 30_000);
+});
+
+type JsonReport = {
+  summary: { passed: number; failed: number; skipped: number };
+  hints: string[];
+  checks: Array<{ id: string; group: string; status: string; message: string }>;
+};
+
+describe.concurrent('sora-kit check behind a gateway: --header', () => {
+  const SECRET = 's3cret-gateway-key-1234';
+
+  it('sends the extra headers on every request, and reports and curl commands show $SORA_HEADER_<NAME>, never the value', async () => {
+    let refused = 0;
+    let passed = 0;
+    // A gateway that wants its key on every request, in front of a deployment with a must fault.
+    const wrongAspect = BROKEN.find((b) => b.name.startsWith('wrong aspect'))!.deviation({ fiveSecondMp4: Buffer.alloc(0) });
+    const proxy = await startProxy(mock.url, {
+      ...wrongAspect,
+      serve: (req) => {
+        if (req.headers['x-gateway-key'] === SECRET && req.headers['x-tenant'] === 'acme') return void passed++;
+        refused++;
+        return envelope(401, 'The gateway wants X-Gateway-Key.', 'authentication_error', null, 'gateway_key_required');
+      },
+    });
+    try {
+      const without = await check('--base-url', proxy.url, '--license', LICENSE, '--only', 'images.size');
+      expect(without.code, 'the gateway refuses the pre-flight').toBe(2);
+      refused = 0;
+      const output = join(scratch, 'gateway.html');
+      const { code, stdout, stderr } = await check(
+        '--base-url', proxy.url, '--license', LICENSE, '--only', 'images.size,videos.unknown-id', '--reporter', 'html', '--output', output,
+        '-H', `X-Gateway-Key: ${SECRET}`, '--header', 'X-Tenant:acme',
+      );
+      expect(code, stderr).toBe(1);
+      expect(refused).toBe(0);
+      expect(passed).toBeGreaterThan(3);
+      expect(stdout).toMatch(/✗ images\.size\.wide \[must\]/);
+      const html = readFileSync(output, 'utf8');
+      for (const text of [stdout, stderr, html]) expect(text).not.toContain(SECRET);
+      // The failed request as sent, and the commands that send it again, with the values as variables.
+      expect(html).toContain('x-gateway-key: $SORA_HEADER_X_GATEWAY_KEY');
+      expect(html).toContain('x-tenant: $SORA_HEADER_X_TENANT');
+      expect(html).toContain('-H &quot;X-Gateway-Key: $SORA_HEADER_X_GATEWAY_KEY&quot;');
+      expect(html).toContain('<code>SORA_LICENSE</code>, <code>SORA_HEADER_X_GATEWAY_KEY</code>, <code>SORA_HEADER_X_TENANT</code>');
+      expect(html).toMatch(/--only images\.size\.wide -H &quot;X-Gateway-Key: \$SORA_HEADER_X_GATEWAY_KEY&quot; -H &quot;X-Tenant: \$SORA_HEADER_X_TENANT&quot;/);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('refuses malformed headers with exit 2, never quoting a value back', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [`just-a-token-${SECRET}`, /--header #1: expected NAME:VALUE, e\.g\. -H 'X-Gateway-Key: abc'/],
+      [`Bad Name: ${SECRET}`, /--header 'Bad Name': not a header name/],
+      [`Authorization: Bearer ${SECRET}`, /--header 'Authorization': the run sets Authorization itself \(it carries the licence/],
+    ];
+    const results = await Promise.all(cases.map(([header]) => check('--base-url', mock.url, '--license', LICENSE, '-H', header)));
+    results.forEach(({ code, stderr }, i) => {
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(cases[i][1]);
+      expect(stderr).not.toContain(SECRET);
+    });
+  }, 30_000);
+});
+
+describe.concurrent('sora-kit check with a licence without the paid add-ons', () => {
+  let limited: { close: () => Promise<void>; url: string; requests: () => Array<{ method: string; path: string; status: number; license?: string }> };
+  beforeAll(async () => {
+    const server = createSoraServer({
+      speed: 50,
+      licenses: [
+        { key: 'sk-chat-only', features: [] },
+        { key: 'sk-images-addon', features: ['images'] },
+        // For the run that claims more than it has. Each run here has its own key (the runs go at
+        // once), and keys whose masks differ (the journal keeps them masked: sk…ly, sk…on, sk…es).
+        { key: 'sk-claims-images', features: [] },
+      ],
+    });
+    const { url } = await server.listen({ port: 0, host: '127.0.0.1' });
+    limited = { url, close: () => server.close(), requests: () => server.mock.requests() };
+  });
+  afterAll(() => limited?.close());
+
+  const ADD_ON_SKIP = /^needs the '(images|videos)' add-on, which the licence does not have \(detected: (POST|GET) http:\/\/127\.0\.0\.1:\d+\/sora\/v1\/(images\/generations|videos) answered 403 feature_not_enabled\)$/;
+
+  it('detects the missing add-ons, skips the checks that need them with that reason and fails none', async () => {
+    const before = limited.requests().length;
+    const { code, stdout, stderr } = await check('--base-url', limited.url, '--license', 'sk-chat-only', '--reporter', 'json');
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as JsonReport;
+    expect(report.summary.failed).toBe(0);
+    const skipped = report.checks.filter((c) => ADD_ON_SKIP.test(c.message));
+    expect(skipped.map((c) => c.group)).toEqual(expect.arrayContaining(['images', 'videos']));
+    expect(skipped.every((c) => c.status === 'skipped')).toBe(true);
+    // Chat needs no add-on: its checks ran.
+    expect(report.checks.filter((c) => c.group === 'chat' && c.status === 'passed').length).toBeGreaterThan(0);
+    expect(report.hints).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^the licence has no 'images' add-on \(detected: .*403 feature_not_enabled\): the checks that need it were skipped, not failed\.$/)]),
+    );
+    // The deployment saw one refusal per add-on (the detection), and no other 403 (the other tests here use other licences).
+    const refusals = limited.requests().slice(before).filter((r) => r.status === 403 && r.license === maskSecret('sk-chat-only'));
+    expect(refusals.map((r) => `${r.method} ${r.path}`).sort()).toEqual(['GET /sora/v1/videos', 'POST /sora/v1/images/generations']);
+  }, 60_000);
+
+  it('runs the images checks for a licence with only that add-on', async () => {
+    const { code, stdout, stderr } = await check('--base-url', limited.url, '--license', 'sk-images-addon', '--only', 'images,videos', '--reporter', 'json');
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout) as JsonReport;
+    expect(report.checks.filter((c) => c.group === 'images').every((c) => c.status === 'passed')).toBe(true);
+    const videos = report.checks.filter((c) => c.group === 'videos');
+    expect(videos.every((c) => c.status === 'skipped')).toBe(true);
+    // All but the checks that judge the whole run's videos, which find none to judge.
+    expect(videos.filter((c) => /^needs the 'videos' add-on/.test(c.message)).length).toBeGreaterThan(videos.length / 2);
+  }, 60_000);
+
+  it('takes --features as given: the add-ons it names are judged (and fail here), the others skipped', async () => {
+    const claimed = await check('--base-url', limited.url, '--license', 'sk-claims-images', '--only', 'images.size', '--features', 'chat,images', '--reporter', 'json');
+    expect(claimed.code).toBe(1);
+    expect((JSON.parse(claimed.stdout) as JsonReport).checks.every((c) => c.status === 'failed')).toBe(true);
+    const fewer = await check('--base-url', mock.url, '--license', LICENSE, '--only', 'images.size,videos.unknown-id', '--features', 'chat', '--reporter', 'json');
+    expect(fewer.code, fewer.stderr).toBe(0);
+    for (const c of (JSON.parse(fewer.stdout) as JsonReport).checks) expect(c.message, c.id).toMatch(/^needs the '(images|videos)' add-on, which the licence does not have \(given: features chat\)$/);
+    const typo = await check('--base-url', mock.url, '--license', LICENSE, '--features', 'chat,pictures');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--features 'pictures': expected some of chat, images, videos/);
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { curlFiles, curlOf, shellQuote, shellQuoteWithLicense } from '../../src/conformance/curl.js';
+import { curlFiles, curlOf, headerVariable, shellQuote, shellQuoteWithLicense } from '../../src/conformance/curl.js';
 import type { RecordedRequest } from '../../src/conformance/types.js';
 import { encodePng } from '../../src/media/png.js';
 
@@ -122,6 +122,21 @@ describe('curlOf, run with bash against an echo server', () => {
     expect(got.headers.authorization).toBe(`Bearer ${LICENCE}`);
     expect(got.headers['x-mixed']).toBe(`${LICENCE} and "$HOME" \`id\` !x`);
     expect(got.headers['x-empty']).toBe('');
+  });
+
+  it('an extra header (--header) recorded as $SORA_HEADER_<NAME> expands from the environment beside the licence', async () => {
+    const gatewayKey = `gw-'q' "d" $HOME \`id\` !x`;
+    const request: RecordedRequest = {
+      method: 'GET',
+      url: `${origin}/sora/v1/models`,
+      headers: { authorization: '$SORA_LICENSE', 'x-gateway-key': headerVariable('X-Gateway-Key'), 'x-note': "it's $SORA_HEADER_X_GATEWAY_KEY, isn't it" },
+    };
+    expect(request.headers['x-gateway-key']).toBe('$SORA_HEADER_X_GATEWAY_KEY');
+    const { code, stderr } = await bash(curlOf(request), { SORA_LICENSE: LICENCE, SORA_HEADER_X_GATEWAY_KEY: gatewayKey });
+    expect(code, stderr).toBe(0);
+    expect(received[0].headers['x-gateway-key']).toBe(gatewayKey);
+    expect(received[0].headers['x-note']).toBe(`it's ${gatewayKey}, isn't it`);
+    expect(received[0].headers.authorization).toBe(LICENCE);
   });
 
   it('a wrong licence sent on purpose stays literal; a request without one sends none', async () => {

@@ -9,6 +9,7 @@ import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
 import type { InspectorJob, InspectorRequest, InspectorSnapshot } from '../../src/inspector/index.js';
 import { loadServeConfig } from '../../src/cli/config.js';
 import { createSoraMock } from '../../src/mock/app.js';
+import { inspectMedia } from '../../src/media/index.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
 
 const SECRET = 'team-secret-key-0123456789';
@@ -104,6 +105,21 @@ describe('the inspector page', () => {
     expect(response.status).toBe(404);
     expect((await response.json()) as object).toMatchObject({ error: { code: 'unknown_route' } });
     expect((await fetch(`${url}/__sora/inspector/state`)).status).toBe(404);
+  });
+
+  it('serves the favicon browsers ask for (a PNG), which enters no journal as a 404', async () => {
+    const { server, url } = await start();
+    const icon = await fetch(`${url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/png');
+    const bytes = new Uint8Array(await icon.arrayBuffer());
+    expect(await inspectMedia(bytes)).toMatchObject({ kind: 'image', format: 'png', width: 32, height: 32 });
+    // The same bytes every time, and HEAD tells their length.
+    expect(new Uint8Array(await (await fetch(`${url}/favicon.ico`)).arrayBuffer())).toEqual(bytes);
+    expect((await fetch(`${url}/favicon.ico`, { method: 'HEAD' })).headers.get('content-length')).toBe(String(bytes.length));
+    expect(server.mock.requests()).toEqual([]);
+    // Same-origin only, like the page: another site cannot embed it.
+    expect((await fetch(`${url}/favicon.ico`, { headers: { origin: 'http://elsewhere.test' } })).status).toBe(403);
   });
 
   it('never enters the request journal, and never shadows the API or the health endpoint', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ffprobe } from '../helpers/ffmpeg.js';
+import { ffprobe, toTempFile } from '../helpers/ffmpeg.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -19,6 +19,15 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
+}
+
+/** The command's standard output as bytes (a file written to `-`). */
+function runBytes(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['--import', 'tsx', 'src/cli/index.ts', 'media', ...args], { cwd: ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') });
+    });
+  });
 }
 
 describe('sora-kit media', () => {
@@ -68,6 +77,36 @@ describe('sora-kit media', () => {
     expect(bad[4].stderr).toMatch(/--model 'sora_video2' makes videos; images need --model sora_image/);
     expect(bad[5].stderr).toMatch(/'poster'.*video.*thumbnail.*spritesheet/);
     expect(existsSync(join(out, 'x.png')) || existsSync(join(out, 'x.mp4'))).toBe(false);
+  });
+
+  it('--out - writes the one file to standard output, nothing else, and no file named -', async () => {
+    const [image, video] = await Promise.all([
+      runBytes('image', '--prompt', 'x', '--out', '-'),
+      runBytes('video', '--model', 'sora_video2-landscape', '--variant', 'thumbnail', '--prompt', 'x', '--out', '-'),
+    ]);
+    expect(image.code, image.stderr).toBe(0);
+    expect([...image.stdout.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect((await ffprobe(toTempFile(image.stdout, 'stdout.png'))).streams[0]).toMatchObject({ codec_name: 'png', width: 1024, height: 1024 });
+    expect(video.code, video.stderr).toBe(0);
+    expect((await ffprobe(toTempFile(video.stdout, 'stdout.webp'))).streams[0]).toMatchObject({ codec_name: 'webp', width: 320, height: 180 });
+    expect(existsSync(join(ROOT, '-'))).toBe(false);
+  });
+
+  it('refuses an --out whose extension is not the medium\'s, and - for several images, with exit 2', async () => {
+    const bad = await Promise.all([
+      cli('video', '--model', 'sora_video2', '--prompt', 'x', '--out', join(out, 'c.gif')),
+      cli('video', '--model', 'sora_video2', '--variant', 'thumbnail', '--prompt', 'x', '--out', join(out, 'c.mp4')),
+      cli('image', '--prompt', 'x', '--out', join(out, 'c.jpg')),
+      cli('image', '--n', '2', '--prompt', 'x', '--out', '-'),
+    ]);
+    expect(bad.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(bad[0].stderr).toMatch(/--out '.*c\.gif': a video is written as video\/mp4; give a name ending in \.mp4 \(or - for standard output\)/);
+    expect(bad[1].stderr).toMatch(/a thumbnail is written as image\/webp; give a name ending in \.webp/);
+    expect(bad[2].stderr).toMatch(/an image is written as image\/png; give a name ending in \.png/);
+    expect(bad[3].stderr).toMatch(/--out -: standard output takes one file, and --n 2 makes 2/);
+    for (const name of ['c.gif', 'c.mp4', 'c.jpg']) expect(existsSync(join(out, name))).toBe(false);
+    // Upper case is the same extension.
+    expect((await cli('image', '--prompt', 'x', '--out', join(out, 'upper.PNG'))).code).toBe(0);
   });
 
   it('lets the model name win over --size, as the mock does, and says what it ignored', async () => {

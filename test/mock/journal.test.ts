@@ -178,6 +178,18 @@ describe('filters', () => {
     for (const [q, param] of [['?status=abc', 'status'], ['?since=yesterday', 'since'], ['?colour=red', 'colour'], ['?method=P%20OST', 'method']]) {
       expect((await expectEnvelope(await get(q), 400)).param, q).toBe(param);
     }
+    // The message names the value and what is accepted, once ("expected expected" was a message that said it twice).
+    expect((await expectEnvelope(await get('?status=4xxx'), 400)).message).toBe(
+      `Invalid value for 'status': received "4xxx"; expected a status such as 429 or a class such as '4xx'.`,
+    );
+    expect((await expectEnvelope(await get('?method=P%20OST'), 400)).message).toBe(`Invalid value for 'method': received "P OST"; expected an HTTP method such as POST.`);
+    expect((await expectEnvelope(await get('?since=yesterday'), 400)).message).toBe(
+      `Invalid value for 'since': received "yesterday"; expected a mock-clock time in milliseconds since the epoch.`,
+    );
+    const fault = await withAdmin.fetch(
+      new Request(`${ORIGIN}/__sora/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'rate_limited', route: 'videos' }) }),
+    );
+    expect((await expectEnvelope(fault, 400)).message).toMatch(/^Invalid value for 'route': received "videos"; expected 'METHOD \/path' under the base path/);
     expect(mock.requests().length).toBe(5);
   });
 });

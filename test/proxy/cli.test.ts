@@ -5,9 +5,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProxySession } from '../../src/proxy/index.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { PROXY_DEFAULTS, startProxySession } from '../../src/proxy/index.js';
 import { parseHar } from '../../src/replay/index.js';
 import { LICENCE, serve, type Served } from '../e2e/support.js';
 import { recordingJudge, spawnCli, type Child } from './helpers.js';
@@ -126,6 +128,24 @@ describe('the default judge: the conformance checks', () => {
     expect(html).toContain('test.no-404');
     expect(html).toMatch(/1 violation\(s\) in the traffic:\s*GET [^<]+video_nope: not found/);
     expect(html).toContain('FAILED: 1 should check(s) failed');
+  });
+});
+
+describe('the help of every command', () => {
+  it('shows each default once, from the table it comes from (commander\'s display, not the description too)', async () => {
+    const program = await buildProgram();
+    const commands = program.commands.flatMap((c) => [c, ...c.commands]);
+    expect(commands.map((c) => c.name())).toEqual(expect.arrayContaining(['proxy', 'serve', 'check', 'image', 'video']));
+    /** What --help prints beside each option of a command. */
+    const described = (command: Command) => new Map(command.options.map((o) => [o.long, command.createHelp().optionDescription(o)]));
+    for (const command of commands) {
+      for (const [flag, text] of described(command)) expect((text.match(/\bdefault\b/gi) ?? []).length, `${command.name()} ${flag}: ${text}`).toBeLessThanOrEqual(1);
+    }
+    const proxy = described(program.commands.find((c) => c.name() === 'proxy')!);
+    expect(proxy.get('--host')).toMatch(new RegExp(`\\(default: "${PROXY_DEFAULTS.host}"\\)$`));
+    expect(proxy.get('--port')).toMatch(new RegExp(`\\(default: ${PROXY_DEFAULTS.port}\\)$`));
+    expect(proxy.get('--fail-on')).toMatch(new RegExp(`\\(default: "${PROXY_DEFAULTS.failOn}"\\)$`));
+    expect(proxy.get('--max-body-bytes')).toMatch(/\(default: 64 MiB\)$/);
   });
 });
 

@@ -13,7 +13,7 @@
 import { verdictText } from './verdict.js';
 import { digestHex } from '../../media/recipe.js';
 import { toBase64 } from '../../util/index.js';
-import { curlFiles, curlOf, shellQuote } from '../curl.js';
+import { curlFiles, curlOf, shellQuote, shellQuoteWithLicense } from '../curl.js';
 import { SEVERITIES, type CheckResult, type FailureDetail, type MediaEvidence, type RecordedRequest, type Report, type Severity } from '../types.js';
 
 export interface HtmlReportOptions {
@@ -182,9 +182,12 @@ function reproduce(result: CheckResult, baseUrl: string, options: Required<HtmlR
     const note = files.length
       ? `<p class="note">The report does not keep uploaded files: put ${files.map((f) => `<code>${h(f.filename)}</code> (${h(f.type || 'any type')}, the run sent ${f.size} bytes)`).join(', ')} in the current directory first.</p>`
       : '';
-    parts.push(`<h4>Send the request again</h4><p class="note">With the licence in <code>SORA_LICENSE</code>.</p>${pre(curlOf(request), 'curl')}${note}`);
+    // The extra headers (--header) stand in the command as variables too.
+    const variables = ['SORA_LICENSE', ...Object.values(request.headers).flatMap((v) => (/^\$SORA_HEADER_\w+$/.test(v) ? [v.slice(1)] : []))];
+    const where = `<code>${variables.join('</code>, <code>')}</code>`;
+    parts.push(`<h4>Send the request again</h4><p class="note">With the licence${variables.length > 1 ? ' and the extra headers' : ''} in ${where}.</p>${pre(curlOf(request), 'curl')}${note}`);
   }
-  const rerun = [options.command, '--base-url', shellQuote(baseUrl), '--only', shellQuote(result.id), ...options.rerunArgs.map(shellQuote)].join(' ');
+  const rerun = [options.command, '--base-url', shellQuote(baseUrl), '--only', shellQuote(result.id), ...options.rerunArgs.map(shellQuoteWithLicense)].join(' ');
   parts.push(`<h4>Rerun the check</h4>${pre(rerun, 'rerun')}`);
   return `<section class="reproduce">${parts.join('')}</section>`;
 }

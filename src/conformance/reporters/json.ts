@@ -5,6 +5,7 @@ export function formatJson(report: Report): string {
   return `${JSON.stringify(
     {
       summary: report.summary,
+      hints: report.hints,
       checks: report.checks.map(({ id, group, severity, status, message, durationMs, purpose, rule }) => ({ id, group, severity, status, message, durationMs, purpose, rule })),
       baseUrl: report.baseUrl,
       startedAt: report.startedAt,

@@ -30,19 +30,22 @@ export function adminState(_ctx: RequestContext, mock: SoraMock): Response {
   return json({ now: mock.now(), options: redactedOptions(mock), jobs: mock.jobs(), faults: mock.faults.list(), requests: mock.requests().length });
 }
 
-/** `GET /__sora/requests?method=&path=&status=&since=`: the journal, filtered like `mock.requests()`. */
+/**
+ * `GET /__sora/requests?method=&path=&status=&since=`: the journal, filtered like `mock.requests()`.
+ * Messages say what is accepted (a noun phrase): the 400 reads "...; expected <phrase>."
+ */
 const RequestsQuery = z
   .object({
-    method: z.string().regex(/^[A-Za-z]{1,16}$/, 'expected an HTTP method such as POST').optional(),
+    method: z.string().regex(/^[A-Za-z]{1,16}$/, 'an HTTP method such as POST').optional(),
     path: z.string().max(512).optional(),
     status: z
       .string()
-      .regex(/^([1-5]\d\d|[1-5]xx)$/i, "expected a status such as 429 or a class such as '4xx'")
+      .regex(/^([1-5]\d\d|[1-5]xx)$/i, "a status such as 429 or a class such as '4xx'")
       .transform((s) => (/^\d+$/.test(s) ? Number(s) : s.toLowerCase()))
       .optional(),
     since: z
       .string()
-      .regex(/^\d{1,16}$/, 'expected a mock-clock time in milliseconds since the epoch')
+      .regex(/^\d{1,16}$/, 'a mock-clock time in milliseconds since the epoch')
       .transform(Number)
       .optional(),
   })
