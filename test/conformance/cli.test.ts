@@ -70,7 +70,7 @@ describe('sora-kit check', () => {
     const { code, stdout } = await check('--base-url', `${mock.url}/sora/v1/`, '--license', LICENSE, '--only', 'auth,videos.unknown-id');
     expect(code).toBe(0);
     expect(stdout).toMatch(/✓ auth\.missing-license \[must\]/);
-    expect(stdout).toMatch(/total\s+5\s+0 \(0\/0\/0\)\s+0/);
+    expect(stdout).toMatch(/total\s+6\s+0 \(0\/0\/0\)\s+0/);
     expect(stdout).toMatch(/PASSED: no must or should check failed/);
     // One line per check with its place in the run.
     expect(stdout).toMatch(/^\[\d\/5\] ✓ auth\.missing-license \[must\]/m);
@@ -154,7 +154,7 @@ describe('sora-kit check', () => {
   it('takes the deployment and the licence from SORA_BASE_URL and SORA_LICENSE', async () => {
     const { code, stdout, stderr } = await checkWithEnv({ SORA_BASE_URL: mock.url, SORA_LICENSE: LICENSE }, '--only', 'auth', '--reporter', 'json');
     expect(code, stderr).toBe(0);
-    expect((JSON.parse(stdout) as { summary: { passed: number } }).summary.passed).toBe(4);
+    expect((JSON.parse(stdout) as { summary: { passed: number } }).summary.passed).toBe(5);
     // Flags still win over the environment.
     const wrong = await checkWithEnv({ SORA_BASE_URL: mock.url, SORA_LICENSE: 'not-the-licence' }, '--license', LICENSE, '--only', 'auth');
     expect(wrong.code, wrong.stderr).toBe(0);
