@@ -17,3 +17,5 @@ export * from './types.js';
 export { createTrafficJudge, seedRefusalOf, type TrafficJudgeOptions } from './traffic-judge.js';
 export { judgeExchange, operationOf, VideoLives, TRAFFIC_CHECKS, type JudgedExchange, type Problem } from './judge.js';
 export { findLinks } from './media.js';
+export { COVERAGE, coverageRows, formatCoverage, uncoveredItems, judgedOf, type CoverageRow, type Judged } from './coverage.js';
+export { contractItems, itemKey, type ContractItem } from './contract-items.js';

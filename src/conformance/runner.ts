@@ -6,6 +6,7 @@ import { BASE_PATH } from '../spec/operations.js';
 import pLimit from 'p-limit';
 import { CATALOGUE } from './catalogue/index.js';
 import { ConformanceClient } from './client.js';
+import { coverageRows } from './coverage.js';
 import { computePlan, selectChecks } from './plan.js';
 import { Resources } from './resources.js';
 import {
@@ -257,6 +258,7 @@ export class ConformanceSession {
       passed: !failed.some((r) => r.severity !== 'info' && SEVERITIES.indexOf(r.severity) <= SEVERITIES.indexOf(this.options.failOn)),
       hints: this.hints(),
       checks: results,
+      coverage: coverageRows(),
     };
   }
 }
