@@ -22,6 +22,8 @@ export interface ContractExchange {
   body: Uint8Array;
   /** A deliberate client mistake (not a request the deployment should serve). */
   mistake?: boolean;
+  /** The answer's headers, lower-case names. */
+  headers?: Record<string, string>;
 }
 
 /** Plausible unix seconds: after 2020, at most a day ahead (milliseconds are a thousand times too big). */
@@ -229,4 +231,25 @@ export function listPageProblems(page: Json, asked: { limit?: number; order?: 'a
   if (data.length && page.first_id !== null && page.first_id !== undefined && page.first_id !== data[0].id) problems.push(`first_id '${String(page.first_id)}' is not the first item '${String(data[0].id)}'`);
   if (data.length && page.last_id !== null && page.last_id !== undefined && page.last_id !== data.at(-1)!.id) problems.push(`last_id '${String(page.last_id)}' is not the last item '${String(data.at(-1)!.id)}'`);
   return problems;
+}
+
+/** Licences shorter than this are not searched for: a two-letter key would be "found" in any text. */
+const SHORTEST_SECRET = 8;
+
+/**
+ * `objects.no-license`: no answer carries the licence the run sent, in its body (links included) or
+ * its headers. A masked form (OpenAI's "sk-abc***xyz" for a wrong key) is not the licence and passes.
+ */
+export function licenseLeakProblems(exchanges: readonly ContractExchange[], license: string): string[] {
+  if (license.length < SHORTEST_SECRET) return [];
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  return exchanges.flatMap((exchange) => {
+    const where = `${exchange.method} ${exchange.url.split(license).join('$SORA_LICENSE')} -> ${exchange.status}`;
+    const header = Object.entries(exchange.headers ?? {}).find(([, value]) => value.includes(license));
+    const problems: string[] = [];
+    if (header) problems.push(`${where}: the header ${header[0]} carries the licence`);
+    // Media bytes are not searched: a licence is text, and decoding megabytes of video finds noise.
+    if (/json|text|html|xml|event-stream/i.test(exchange.contentType) && decoder.decode(exchange.body).includes(license)) problems.push(`${where}: the body carries the licence`);
+    return problems;
+  });
 }

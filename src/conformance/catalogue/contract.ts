@@ -7,7 +7,7 @@
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import { VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
 import { bodyJson, type ConformanceClient, type Exchange } from '../client.js';
-import { consistencyProblems, listPageProblems, videoRelationProblems, type ContractExchange } from '../contract-judgments.js';
+import { consistencyProblems, licenseLeakProblems, listPageProblems, videoRelationProblems, type ContractExchange } from '../contract-judgments.js';
 import { expectJson, fail } from '../expect.js';
 import { download, expectImage, expectImageAspect, findLinks } from '../media.js';
 import { PROMPTS, inputPng } from '../resources.js';
@@ -32,7 +32,9 @@ export function contractExchangeOf(exchange: Exchange): ContractExchange {
   let fields: Record<string, unknown> | undefined;
   if (json && typeof json === 'object' && !Array.isArray(json)) fields = json as Record<string, unknown>;
   else if (formFields) fields = Object.fromEntries(formFields);
-  return { method: exchange.request.method, url: exchange.request.url, fields, status: exchange.status, contentType: exchange.contentType, body: exchange.body, mistake: exchange.mistake };
+  const headers: Record<string, string> = {};
+  exchange.headers.forEach((value, name) => (headers[name] = value));
+  return { method: exchange.request.method, url: exchange.request.url, fields, status: exchange.status, contentType: exchange.contentType, body: exchange.body, mistake: exchange.mistake, headers };
 }
 
 function failWith(problems: string[], exchange?: Exchange): void {
@@ -215,6 +217,18 @@ export const contractChecks: Check[] = [
       const answered = client.exchanges.filter((e) => e.status === 200);
       if (answered.length === 0) skip('nothing in the run to judge');
       failWith(consistencyProblems(answered.map(contractExchangeOf), client.options.baseUrl), answered[0]);
+    },
+  },
+  {
+    id: 'objects.no-license',
+    group: 'traffic',
+    severity: 'should',
+    purpose: 'No answer of the run carries the licence it was sent: not in a body, a link or a header.',
+    rule: "OpenAI: API keys are secrets it never returns (a wrong key is shown masked); RFC 9110 11.6.2: credentials are the client's",
+    final: true,
+    async run({ client, options, skip }) {
+      if (client.exchanges.length === 0) skip('nothing in the run to judge');
+      failWith(licenseLeakProblems(client.exchanges.map(contractExchangeOf), options.license), client.exchanges[0]);
     },
   },
 ];

@@ -14,7 +14,7 @@ import { judgedOf } from '../../../src/conformance/coverage.js';
 import { operationOf } from '../../../src/conformance/judge.js';
 import { parseModelName } from '../../../src/spec/model.js';
 import { OPERATIONS, type OperationId } from '../../../src/spec/operations.js';
-import { editVideos, envelope, isVideoObject, jsonBody, queryOf, sseEvents, withEvents, withJson, eventJson, dataEvent, isStream } from './gateway.js';
+import { FILE_LINK, editVideos, envelope, isVideoObject, jsonBody, queryOf, sseEvents, withEvents, withJson, eventJson, dataEvent, isStream } from './gateway.js';
 import { editFields, editForm, type Deviation, type ProxyRequest, type ProxyResponse } from './proxy.js';
 
 export interface Mutant {
@@ -229,7 +229,6 @@ const ITEM_RELATIONS: Record<string, Relation[]> = {
       what: "a remix that keeps none of its source's size",
       also: ['retrieveVideo'],
       deviation: () => ({
-        request: (req) => (operationOfRequest(req) === 'remixVideo' ? editFields(req, (f) => void (f.size = '1792x1024')) : req),
         response: (res, req) => (operationOfRequest(req) === 'remixVideo' || operationOfRequest(req) === 'retrieveVideo' ? editVideos(res, (v) => (v.remixed_from_video_id ? (v.size = v.size === '720x1280' ? '1280x720' : '720x1280') : undefined)) : res),
       }),
     },
@@ -476,7 +475,24 @@ function wholeAnswerMutants(): Mutant[] {
       },
     }),
   };
-  return [...extra, ids, reworded, modelNotFound];
+  const licenceOf = (req: ProxyRequest) => String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+  const leaks: Mutant[] = [
+    {
+      name: 'answers echo the licence in a header',
+      deviation: (): Deviation => ({ response: (res, req) => (req.headers.authorization ? { ...res, headers: { ...res.headers, 'x-debug-authorization': licenceOf(req) } } : res) }),
+    },
+    {
+      name: 'media links carry the licence in their query',
+      deviation: (): Deviation => ({
+        response: (res, req) => {
+          if (!req.headers.authorization || !/json|event-stream/i.test(String(res.headers['content-type'] ?? ''))) return res;
+          const text = res.body.toString('utf8').replace(FILE_LINK, (link) => `${link}${link.includes('?') ? '&' : '?'}key=${encodeURIComponent(licenceOf(req))}`);
+          return { ...res, body: Buffer.from(text) };
+        },
+      }),
+    },
+  ].map((m) => ({ ...m, item: 'security: the licence', broken: true, alters: 'answer' as const, operations: answering, expects: ['objects.no-license'] }));
+  return [...extra, ids, reworded, modelNotFound, ...leaks];
 }
 
 /** Every mutant, broken and legitimate, derived from the items and the coverage matrix. */
