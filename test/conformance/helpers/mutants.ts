@@ -475,6 +475,23 @@ function wholeAnswerMutants(): Mutant[] {
       },
     }),
   };
+  const wrongKey: Mutant = {
+    name: "a refused licence answered as OpenAI does: 401 {type:'invalid_request_error', param:null, code:'invalid_api_key'}, the key masked",
+    item: 'refused licence',
+    broken: false,
+    alters: 'answer',
+    operations: answering,
+    expects: [],
+    allowedBy: 'OpenAI: the answer of its own API to an API key it does not know',
+    deviation: () => ({
+      response: (res, req) => {
+        if (res.status !== 401) return res;
+        const key = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+        const masked = key.length > 8 ? `${key.slice(0, 3)}***${key.slice(-4)}` : '***';
+        return envelope(401, `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key');
+      },
+    }),
+  };
   const licenceOf = (req: ProxyRequest) => String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
   const leaks: Mutant[] = [
     {
@@ -492,7 +509,7 @@ function wholeAnswerMutants(): Mutant[] {
       }),
     },
   ].map((m) => ({ ...m, item: 'security: the licence', broken: true, alters: 'answer' as const, operations: answering, expects: ['objects.no-license'] }));
-  return [...extra, ids, reworded, modelNotFound, ...leaks];
+  return [...extra, ids, reworded, modelNotFound, wrongKey, ...leaks];
 }
 
 /** Every mutant, broken and legitimate, derived from the items and the coverage matrix. */
