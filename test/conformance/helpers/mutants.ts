@@ -5,96 +5,20 @@
  * another operation; a parameter ignored, replaced by its default, refused when valid) and name the
  * checks of the coverage matrix expected to kill them. Legitimate ones change only what the contract
  * leaves open (an optional field absent, a nullable one null, extra fields, ids in another format,
- * reworded messages, OpenAI's own answer shapes) and must pass.
+ * reworded messages, OpenAI's own answer shapes: whole-answer-mutants.ts) and must pass.
  *
  * The hand-written faults.ts and variants.ts stay: they hold the subtle cases no generator derives.
  */
 import { contractItems, itemKey, type ContractItem } from '../../../src/conformance/contract-items.js';
 import { judgedOf } from '../../../src/conformance/coverage.js';
-import { operationOf } from '../../../src/conformance/judge.js';
 import { parseModelName } from '../../../src/spec/model.js';
 import { OPERATIONS, type OperationId } from '../../../src/spec/operations.js';
-import { FILE_LINK, editVideos, envelope, isVideoObject, jsonBody, queryOf, sseEvents, withEvents, withJson, eventJson, dataEvent, isStream } from './gateway.js';
+import { editVideos, envelope, isVideoObject, jsonBody, queryOf, withJson } from './gateway.js';
+import { editAnswers, fieldDeviation, operationOfRequest, type Mutant } from './mutant-edits.js';
 import { editFields, editForm, type Deviation, type ProxyRequest, type ProxyResponse } from './proxy.js';
+import { wholeAnswerMutants } from './whole-answer-mutants.js';
 
-export interface Mutant {
-  name: string;
-  /** The item it breaks (`GET /videos parameter limit`); legitimate mutants of a whole answer name its operation. */
-  item: string;
-  broken: boolean;
-  /**
-   * What it alters: the requests (a parameter) or the answers (a field). An answer mutant that altered
-   * nothing in a run met no answer it applies to (a completed job's progress, in a create answer): it
-   * is equivalent to the clean mock for that run, and left out of the score (listed apart).
-   */
-  alters: 'request' | 'answer';
-  /** The operations whose checks can see it (the harness runs only those). */
-  operations: OperationId[];
-  /** Broken: the checks of the coverage matrix for the item, one of which should kill it. */
-  expects: readonly string[];
-  /** Legitimate: where the contract allows it. */
-  allowedBy?: string;
-  deviation: () => Deviation;
-}
-
-const API = 'http://mutant.invalid/sora/v1';
-
-/** The operation of a proxied request (the judge's matcher, from the operation table). */
-export function operationOfRequest(req: ProxyRequest): OperationId | undefined {
-  try {
-    return operationOf(req.method, `http://mutant.invalid${req.path}`, API)?.id;
-  } catch {
-    return undefined;
-  }
-}
-
-/* Walking an answer to an item. */
-
-type Edit = (parent: Record<string, unknown>, key: string) => void;
-
-/** Apply `edit` at `path` in `value` (`[]` steps into every element); `create` makes missing objects on the way. */
-function applyAt(value: unknown, path: readonly string[], edit: Edit, create = false): void {
-  if (value === null || typeof value !== 'object') return;
-  const [step, ...rest] = path;
-  if (step === '[]') {
-    if (Array.isArray(value)) for (const element of value) applyAt(element, rest, edit, create);
-    return;
-  }
-  const holder = value as Record<string, unknown>;
-  if (rest.length === 0) return edit(holder, step);
-  if ((holder[step] === null || holder[step] === undefined) && create && rest[0] !== '[]') holder[step] = {};
-  applyAt(holder[step], rest, edit, create);
-}
-
-/** Edit the 200 answers of an operation: the JSON body, or every chunk of a stream. */
-function editAnswers(op: OperationId, stream: boolean, edit: (body: any, req: ProxyRequest, index: number) => unknown): Deviation {
-  return {
-    response: (res, req) => {
-      if (res.status !== 200 || operationOfRequest(req) !== op) return res;
-      if (stream) {
-        if (!isStream(res)) return res;
-        let index = 0;
-        return withEvents(
-          res,
-          sseEvents(res).map((event) => {
-            const chunk = eventJson(event);
-            if (!chunk) return event;
-            const edited = edit(chunk, req, index++);
-            return dataEvent(edited === undefined ? chunk : edited);
-          }),
-        );
-      }
-      if (isStream(res)) return res;
-      const body = jsonBody(res);
-      if (body === undefined) return res;
-      const edited = edit(body, req, 0);
-      return withJson(res, edited === undefined ? body : edited);
-    },
-  };
-}
-
-const fieldDeviation = (item: ContractItem, edit: Edit, create = false): Deviation =>
-  editAnswers(item.operationId, item.stream === true, (body) => applyAt(body, item.path, edit, create));
+export { operationOfRequest, type Mutant };
 
 /** A value of another JSON type than the item's. */
 function wrongType(item: ContractItem): unknown {
@@ -399,117 +323,6 @@ function legitimateFieldMutants(item: ContractItem): Mutant[] {
   if (item.optional) out.push({ ...base, name: `${label}: absent`, allowedBy: 'the schema: an optional field', deviation: () => fieldDeviation(item, (o, k) => void delete o[k]) });
   if (item.nullable) out.push({ ...base, name: `${label}: null`, allowedBy: 'the schema: a nullable field', deviation: () => fieldDeviation(item, (o, k) => void (k in o ? (o[k] = null) : undefined)) });
   return out;
-}
-
-/** Extra fields OpenAI may add at any time: every object of every answer gets one. */
-function addExtra(value: unknown): void {
-  if (Array.isArray(value)) value.forEach(addExtra);
-  else if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) addExtra(child);
-    (value as Record<string, unknown>).x_added_by_gateway = { note: 'an unknown field' };
-  }
-}
-
-const VIDEO_ID = /video_[0-9a-f]{8,}/g;
-
-function wholeAnswerMutants(): Mutant[] {
-  const answering = (Object.keys(OPERATIONS) as OperationId[]).filter((id) => id !== 'retrieveVideoContent');
-  const extra = answering.map<Mutant>((op) => ({
-    name: `${OPERATIONS[op].method} ${OPERATIONS[op].path}: extra unknown fields in every object`,
-    item: `${OPERATIONS[op].method} ${OPERATIONS[op].path}`,
-    broken: false,
-    alters: 'answer',
-    operations: [op],
-    expects: [],
-    allowedBy: 'OpenAI: objects may gain fields (clients ignore unknown keys)',
-    deviation: () => {
-      // Chat answers both ways: the JSON completion and every chunk of a stream.
-      const json = editAnswers(op, false, (body) => void addExtra(body)).response!;
-      const chunks = editAnswers(op, true, (body) => void addExtra(body)).response!;
-      return { response: async (res, req) => chunks(await json(res, req), req) };
-    },
-  }));
-  const ids: Mutant = {
-    name: 'video ids in another format, consistently (vid-<hex> for video_<hex>)',
-    item: 'video ids',
-    broken: false,
-    alters: 'answer',
-    operations: ['createVideo', 'retrieveVideo', 'listVideos', 'remixVideo', 'deleteVideo', 'retrieveVideoContent'],
-    expects: [],
-    allowedBy: 'OpenAI: ids are opaque strings',
-    deviation: () => ({
-      request: (req) => ({ ...req, path: req.path.replace(/vid-([0-9a-f]{8,})/g, 'video_$1') }),
-      response: (res) => (/json|event-stream/i.test(String(res.headers['content-type'] ?? '')) ? { ...res, body: Buffer.from(res.body.toString('utf8').replace(VIDEO_ID, (id) => `vid-${id.slice(6)}`)) } : res),
-    }),
-  };
-  const reworded: Mutant = {
-    name: 'error messages reworded',
-    item: 'error messages',
-    broken: false,
-    alters: 'answer',
-    operations: answering,
-    expects: [],
-    allowedBy: 'OpenAI: error.message is text for people; clients read type, param and code',
-    deviation: () => ({
-      response: (res) => {
-        const body = jsonBody(res);
-        if (res.status < 400 || typeof body?.error?.message !== 'string') return res;
-        body.error.message = `The request could not be served (${body.error.param ?? 'request'}).`;
-        return withJson(res, body);
-      },
-    }),
-  };
-  const modelNotFound: Mutant = {
-    name: "an unknown model answered as OpenAI does: 404 {type:'invalid_request_error', param:null, code:'model_not_found'}",
-    item: 'unknown model',
-    broken: false,
-    alters: 'answer',
-    operations: ['createChatCompletion', 'createVideo', 'createImage'],
-    expects: [],
-    allowedBy: 'OpenAI: the answer of its own API to a model that does not exist',
-    deviation: () => ({
-      response: (res) => {
-        const body = jsonBody(res);
-        if (res.status !== 400 || body?.error?.param !== 'model' || body?.error?.code !== 'invalid_model' || !/unknown|not a|no model|does not exist/i.test(String(body.error.message))) return res;
-        return envelope(404, 'The model does not exist or you do not have access to it.', 'invalid_request_error', null, 'model_not_found');
-      },
-    }),
-  };
-  const wrongKey: Mutant = {
-    name: "a refused licence answered as OpenAI does: 401 {type:'invalid_request_error', param:null, code:'invalid_api_key'}, the key masked",
-    item: 'refused licence',
-    broken: false,
-    alters: 'answer',
-    operations: answering,
-    expects: [],
-    allowedBy: 'OpenAI: the answer of its own API to an API key it does not know',
-    deviation: () => ({
-      response: (res, req) => {
-        if (res.status !== 401) return res;
-        const key = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-        const masked = key.length > 8 ? `${key.slice(0, 3)}***${key.slice(-4)}` : '***';
-        return envelope(401, `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key');
-      },
-    }),
-  };
-  const licenceOf = (req: ProxyRequest) => String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-  const leaks: Mutant[] = [
-    {
-      name: 'answers echo the licence in a header',
-      deviation: (): Deviation => ({ response: (res, req) => (req.headers.authorization ? { ...res, headers: { ...res.headers, 'x-debug-authorization': licenceOf(req) } } : res) }),
-    },
-    {
-      name: 'media links carry the licence in their query',
-      deviation: (): Deviation => ({
-        response: (res, req) => {
-          if (!req.headers.authorization || !/json|event-stream/i.test(String(res.headers['content-type'] ?? ''))) return res;
-          const text = res.body.toString('utf8').replace(FILE_LINK, (link) => `${link}${link.includes('?') ? '&' : '?'}key=${encodeURIComponent(licenceOf(req))}`);
-          return { ...res, body: Buffer.from(text) };
-        },
-      }),
-    },
-  ].map((m) => ({ ...m, item: 'security: the licence', broken: true, alters: 'answer' as const, operations: answering, expects: ['objects.no-license'] }));
-  return [...extra, ids, reworded, modelNotFound, wrongKey, ...leaks];
 }
 
 /** Every mutant, broken and legitimate, derived from the items and the coverage matrix. */
