@@ -4,6 +4,7 @@
  * edits' size, n and response_format) and fields no other check held to their request, to each other
  * or to the other operations. Their judgments are the pure functions of contract-judgments.ts.
  */
+import { IMAGE_COUNT_MAX } from '../../spec/rules.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import { VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
 import { bodyJson, type ConformanceClient, type Exchange } from '../client.js';
@@ -16,11 +17,11 @@ import type { Check, Generation } from '../types.js';
 import { expectCount, form, imagesOf, userMessage } from './common.js';
 
 /**
- * Image variants (n) a chat or an edit is asked for: more than one (so n is seen to work), fewer than the largest
- * (an edit's answer carries every image, and a gateway re-encoding them must still answer in time;
- * images.n and images.n.max try the bounds).
+ * Image variants (n) a chat or an edit is asked for: the largest allowed (the boundary a deployment
+ * may wrongly refuse; images.n.max tries the next). Only as links: an answer carrying that many images
+ * in base64 is slow to make, so the base64 case asks for one.
  */
-const VARIANT_COUNT = 2;
+const VARIANT_COUNT = IMAGE_COUNT_MAX;
 
 /** List and delete are OpenAI's, not the seed's: a deployment that does not route them is not judged on them. */
 const NOT_OFFERED = [404, 405, 501];
@@ -133,7 +134,7 @@ export const contractChecks: Check[] = [
     group: 'chat',
     severity: 'must',
     purpose: `Chat with sora_image honours the platform parameters: size 1792x1024 and n ${VARIANT_COUNT} give ${VARIANT_COUNT} 3:2 images; watermark true is accepted.`,
-    rule: 'seed: 平台参数 size (宽大于高 3:2), n (变体的数量), watermark',
+    rule: 'seed: 平台参数 size (宽大于高 3:2), n (最大值为 4), watermark',
     generates: images(`sora_image 3:2 (chat, n ${VARIANT_COUNT})`, VARIANT_COUNT),
     async run({ client }) {
       const what = `chat sora_image size=1792x1024 n=${VARIANT_COUNT} watermark=true`;
