@@ -17,6 +17,8 @@ import {
   describePlan,
   formatHtml,
   formatJson,
+  coverageRows,
+  formatCoverage,
   formatJunit,
   formatPretty,
   headerVariable,
@@ -52,6 +54,7 @@ interface CheckFlags {
   /** `-H NAME:VALUE`, as typed. */
   header?: string[];
   features?: string[];
+  coverage?: boolean;
 }
 
 export interface CheckIo {
@@ -163,6 +166,11 @@ export async function runCheck(flags: CheckFlags, io: CheckIo = stdio, env: Reco
     io.out(catalogueListing());
     return 0;
   }
+  if (flags.coverage) {
+    // The matrix is the contract's, not a deployment's: nothing is sent, so no base URL or licence.
+    io.out(flags.reporter === 'json' ? `${JSON.stringify(coverageRows(), null, 2)}\n` : formatCoverage());
+    return 0;
+  }
   try {
     // A licence on the command line lands in `ps` and CI logs: the environment is the better place.
     const baseUrl = flags.baseUrl ?? env.SORA_BASE_URL;
@@ -254,6 +262,7 @@ export function register(program: Command): void {
     .option('--features <list>', `the licence's add-ons, comma-separated, of ${FEATURES.join(',')} (chat is always in); checks needing one it lacks are skipped. Default: detected, one cheap request per add-on`, (value: string, previous?: string[]) => list(value, previous ?? []))
     .option('--yes', 'run against a non-loopback host (generations may cost money)')
     .option('--list', 'list the checks and exit')
+    .option('--coverage', 'print the coverage matrix (each parameter and answer field, and the checks that judge it) and exit; --reporter json prints it as JSON')
     .addHelpText('after', '\nExit codes: 0 no must or should check failed (with --fail-on must: no must check), 1 one did, 2 usage error, deployment unreachable or licence refused.')
     .exitOverride((error: CommanderError) => {
       // Usage errors exit 2 like every other mistake of the caller; help and version exit 0.

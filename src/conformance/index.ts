@@ -22,3 +22,5 @@ export { VideoLives } from './judge.js';
 export { fieldsOf, type JudgedExchange, type Finding } from './exchange.js';
 export { operationOfUrl, matchOperation } from '../spec/paths.js';
 export { findLinks } from './media-rules.js';
+export { COVERAGE, coverageRows, formatCoverage, uncoveredItems, judgedOf, type CoverageRow, type Judged } from './coverage.js';
+export { contractItems, itemKey, type ContractItem } from './contract-items.js';

@@ -246,8 +246,11 @@ export const JUDGMENTS: readonly Judgment[] = [
       ex.headers.forEach((value, name) => {
         if (forms.some((f) => value.includes(f))) found.push(`the ${name} header`);
       });
-      const text = new TextDecoder().decode(ex.body);
-      if (forms.some((f) => text.includes(f))) found.push('the body');
+      // A licence is text: bodies of a textual type are searched (not megabytes of media).
+      if (/json|text|html|xml|event-stream|^$/i.test(ex.contentType.trim())) {
+        const text = new TextDecoder().decode(ex.body);
+        if (forms.some((f) => text.includes(f))) found.push('the body');
+      }
       if (found.length) add('auth.licence-not-echoed', `the licence it was sent comes back in ${found.join(' and ')}`);
     },
   },

@@ -13,6 +13,7 @@ import { detailOf } from './expect.js';
 import { JudgeMemory, judgeWithRegistry } from './registry.js';
 import { operationOfUrl } from '../spec/paths.js';
 import type { Check } from './check.js';
+import { coverageRows } from './coverage.js';
 import { computePlan, selectChecks } from './plan.js';
 import { Resources } from './resources.js';
 import {
@@ -373,6 +374,7 @@ export class ConformanceSession {
       passed: !failed.some((r) => r.severity !== 'info' && SEVERITIES.indexOf(r.severity) <= SEVERITIES.indexOf(this.options.failOn)),
       hints: this.hints(),
       checks: results,
+      coverage: coverageRows(),
     };
   }
 }

@@ -3,6 +3,7 @@
  * judges a deployment only through HTTP, sora-kit's schemas and rules, and media inspection.
  */
 import type { Feature } from '../spec/operations.js';
+import type { CoverageRow } from './coverage.js';
 
 export const GROUPS = ['auth', 'chat', 'images', 'videos', 'models', 'errors', 'traffic', 'fuzz'] as const;
 export type Group = (typeof GROUPS)[number];
@@ -94,6 +95,11 @@ export interface Report {
   /** What the run as a whole suggests (every request refused with 401: is the licence right?). */
   hints: string[];
   checks: CheckResult[];
+  /**
+   * The coverage matrix: per item of the contract (parameter, answer field), the checks that judge it
+   * or why it is free. Set by the runner; absent from reports of observed traffic (the proxy).
+   */
+  coverage?: CoverageRow[];
 }
 
 export type ProgressEvent =

@@ -1,4 +1,4 @@
-/** The machine-readable report: summary counts, then one entry per check in catalogue order. */
+/** The machine-readable report: summary counts, one entry per check in catalogue order, the plan and the coverage matrix. */
 import type { Report } from '../types.js';
 
 export function formatJson(report: Report): string {
@@ -11,6 +11,7 @@ export function formatJson(report: Report): string {
       startedAt: report.startedAt,
       durationMs: report.durationMs,
       plan: report.plan,
+      ...(report.coverage ? { coverage: report.coverage } : {}),
     },
     null,
     2,

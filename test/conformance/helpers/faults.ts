@@ -150,7 +150,7 @@ export const BROKEN: Fault[] = [
     name: 'ignores model options (rewrites sora_video2-... to sora_video2)',
     catches: ['chat.video.options'],
     // Dropping every option also accepts the invalid ones, such as sora_video2-4k.
-    collateral: ['errors.unknown-model'],
+    collateral: ['errors.unknown-model', 'objects.consistency'],
     deviation: () => ({
       request: (req) => editFields(req, (f) => {
         if (typeof f.model === 'string' && f.model.startsWith('sora_video2-')) f.model = 'sora_video2';
@@ -160,7 +160,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'wrong aspect (swaps the width and height of size)',
     catches: ['images.size.wide', 'images.size.tall', 'videos.size.orientation', 'videos.create'],
-    collateral: ['videos.size.orientation.multipart'],
+    collateral: ['videos.size.orientation.multipart', 'chat.params', 'images.edits.params', 'objects.consistency'],
     deviation: () => ({
       request: (req) => editFields(req, (f) => {
         const m = typeof f.size === 'string' ? /^(\d+)x(\d+)$/.exec(f.size) : null;
@@ -255,7 +255,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'n ignored (n is dropped from image requests)',
     catches: ['images.n'],
-    collateral: ['images.n.max'],
+    collateral: ['images.n.max', 'images.edits.params'],
     deviation: () => ({ request: (req) => (path(req).includes('/images/') ? editFields(req, (f) => void delete f.n) : req) }),
   },
   {
@@ -279,7 +279,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'garbage instead of a chat completion',
     catches: ['chat.image.nonstream'],
-    collateral: ['objects.schema'],
+    collateral: ['objects.schema', 'chat.params'],
     proxy: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => (path(req).endsWith('/chat/completions') && res.status === 200 && !isStream(res) ? { ...res, body: Buffer.from('\u0000\u0001 not json at all') } : res),
@@ -288,7 +288,7 @@ export const BROKEN: Fault[] = [
   {
     name: 'chat streams that never answer',
     catches: ['chat.image.stream.content-type', 'chat.image.stream.chunks', 'chat.image.stream.role-first', 'chat.image.stream.done', 'chat.image.stream.image'],
-    collateral: ['chat.image.image-to-image', 'chat.image.image-to-image.aspect', 'chat.video.stream', 'chat.video.options', 'chat.image.default-aspect'],
+    collateral: ['chat.image.image-to-image', 'chat.image.image-to-image.aspect', 'chat.video.stream', 'chat.video.options', 'chat.image.default-aspect', 'chat.stream.usage'],
     proxy: { unseen: 'a stream that never answers never ends, so there is no exchange to judge' },
     deviation: () => ({ hang: (req) => path(req).endsWith('/chat/completions') && req.body.includes('"stream":true') }),
   },
@@ -529,7 +529,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'list items are not video objects (status "done")',
     catches: ['videos.list'],
-    collateral: ['objects.schema'],
+    collateral: ['objects.schema', 'videos.list.pages'],
     proxy: ['objects.schema'],
     deviation: () => ({ response: (res, req) => (isVideoList(req) && res.status === 200 ? editVideos(res, (v) => void (v.status = 'done')) : res) }),
   },
@@ -615,7 +615,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'chat completion without created',
     catches: ['chat.image.nonstream'],
-    collateral: ['objects.schema'],
+    collateral: ['objects.schema', 'chat.params'],
     proxy: ['objects.schema'],
     deviation: () => ({
       response: (res, req) => {
@@ -635,6 +635,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'orientation options swapped (-portrait served as -landscape and back)',
     catches: ['chat.video.options'],
+    // The contract checks see it too (catalogue/contract.ts).
+    collateral: ['objects.consistency'],
     deviation: () => ({ request: (req) => editFields(req, (f) => void (typeof f.model === 'string' && (f.model = swapOrientation(f.model)))) }),
   },
   /* Media bytes and headers. */
@@ -742,7 +744,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'n defaults to 2 on the images endpoints',
     catches: ['images.generations.multipart', 'images.generations.json', 'images.edits', 'images.b64-json', 'images.n'],
-    collateral: ['images.edits.aspect'],
+    collateral: ['images.edits.aspect', 'images.edits.params'],
     proxy: ['images.n'],
     deviation: () => ({ request: (req) => (isImages(req) ? editFields(req, (f) => void (f.n === undefined && (f.n = 2))) : req) }),
   },
@@ -772,7 +774,7 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'remix answers the source id',
     catches: ['videos.remix'],
-    collateral: ['videos.lifecycle'],
+    collateral: ['videos.lifecycle', 'videos.list.pages', 'videos.relations'],
     deviation: () => ({
       response: (res, req) => {
         const source = isRemix(req) ? /\/videos\/([^/]+)\/remix$/.exec(path(req))?.[1] : undefined;
@@ -795,6 +797,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'DELETE answers deleted but keeps the job',
     catches: ['videos.delete'],
+    // The contract checks see it too (catalogue/contract.ts).
+    collateral: ['videos.relations'],
     deviation: () => ({
       serve: (req) => {
         const id = req.method === 'DELETE' ? /\/videos\/([^/]+)$/.exec(path(req))?.[1] : undefined;
@@ -811,6 +815,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'response_format b64_json answered with a url',
     catches: ['images.b64-json'],
+    // The contract checks see it too (catalogue/contract.ts).
+    collateral: ['images.edits.params'],
     deviation: () => ({ request: (req) => (isImages(req) ? editFields(req, (f) => void (f.response_format === 'b64_json' && delete f.response_format)) : req) }),
   },
   {
