@@ -73,7 +73,7 @@ describe('sora-kit check', () => {
     expect(stdout).toMatch(/total\s+6\s+0 \(0\/0\/0\)\s+0/);
     expect(stdout).toMatch(/PASSED: no must or should check failed/);
     // One line per check with its place in the run.
-    expect(stdout).toMatch(/^\[\d\/5\] ✓ auth\.missing-license \[must\]/m);
+    expect(stdout).toMatch(/^\[\d\/6\] ✓ auth\.missing-license \[must\]/m);
   }, 30_000);
 
   it('exits 1 when a must check fails, and the junit report names it', async () => {
