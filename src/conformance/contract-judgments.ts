@@ -9,7 +9,8 @@ import { sniffMediaType } from '../media/inspect-sniff.js';
 import { formatModelName, parseModelName } from '../spec/model.js';
 import { imageAspectOf, parseSize } from '../spec/rules.js';
 import { jsonOf } from './judge.js';
-import { operationOfUrl } from '../spec/paths.js';
+import type { OperationId } from '../spec/operations.js';
+import type { OperationMatch } from '../spec/paths.js';
 import { readChatEvents, sseData } from './sse.js';
 
 /** What these judgments read of an exchange: the request as sent (JSON or a form's text fields) and the answer. */
@@ -136,23 +137,15 @@ function modelsProblems(exchange: ContractExchange, now: number): string[] {
 }
 
 /**
- * `objects.consistency`: every answer of the run agrees with its request and with itself beyond its
- * schema. `apiRoot` is the deployment's API root; `now` the clock in ms.
+ * `objects.consistency`: an answer agrees with its request and with itself beyond its schema. `op` is
+ * the operation of the request; `now` the clock in ms.
  */
-export function consistencyProblems(exchanges: readonly ContractExchange[], apiRoot: string, now = Date.now()): string[] {
-  return exchanges.flatMap((exchange) => {
-    if (exchange.status !== 200 || exchange.mistake) return [];
-    const op = operationOfUrl(exchange.method, exchange.url, apiRoot)?.id;
-    const problems =
-      op === 'createChatCompletion'
-        ? chatProblems(exchange, now)
-        : op === 'createImage' || op === 'createImageEdit'
-          ? imagesProblems(exchange, now)
-          : op === 'listModels'
-            ? modelsProblems(exchange, now)
-            : [];
-    return problems.map((p) => `${exchange.method} ${exchange.url}: ${p}`);
-  });
+export function consistencyProblems(exchange: ContractExchange, op: OperationId, now = Date.now()): string[] {
+  if (exchange.status !== 200 || exchange.mistake) return [];
+  if (op === 'createChatCompletion') return chatProblems(exchange, now);
+  if (op === 'createImage' || op === 'createImageEdit') return imagesProblems(exchange, now);
+  if (op === 'listModels') return modelsProblems(exchange, now);
+  return [];
 }
 
 /* Video jobs across operations. */
@@ -165,54 +158,63 @@ interface Observation {
 
 const isVideo = (v: unknown): boolean => asObject(v)?.object === 'video' && typeof (v as Json).id === 'string';
 
+/** Jobs and deletions a relations judge remembers; beyond, the oldest are forgotten (a judgment then not made, never wrong). */
+const MAX_JOBS_REMEMBERED = 10_000;
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.set(key, value);
+  while (map.size > MAX_JOBS_REMEMBERED) map.delete(map.keys().next().value as string);
+}
+
 /**
- * `videos.relations`: what the operations say of one job agrees. A created job is no remix and keeps
- * the prompt sent; a remix keeps its source's size and duration and the prompt sent; every answer
- * about a job names the same model, prompt, source and creation time; `expires_at` is not before
- * `created_at`; `error` is set only on a failed job; a deleted job is gone from reads and lists.
+ * `videos.relations`: what the operations say of one job agrees, across the exchanges of a session,
+ * observed one at a time in order. A created job is no remix and keeps the prompt sent; a remix keeps
+ * its source's size and duration and the prompt sent; every answer about a job names the same model,
+ * prompt, source and creation time; `expires_at` is not before `created_at`; `error` is set only on a
+ * failed job; a deleted job is gone from reads, lists and its content.
  */
-export function videoRelationProblems(exchanges: readonly ContractExchange[], apiRoot: string): string[] {
-  const problems: string[] = [];
-  const first = new Map<string, Observation>();
-  const deleted = new Map<string, string>();
-  const add = (where: string, message: string) => problems.push(`${where}: ${message}`);
-  for (const exchange of exchanges) {
-    const found = operationOfUrl(exchange.method, exchange.url, apiRoot);
-    if (!found || exchange.mistake) continue;
+export class VideoRelations {
+  private readonly first = new Map<string, Observation>();
+  private readonly deleted = new Map<string, string>();
+
+  observe(exchange: ContractExchange, found: OperationMatch): string[] {
+    const problems: string[] = [];
     const where = `${exchange.method} ${exchange.url}`;
-    const body = asObject(jsonOf(exchange.body));
+    const add = (message: string) => problems.push(message);
     const id = found.params.video_id;
-    if (id && deleted.has(id) && exchange.status >= 200 && exchange.status <= 299 && found.id !== 'deleteVideo') add(where, `${id} was deleted (${deleted.get(id)}), yet this answered ${exchange.status}`);
-    if (exchange.status !== 200 || !body) continue;
-    if (found.id === 'deleteVideo' && body.deleted === true && id) deleted.set(id, where);
+    // Asked as a mistake or not, a deleted job's id answered 2xx is a job that was not deleted.
+    if (id && this.deleted.has(id) && exchange.status >= 200 && exchange.status <= 299 && found.id !== 'deleteVideo') add(`${id} was deleted (${this.deleted.get(id)}), yet this answered ${exchange.status}`);
+    const body = asObject(jsonOf(exchange.body));
+    if (exchange.mistake || exchange.status !== 200 || !body) return problems;
+    if (found.id === 'deleteVideo' && body.deleted === true && id) remember(this.deleted, id, where);
     const videos: Json[] = isVideo(body) ? [body] : found.id === 'listVideos' && Array.isArray(body.data) ? (body.data as Json[]).filter(isVideo) : [];
     for (const video of videos) {
-      if (deleted.has(video.id)) add(where, `lists ${video.id}, deleted before (${deleted.get(video.id)})`);
-      if (typeof video.expires_at === 'number' && typeof video.created_at === 'number' && video.expires_at < video.created_at) add(where, `${video.id}: expires_at ${video.expires_at} is before created_at ${video.created_at}`);
-      if (video.error !== null && video.error !== undefined && video.status !== 'failed') add(where, `${video.id}: error ${JSON.stringify(video.error).slice(0, 80)} on a job whose status is ${String(video.status)}`);
+      if (this.deleted.has(video.id)) add(`lists ${video.id}, deleted before (${this.deleted.get(video.id)})`);
+      if (typeof video.expires_at === 'number' && typeof video.created_at === 'number' && video.expires_at < video.created_at) add(`${video.id}: expires_at ${video.expires_at} is before created_at ${video.created_at}`);
+      if (video.error !== null && video.error !== undefined && video.status !== 'failed') add(`${video.id}: error ${JSON.stringify(video.error).slice(0, 80)} on a job whose status is ${String(video.status)}`);
       const sent = exchange.fields?.prompt;
       if ((found.id === 'createVideo' || found.id === 'remixVideo') && typeof video.prompt === 'string' && typeof sent === 'string' && video.prompt.trim() !== sent.trim()) {
-        add(where, `${video.id}: prompt '${video.prompt.slice(0, 60)}', the request sent '${sent.slice(0, 60)}'`);
+        add(`${video.id}: prompt '${video.prompt.slice(0, 60)}', the request sent '${sent.slice(0, 60)}'`);
       }
-      if (found.id === 'createVideo' && video.remixed_from_video_id !== null && video.remixed_from_video_id !== undefined) add(where, `${video.id}: a new job (no remix) says remixed_from_video_id ${JSON.stringify(video.remixed_from_video_id)}`);
+      if (found.id === 'createVideo' && video.remixed_from_video_id !== null && video.remixed_from_video_id !== undefined) add(`${video.id}: a new job (no remix) says remixed_from_video_id ${JSON.stringify(video.remixed_from_video_id)}`);
       if (found.id === 'remixVideo' && id) {
-        const source = first.get(id)?.video;
-        for (const key of ['size', 'seconds'] as const) if (source && video[key] !== source[key]) add(where, `the remix ${video.id} has ${key} '${String(video[key])}', its source ${id} '${String(source[key])}' (a remix keeps them)`);
+        const source = this.first.get(id)?.video;
+        for (const key of ['size', 'seconds'] as const) if (source && video[key] !== source[key]) add(`the remix ${video.id} has ${key} '${String(video[key])}', its source ${id} '${String(source[key])}' (a remix keeps them)`);
       }
-      const before = first.get(video.id);
+      const before = this.first.get(video.id);
       if (!before) {
-        first.set(video.id, { op: found.id, where, video });
+        remember(this.first, video.id, { op: found.id, where, video });
         continue;
       }
       for (const key of ['model', 'prompt', 'remixed_from_video_id', 'created_at'] as const) {
         const [a, b] = [before.video[key], video[key]];
         // A prompt or a source may be withheld (null) in one answer; when both say something, they agree.
         if (a === null || b === null || a === undefined || b === undefined) continue;
-        if (key === 'model' ? !sameModel(a, b) : a !== b) add(where, `${video.id}: ${key} ${JSON.stringify(b).slice(0, 60)}, but ${before.where} said ${JSON.stringify(a).slice(0, 60)}`);
+        if (key === 'model' ? !sameModel(a, b) : a !== b) add(`${video.id}: ${key} ${JSON.stringify(b).slice(0, 60)}, but ${before.where} said ${JSON.stringify(a).slice(0, 60)}`);
       }
     }
+    return problems;
   }
-  return problems;
 }
 
 /** Where a page of `GET /videos` disagrees with itself: its length over `limit`, its order, first_id and last_id. */

@@ -25,6 +25,7 @@ import type { Finding, JudgedExchange, Severity } from './exchange.js';
 import { describeIssues } from './issues.js';
 import { envelopeProblemOf, excerpt, isHtmlAnswer, isJsonType, isStreamType, jsonOf, mediaTypeProblem, okJsonSchema, readStream, streamProblems, VideoLives } from './judge.js';
 import { isRefusalAnswer, notRefusal, paramsAtFault, refusalEnvelopeFindings, refusalsOf, type Refusal } from './refusals.js';
+import { consistencyProblems, listPageProblems, VideoRelations, type ContractExchange } from './contract-judgments.js';
 import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpectation } from './media-rules.js';
 import type { ChatEvents } from './sse.js';
 
@@ -75,6 +76,16 @@ export const JUDGMENT_CHECKS = {
   'images.size.tall': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
   'images.edits': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (--form image[]=@...)" },
   'images.generations.multipart': { severity: 'must', rule: "seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)" },
+  'objects.consistency': {
+    severity: 'should',
+    rule: 'OpenAI: ChatCompletion and chunk (created unix seconds, same for every chunk; model; usage), ImagesResponse (created, size, output_format), Model.created',
+    purpose: 'Every answer of the run agrees with its request and itself beyond its schema: unix-second timestamps, the model asked for, choice indexes, usage that adds up, chunks that share created and model, images whose size and output_format match.',
+  },
+  'videos.relations': {
+    severity: 'should',
+    rule: 'OpenAI: VideoResource (prompt, remixed_from_video_id, expires_at, error), DELETE /videos/{id}, POST /videos/{id}/remix (same size and duration)',
+  },
+  'videos.list.pages': { severity: 'should', rule: 'OpenAI: GET /videos (after, limit, order; VideoListResource first_id, last_id, has_more)' },
   'proxy.impossible-answer': {
     severity: 'must',
     rule: 'RFC 9110 15 (a status code is three digits, 100 to 599) and 5.5 (no control characters in a field); an answer no client can receive',
@@ -122,7 +133,10 @@ export class JudgeMemory {
   /** The length of each content URL's whole answer, which a 206's Content-Range must agree with. */
   readonly wholeLengths = new Map<string, number>();
 
-  constructor(now?: () => number) {
+  /** What the operations said of each job, for `videos.relations`. */
+  readonly relations = new VideoRelations();
+
+  constructor(readonly now: () => number = Date.now) {
     this.lives = new VideoLives(now);
   }
 
@@ -225,6 +239,37 @@ export const JUDGMENTS: readonly Judgment[] = [
       if (refusedLicence) {
         add(bearer ? 'auth.bearer-license' : 'auth.raw-license', `answered ${ex.status} with a licence this deployment accepted before${refusals.length ? ` (for a bad value: ${refusals[0].why}, which is 400 or 422)` : ''}`);
       }
+    },
+  },
+  {
+    what: 'an answer agrees with its request and itself beyond its schema (timestamps, model, choice indexes, usage, image size and format)',
+    reports: ['objects.consistency'],
+    judge(facts, memory, add) {
+      if (!facts.op || !facts.ok || facts.mistake || facts.ex.truncated) return;
+      for (const p of consistencyProblems(contractView(facts), facts.op.id, memoryNow(memory))) add('objects.consistency', p);
+    },
+  },
+  {
+    what: "what the operations say of one job agrees (model, prompt, source, creation time; a remix keeps its source's size and duration); a deleted job is gone",
+    reports: ['videos.relations'],
+    judge(facts, memory, add) {
+      if (!facts.op || facts.ex.truncated) return;
+      for (const p of memory.relations.observe(contractView(facts), facts.op)) add('videos.relations', p);
+    },
+  },
+  {
+    what: 'a page of GET /videos honours its limit and order, and first_id and last_id name its ends',
+    reports: ['videos.list.pages'],
+    judge(facts, _, add) {
+      if (facts.op?.id !== 'listVideos' || facts.ex.status !== 200 || facts.ex.truncated) return;
+      const page = facts.json();
+      if (!page || typeof page !== 'object') return;
+      const limit = Number(safeSearchParam(facts.ex.url, 'limit') ?? Number.NaN);
+      const order = safeSearchParam(facts.ex.url, 'order');
+      const asked: { limit?: number; order?: 'asc' | 'desc' } = {};
+      if (Number.isInteger(limit) && limit > 0) asked.limit = limit;
+      if (order === 'asc' || order === 'desc') asked.order = order;
+      for (const p of listPageProblems(page as Record<string, unknown>, asked)) add('videos.list.pages', p);
     },
   },
   {
@@ -461,6 +506,14 @@ export function streamEndProblems(chat: ChatEvents): Finding[] {
   if (!chat.doneLast) problems.push({ check: 'chat.image.stream.done', message: 'the stream does not end with exactly one data: [DONE]' });
   return problems;
 }
+
+/** The exchange as the contract judgments read it. */
+function contractView(facts: Facts): ContractExchange {
+  const { ex } = facts;
+  return { method: ex.method, url: ex.url, fields: facts.fields, status: ex.status, contentType: ex.contentType, body: ex.body, mistake: facts.mistake };
+}
+
+const memoryNow = (memory: JudgeMemory) => memory.now();
 
 function pathOf(url: string): string {
   try {

@@ -3,9 +3,25 @@
  * what OpenAI's own API answers (nullable fields null, a dated snapshot of the model asked for) passes.
  */
 import { describe, expect, it } from 'vitest';
-import { consistencyProblems, listPageProblems, sameModel, videoRelationProblems, type ContractExchange } from '../../src/conformance/contract-judgments.js';
+import { consistencyProblems as consistencyOf, listPageProblems, sameModel, VideoRelations, type ContractExchange } from '../../src/conformance/contract-judgments.js';
+import { operationOfUrl } from '../../src/spec/paths.js';
 
 const API = 'http://127.0.0.1:4010/sora/v1';
+
+/** The judgments over a sequence of exchanges, one at a time in order, as the registry applies them. */
+function consistencyProblems(exchanges: ContractExchange[], api: string, now: number): string[] {
+  return exchanges.flatMap((e) => {
+    const op = operationOfUrl(e.method, e.url, api);
+    return op ? consistencyOf(e, op.id, now) : [];
+  });
+}
+function videoRelationProblems(exchanges: ContractExchange[], api: string): string[] {
+  const relations = new VideoRelations();
+  return exchanges.flatMap((e) => {
+    const op = operationOfUrl(e.method, e.url, api);
+    return op ? relations.observe(e, op) : [];
+  });
+}
 const NOW = 1_760_000_000_000;
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const exchange = (method: string, path: string, answer: unknown, fields?: Record<string, unknown>, status = 200): ContractExchange => ({

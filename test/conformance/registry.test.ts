@@ -143,3 +143,16 @@ describe('security is part of the contract', () => {
     expect((await judgeAll(masked)).filter((f) => f.startsWith('auth.licence'))).toEqual([]);
   });
 });
+
+describe("the contract judgments are the registry's: the proxy applies them too", () => {
+  const job = { id: 'video_1', object: 'video', model: 'sora_video2', status: 'queued', progress: 0, created_at: 1_767_225_000, completed_at: null, expires_at: null, prompt: 'a cat', size: '720x1280', seconds: '10', remixed_from_video_id: null, error: null };
+  it('a page over its limit (videos.list.pages), a deleted job still read (videos.relations), a timestamp in milliseconds (objects.consistency)', async () => {
+    const page = observed('GET', '/videos?limit=1', undefined, 200, { object: 'list', data: [job, { ...job, id: 'video_2' }], first_id: 'video_1', last_id: 'video_2', has_more: false });
+    expect(await judgeAll(page)).toContain('videos.list.pages [should]');
+    const deleted = observed('DELETE', '/videos/video_1', undefined, 200, { id: 'video_1', object: 'video.deleted', deleted: true });
+    const readAgain = observed('GET', '/videos/video_1', undefined, 200, job);
+    expect(await judgeAll(deleted, readAgain)).toContain('videos.relations [should]');
+    const millis = observed('POST', '/chat/completions', { model: 'sora_image', messages: [{ role: 'user', content: 'a' }] }, 200, { ...COMPLETION, created: 1_767_225_600_000 });
+    expect(await judgeAll(millis)).toContain('objects.consistency [should]');
+  });
+});

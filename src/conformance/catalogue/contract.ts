@@ -7,8 +7,8 @@
 import { IMAGE_COUNT_MAX } from '../../spec/rules.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import { VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
-import { bodyJson, readChatStream, type ConformanceClient, type Exchange } from '../client.js';
-import { consistencyProblems, listPageProblems, videoRelationProblems, type ContractExchange } from '../contract-judgments.js';
+import { bodyJson, readChatStream, type ConformanceClient } from '../client.js';
+import { JUDGMENT_CHECKS } from '../registry.js';
 import { expectJson, fail } from '../expect.js';
 import { download, expectImage, expectImageAspect } from '../media.js';
 import { findLinks } from '../media-rules.js';
@@ -27,32 +27,14 @@ const VARIANT_COUNT = IMAGE_COUNT_MAX;
 /** List and delete are OpenAI's, not the seed's: a deployment that does not route them is not judged on them. */
 const NOT_OFFERED = [404, 405, 501];
 
-/** An exchange of the run as the pure judgments read it. */
-export function contractExchangeOf(exchange: Exchange): ContractExchange {
-  const json = exchange.request.json;
-  const formFields = exchange.request.recorded.form?.flatMap((f) => ('value' in f ? [[f.name, f.value] as const] : []));
-  let fields: Record<string, unknown> | undefined;
-  if (json && typeof json === 'object' && !Array.isArray(json)) fields = json as Record<string, unknown>;
-  else if (formFields) fields = Object.fromEntries(formFields);
-  const headers: Record<string, string> = {};
-  exchange.headers.forEach((value, name) => (headers[name] = value));
-  return { method: exchange.request.method, url: exchange.request.url, fields, status: exchange.status, contentType: exchange.contentType, body: exchange.body, mistake: exchange.mistake, headers };
-}
-
-function failWith(problems: string[], exchange?: Exchange): void {
-  if (problems.length === 0) return;
-  fail(`${problems.length} problem(s):\n  ${problems.slice(0, 5).join('\n  ')}${problems.length > 5 ? `\n  … and ${problems.length - 5} more` : ''}`, exchange);
-}
-
 const images = (label: string, count: number) => (): Generation[] => [{ kind: 'image', label, count }];
 
 /** A JSON list page of `GET /videos`, or fail. */
 async function page(client: ConformanceClient, query: string, asked: { limit?: number; order?: 'asc' | 'desc' }, skip: (reason: string) => never) {
   const exchange = await client.request({ path: `/videos?${query}` });
   if (NOT_OFFERED.includes(exchange.status)) skip(`GET /videos is not offered (${exchange.status})`);
+  // The page itself (limit, order, first_id, last_id) is the registry's to judge (videos.list.pages).
   const list = expectJson(exchange, VideoListResource, `GET /videos?${query}`);
-  const problems = listPageProblems(list, asked);
-  if (problems.length) fail(`GET /videos?${query}: ${problems.join('; ')}`, exchange);
   return { exchange, list, ids: list.data.map((v) => v.id) };
 }
 
@@ -60,9 +42,8 @@ export const contractChecks: Check[] = [
   {
     id: 'videos.list.pages',
     group: 'videos',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['videos.list.pages'],
     purpose: 'GET /videos honours limit, after and order: limit=1 gives one item and has_more, pages after a job hold only older (desc) or newer (asc) jobs, first_id and last_id name the ends.',
-    rule: 'OpenAI: GET /videos (after, limit, order; VideoListResource first_id, last_id, has_more)',
     uses: ['video:default', 'video:remix'],
     async run({ client, resources, skip }) {
       const source = (await resources.get('video:default')).job.created;
@@ -84,9 +65,8 @@ export const contractChecks: Check[] = [
   {
     id: 'videos.relations',
     group: 'videos',
-    severity: 'should',
+    ...JUDGMENT_CHECKS['videos.relations'],
     purpose: "Every answer about a job agrees with the others (model, prompt, source, creation time), with its request (prompt; a remix keeps its source's size and duration) and with itself (expires_at, error); a deleted job is gone from the list and its content.",
-    rule: 'OpenAI: VideoResource (prompt, remixed_from_video_id, expires_at, error), DELETE /videos/{id}, POST /videos/{id}/remix (same size and duration)',
     final: true,
     async run({ client, skip }) {
       const api = client.options.baseUrl;
@@ -96,11 +76,8 @@ export const contractChecks: Check[] = [
         await client.request({ path: `/videos/${encodeURIComponent(id)}/content`, mistake: true });
       }
       if (deletedIds.length) await client.request({ path: '/videos?limit=100' });
-      const videos = client.exchanges.filter((e) => e.request.url.startsWith(`${api}/videos`));
-      if (videos.length === 0) skip('the run made no video request');
-      // The content of a deleted job is asked as a mistake; whether it answered 2xx is what matters.
-      const judged = videos.map((e) => ({ ...contractExchangeOf(e), mistake: e.mistake && !/\/content$/.test(new URL(e.request.url).pathname) }));
-      failWith(videoRelationProblems(judged, api), videos.at(-1));
+      // The registry judges every exchange of the run (these included) and fails this check with what it finds.
+      if (!client.exchanges.some((e) => e.request.url.startsWith(`${api}/videos`))) skip('the run made no video request');
     },
   },
   {
@@ -206,19 +183,6 @@ export const contractChecks: Check[] = [
           expectImageAspect(image, c.aspect, `${c.what}: image ${i + 1}`);
         });
       }
-    },
-  },
-  {
-    id: 'objects.consistency',
-    group: 'traffic',
-    severity: 'should',
-    purpose: 'Every answer of the run agrees with its request and itself beyond its schema: unix-second timestamps, the model asked for, choice indexes, usage that adds up, chunks that share created and model, images whose size and output_format match.',
-    rule: 'OpenAI: ChatCompletion and chunk (created unix seconds, same for every chunk; model; usage), ImagesResponse (created, size, output_format), Model.created',
-    final: true,
-    async run({ client, skip }) {
-      const answered = client.exchanges.filter((e) => e.status === 200);
-      if (answered.length === 0) skip('nothing in the run to judge');
-      failWith(consistencyProblems(answered.map(contractExchangeOf), client.options.baseUrl), answered[0]);
     },
   },
 ];
