@@ -210,6 +210,15 @@ describe('the HTML report in Chromium', () => {
     expect(html).toContain('&lt;script&gt;window.pwned');
   });
 
+  it("cuts a peer's megabyte line in the table's row and keeps it whole in the detail", () => {
+    const long = `model ${'x'.repeat(2_000_000)} is unknown`;
+    const { html } = formatHtml({ ...report, checks: [{ ...report.checks[0], status: 'failed', message: long }] });
+    const row = /<td class="message">([^<]*)<\/td>/.exec(html)![1];
+    expect(row.length).toBeLessThan(320);
+    expect(row.endsWith('…')).toBe(true);
+    expect(html).toContain(long);
+  });
+
   it('writes the video beside the report once per content, and inlines the image', () => {
     const { files } = formatHtml(report, { mediaDir: 'report-media' });
     // videos.content and videos.list judged the same bytes: one file.

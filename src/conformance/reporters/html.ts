@@ -11,6 +11,7 @@
  * the media files beside the report, and every text from the deployment HTML-escaped.
  */
 import { verdictText } from './verdict.js';
+import { cutText } from '../../spec/describe.js';
 import { digestHex } from '../../media/recipe.js';
 import { toBase64 } from '../../util/index.js';
 import { curlFiles, curlOf, shellQuote, shellQuoteWithLicense } from '../curl.js';
@@ -217,8 +218,13 @@ function detail(result: CheckResult, report: Report, folder: MediaFolder, option
   return `<tr class="detail"><td colspan="7"><details${result.status === 'failed' ? ' open' : ''}><summary>${summary}</summary>${body}</details></td></tr>`;
 }
 
+/** Characters of a check's message shown in its row of the table. */
+const ROW_MESSAGE_MAX = 300;
+
 function checkRows(result: CheckResult, report: Report, folder: MediaFolder, options: Required<HtmlReportOptions>): string {
-  const firstLine = result.message.split('\n')[0] ?? '';
+  // A peer's text can be megabytes on one line (a model id, an echoed prompt): the row shows its start,
+  // the detail below holds all of it in a scrolling box.
+  const firstLine = cutText(result.message.split('\n', 1)[0] ?? '', ROW_MESSAGE_MAX);
   const anchor = `check-${result.id}`;
   return [
     `<tbody class="check status-${h(result.status)} sev-${h(result.severity)}" id="${h(anchor)}" data-check-id="${h(result.id)}" data-status="${h(result.status)}" data-severity="${h(result.severity)}">`,
