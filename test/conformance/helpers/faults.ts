@@ -822,7 +822,8 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'unknown video id answers 200 with a queued video object',
     catches: ['videos.unknown-id'],
-    collateral: ['videos.delete', 'videos.lifecycle'],
+    // A deleted job read back answers 200 too, which the relations across operations see.
+    collateral: ['videos.delete', 'videos.lifecycle', 'videos.relations'],
     proxy: ['videos.lifecycle'],
     deviation: () => ({ response: (res, req) => { const id = videoIdOfRetrieve(req); return id && res.status === 404 ? withJson(res, fabricatedVideo(id), 200) : res; } }),
   },
