@@ -47,6 +47,10 @@ const NOT_RUN: Record<string, string> = {
   "setupWorker(": "a browser's service worker: test/browser drives examples/browser, which does this in Chromium",
   '[41/55]': 'the output of `sora-kit check`, not a command',
   '✗ videos.content.duration [must] GET': 'the output of `sora-kit proxy`, not a command',
+  'drill --instant -- node examples/drill/careful.mjs': 'the drill of both example clients: test/cli/drill.test.ts runs these commands with the built CLI (deadlines shortened so the two matrices take seconds, not the minute the stall rows wait here)',
+  '| stall          | fails-cleanly | 1    | 20.1 s': 'the output of `sora-kit drill` for the careful client, not a command',
+  'polls-after-finished×145': 'the output of `sora-kit drill` for the naive client, not a command',
+  "import { describeDrill } from 'sora-kit/drill';": "the reader's own client (`./my-client.js`): test/adapters/drill-vitest.test.ts runs describeDrill the same way around a client of its own, through the Node server and through msw",
   'npm run bench:media ': 'the development commands: .ci/run runs `npm test` and the typecheck; each bench takes minutes and prints ratios (docs/benchmarks.md); test/spec holds specs/ to what `spec:generate` writes',
 };
 
