@@ -4,7 +4,7 @@
  * recorded so a failure can show what was sent and what came back, and so the final checks can scan
  * the whole run (no 5xx or HTML for a client mistake).
  */
-import { concatBytes, describeBytes, sleep } from '../util/index.js';
+import { describeBytes, readLimited, sleep } from '../util/index.js';
 import { createParser } from 'eventsource-parser';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { OPERATIONS, type Feature } from '../spec/operations.js';
@@ -84,24 +84,12 @@ export const answerLimit = (maxBytes: number): BodyLimit => ({ maxBytes, flag: '
  * deployment's gzip bomb or endless stream costs the run at most the cap.
  */
 export async function readBody(response: Response, limit: BodyLimit, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return concatBytes(chunks);
-    size += value.length;
-    if (size > limit.maxBytes) {
-      await reader.cancel().catch(() => {});
-      const inflated = response.headers.has('content-encoding') ? ' after decompression' : '';
-      throw new BodyLimitError(
-        `${response.status} ${response.headers.get('content-type') ?? '(no content-type)'}: ${limit.what} exceeded ${describeBytes(limit.maxBytes)}${inflated} (${limit.flag}); sora-kit stops reading there`,
-      );
-    }
-    chunks.push(value);
-    onChunk?.(value);
-  }
+  const body = await readLimited(response, limit.maxBytes, onChunk);
+  if (body !== 'too_large') return body;
+  const inflated = response.headers.has('content-encoding') ? ' after decompression' : '';
+  throw new BodyLimitError(
+    `${response.status} ${response.headers.get('content-type') ?? '(no content-type)'}: ${limit.what} exceeded ${describeBytes(limit.maxBytes)}${inflated} (${limit.flag}); sora-kit stops reading there`,
+  );
 }
 
 /**

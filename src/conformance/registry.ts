@@ -13,7 +13,7 @@
  * reports, and a legitimate one it passes (CONTRIBUTING.md, "A conformance check").
  */
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
-import { BASE_MODELS, isVideoModel, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
+import { BASE_MODELS, isVideoModel, MODEL_OPTIONS, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
 import { OPERATIONS } from '../spec/operations.js';
 import type { OperationMatch } from '../spec/paths.js';
 import { imageAspectOf, parseImageCount, parseSize, videoSpecFor, type ImageAspect } from '../spec/rules.js';
@@ -69,7 +69,7 @@ export const JUDGMENT_CHECKS = {
   'chat.image.stream.image': { severity: 'must', rule: "seed: 对话接口文生图 (\"stream\": true)" },
   'chat.image.nonstream': { severity: 'must', rule: "seed: 对话接口文生图" },
   'chat.video.stream': { severity: 'must', rule: "seed: 模型列表 (sora_video2 默认生成10秒竖屏标清视频)" },
-  'chat.video.options': { severity: 'must', rule: "seed: 模型参数 (portrait, landscape, hd, 15s, 25s, pro joined with -)" },
+  'chat.video.options': { severity: 'must', rule: `seed: 模型参数 (${MODEL_OPTIONS.join(', ')} joined with -)` },
   'images.n': { severity: 'must', rule: "seed: 平台参数 n (变体的数量, 最大值为 4)" },
   'images.size.square': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
   'images.size.wide': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },

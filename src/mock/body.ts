@@ -2,7 +2,7 @@
  * Request bodies: read with a size limit (413 beyond it), then parsed as JSON or multipart form.
  * Every failure is a client error naming what was wrong; nothing here throws anything but HttpError.
  */
-import { concatBytes } from '../util/index.js';
+import { readLimited } from '../util/index.js';
 import { HttpError, badRequest } from './http.js';
 
 export type ParsedBody = { kind: 'json'; value: unknown } | { kind: 'form'; form: FormData };
@@ -23,32 +23,6 @@ function tooLarge(maxBytes: number, seen: string): HttpError {
   });
 }
 
-/**
- * Read a request's or response's body, stopping as soon as it exceeds the limit (nobody can make the
- * mock buffer gigabytes). Resolves to 'too_large' past the limit; rejects only when the stream fails.
- */
-export async function readLimited(message: { headers: Headers; body: ReadableStream<Uint8Array> | null }, maxBytes: number): Promise<Uint8Array | 'too_large'> {
-  const declared = Number(message.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await message.body?.cancel().catch(() => undefined);
-    return 'too_large';
-  }
-  if (!message.body) return new Uint8Array(0);
-  const reader = message.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return 'too_large';
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
-}
 
 export async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   let bytes: Uint8Array | 'too_large';

@@ -4,10 +4,9 @@
  * the mock never becomes an open proxy; otherwise the URL itself stands in for the image (its digest
  * seeds the picture, and no shape is known).
  */
-import { fromBase64 } from '../util/index.js';
+import { fromBase64, readLimited } from '../util/index.js';
 import { inspectMedia, sniffMediaType } from '../media/index.js';
 import { cutText, describeValue, type Dimensions } from '../spec/rules.js';
-import { readLimited } from './body.js';
 import { HttpError, badRequest } from './http.js';
 import type { ResolvedSoraMockOptions } from './types.js';
 

@@ -114,3 +114,37 @@ export function parseUrl(text: string, base?: string | URL): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * Read a request's or response's body (after any decoding fetch did), stopping as soon as it exceeds
+ * `maxBytes`: the rest is cancelled, so a peer's gigabytes or a gzip bomb cost at most the cap.
+ * Resolves to 'too_large' past the limit (a declared Content-Length over it, before reading);
+ * rejects only when the stream fails. `onChunk` sees each piece kept, as it arrives.
+ */
+export async function readLimited(
+  message: { headers: Headers; body: ReadableStream<Uint8Array> | null },
+  maxBytes: number,
+  onChunk?: (chunk: Uint8Array) => void,
+): Promise<Uint8Array | 'too_large'> {
+  const declared = Number(message.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await message.body?.cancel().catch(() => undefined);
+    return 'too_large';
+  }
+  if (!message.body) return new Uint8Array(0);
+  const reader = message.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return 'too_large';
+    }
+    chunks.push(value);
+    onChunk?.(value);
+  }
+  return concatBytes(chunks);
+}

@@ -1,5 +1,5 @@
 /** `POST /chat/completions`: sora_image (plain, streamed, image-to-image) and video models by stream. */
-import { MODEL_OPTIONS, OPTION_BASE, OPTION_FIELDS, modelFromOptions, modelOptionsOf, type ModelOption } from '../../spec/model.js';
+import { OPTION_BASE, OPTION_FIELDS, modelFromOptions, modelOptionsOf, type ModelOption } from '../../spec/model.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import type { ConformanceClient } from '../client.js';
 import { expectJson, expectRefusal, fail } from '../expect.js';
