@@ -22,7 +22,7 @@ import { findingLine, type ClientFinding } from '../mock/client-report.js';
 import { cutText } from '../spec/rules.js';
 import { drillVerdict, selectDrill, type DrillExpectation, type DrillScenario } from '../mock/drill.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
-import { createSoraHandlers } from './msw.js';
+import { createSoraHandlers, releaseResponseClone } from './msw.js';
 import { createSoraServer } from './node.js';
 
 export { DRILL_SCENARIOS, DRILL_NAMES, type DrillExpectation, type DrillScenario } from '../mock/drill.js';
@@ -56,9 +56,9 @@ export interface DescribeDrillOptions {
   /**
    * How the mock is put in front of the client: `msw` (default; no port, network faults as a Fetch
    * Response can give them) or `server`, the Node server on a free loopback port (real socket faults).
-   * Use `server` for clients that retry with the `openai` SDK: under msw 2.15 (@mswjs/interceptors
-   * 0.41) cancelling a mocked response's body never resolves (mswjs/interceptors#799), and the SDK
-   * cancels the body of a 429 or 5xx before it retries, so its retry hangs.
+   * Under msw, the clone msw keeps of each answer is released (`releaseResponseClone`), so a client
+   * that cancels a 429's or a 5xx's body before it retries (the `openai` SDK) does not hang on
+   * mswjs/interceptors#799.
    */
   transport?: 'msw' | 'server';
 }
@@ -74,6 +74,8 @@ async function openTransport(mock: SoraMock, transport: 'msw' | 'server', origin
     return { origin: url, close: () => server.close() };
   }
   const server = setupServer(...createSoraHandlers(mock, { baseUrl: origin }));
+  // Clients that retry (the openai SDK cancels a 429's or a 5xx's body first) need the clone msw keeps released.
+  server.events.on('response:mocked', releaseResponseClone);
   server.listen({ onUnhandledRequest: 'bypass' });
   return { origin, close: async () => server.close() };
 }
