@@ -4,7 +4,7 @@
  * and `collateral` passes. With SORA_HARNESS_RESULTS=<dir> the outcome of every run is saved for the
  * table (helpers/render-results.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { CATALOGUE, runConformance } from '../../src/conformance/index.js';
 import { coveredBy, FAULTS } from './helpers/faults.js';
 import { startMock } from './helpers/mock.js';
@@ -24,15 +24,16 @@ afterAll(async () => {
   await mock.server.close();
 });
 
-describe('faults: each broken deployment is reported by the check named for it', () => {
-  it('lists at least 45 faults with distinct names, each with one primary check', () => {
+// Concurrent: each run mostly waits on its proxy and the shared mock (vitest's maxConcurrency, 5, at a time).
+describe.concurrent('faults: each broken deployment is reported by the check named for it', () => {
+  it('lists at least 45 faults with distinct names, each with one primary check', ({ expect }) => {
     expect(FAULTS.length).toBeGreaterThanOrEqual(45);
     expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);
     for (const fault of FAULTS) expect(fault.catches[0], fault.name).toMatch(/^[a-z]+\.[a-z0-9.-]+$/);
   });
 
   for (const fault of FAULTS) {
-    it(`${fault.name}: reported by ${fault.catches.join(', ')}`, async () => {
+    it(`${fault.name}: reported by ${fault.catches.join(', ')}`, async ({ expect }) => {
       const proxy = await startProxy(mock.url, fault.deviation({ fiveSecondMp4 }));
       const started = performance.now();
       const record: RunRecord = { name: fault.name, catches: fault.catches, collateral: fault.collateral, proposal: fault.proposal, failed: [], skipped: [], stats: proxy.stats, durationMs: 0 };

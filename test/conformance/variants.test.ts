@@ -4,7 +4,7 @@
  * current checker wrongly fails are red on purpose until it is fixed. With SORA_HARNESS_RESULTS=<dir>
  * the outcome of every run is saved for the results table.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runConformance } from '../../src/conformance/index.js';
 import { startMediaHost, type MediaHost } from './helpers/gateway.js';
 import { startMock } from './helpers/mock.js';
@@ -26,13 +26,14 @@ afterAll(async () => {
   await mock.server.close();
 });
 
-describe('variants: legitimate deployments pass', () => {
-  it('lists at least 14 variants with distinct names', () => {
+// Concurrent: each run mostly waits on its proxy and the shared mock (vitest's maxConcurrency, 5, at a time).
+describe.concurrent('variants: legitimate deployments pass', () => {
+  it('lists at least 14 variants with distinct names', ({ expect }) => {
     expect(VARIANTS.length).toBeGreaterThanOrEqual(14);
     expect(new Set(VARIANTS.map((v) => v.name)).size).toBe(VARIANTS.length);
   });
 
-  it('control: the clean mock behind a pass-through proxy passes', async () => {
+  it('control: the clean mock behind a pass-through proxy passes', async ({ expect }) => {
     const proxy = await startProxy(mock.url, {});
     try {
       const report = await runConformance(runOptions(proxy.url));
@@ -43,7 +44,7 @@ describe('variants: legitimate deployments pass', () => {
   }, 60_000);
 
   for (const variant of VARIANTS) {
-    it(`${variant.name}: passes`, async () => {
+    it(`${variant.name}: passes`, async ({ expect }) => {
       const proxy = await startProxy(mock.url, variant.deviation({ mediaHost }));
       const started = performance.now();
       const leaksBefore = mediaHost.authorised.length;

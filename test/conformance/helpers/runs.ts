@@ -12,11 +12,11 @@ import { LICENSE } from './mock.js';
 import type { ProxyStats } from './proxy.js';
 
 /**
- * The runner's options for every fault and variant run: no fuzzing, short timeouts (5 s: a gateway
- * that re-encodes images with ffmpeg on two shared cores needs more than the 1.5 s of
- * deviations.test.ts), the default concurrency.
+ * The runner's options for every fault and variant run: no fuzzing, timeouts of 15 s (the runs go
+ * five at a time on two cores, and a gateway that re-encodes images with ffmpeg is slow), the default
+ * concurrency.
  */
-export const runOptions = (baseUrl: string): RunOptions => ({ baseUrl, license: LICENSE, fuzz: 0, timeoutMs: 5000, maxWaitSeconds: 20, concurrency: 4 });
+export const runOptions = (baseUrl: string): RunOptions => ({ baseUrl, license: LICENSE, fuzz: 0, timeoutMs: 15_000, maxWaitSeconds: 20, concurrency: 4 });
 
 export async function fetchFiveSecondVideo(url: string): Promise<Buffer> {
   const headers = { authorization: LICENSE, 'content-type': 'application/json' };
