@@ -16,7 +16,8 @@ export { formatHtml, mediaDirFor, escapeHtml, type HtmlReport, type HtmlReportFi
 export { curlOf, curlFiles, shellQuote, shellQuoteWithLicense, headerVariable, LICENSE_VARIABLE } from './curl.js';
 export * from './types.js';
 export { createTrafficJudge, type TrafficJudgeOptions } from './traffic-judge.js';
-export { JUDGMENTS, JUDGMENT_CHECKS, JudgeMemory, judgeWithRegistry, type JudgmentCheckId } from './registry.js';
+export { JUDGMENTS, JudgeMemory, judgeWithRegistry } from './registry.js';
+export { JUDGMENT_CHECKS, type JudgmentCheckId } from './judgment-checks.js';
 export { refusalsOf, isRefusalAnswer, type Refusal } from './refusals.js';
 export { VideoLives } from './judge.js';
 export { fieldsOf, type JudgedExchange, type Finding } from './exchange.js';

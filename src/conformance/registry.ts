@@ -13,7 +13,7 @@
  * reports, and a legitimate one it passes (CONTRIBUTING.md, "A conformance check").
  */
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
-import { BASE_MODELS, isVideoModel, MODEL_OPTIONS, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
+import { BASE_MODELS, isVideoModel, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
 import { OPERATIONS } from '../spec/operations.js';
 import type { OperationMatch } from '../spec/paths.js';
 import { imageAspectOf, parseImageCount, parseSize, videoSpecFor, type ImageAspect } from '../spec/rules.js';
@@ -21,7 +21,9 @@ import { ChatCompletion } from '../spec/schemas/chat.js';
 import { ImagesResponse } from '../spec/schemas/images.js';
 import { ModelList } from '../spec/schemas/models.js';
 import { VideoListResource, VideoResource } from '../spec/schemas/videos.js';
-import type { Finding, JudgedExchange, Severity } from './exchange.js';
+import type { Finding, JudgedExchange } from './exchange.js';
+import { JUDGMENT_CHECKS, type JudgmentCheckId } from './judgment-checks.js';
+
 import { describeIssues } from './issues.js';
 import { envelopeProblemOf, excerpt, isHtmlAnswer, isJsonType, isStreamType, jsonOf, mediaTypeProblem, okJsonSchema, readStream, streamProblems, VideoLives } from './judge.js';
 import { isRefusalAnswer, notRefusal, paramsAtFault, refusalEnvelopeFindings, refusalsOf, type Refusal } from './refusals.js';
@@ -30,80 +32,6 @@ import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpec
 import type { ChatEvents } from './sse.js';
 
 
-/**
- * Every check a judgment of the registry reports, with its severity and the rule it cites. A check of
- * the catalogue with the same id spreads these (one fact); a check only the registry reports has its
- * `purpose` here and becomes a final check of the run (catalogue/traffic.ts).
- */
-export const JUDGMENT_CHECKS = {
-  'objects.schema': { severity: 'should', rule: "OpenAI: the schema of every object (VideoResource, ChatCompletion, ImagesResponse, lists, chunks)", purpose: "Every JSON answer of the run (every poll, list, completion, image response) matches its OpenAI schema." },
-  'chat.stream.framing': { severity: 'should', rule: "OpenAI: chat completion streaming (data: chunk ... data: [DONE]); WHATWG HTML: server-sent events", purpose: "Every chat stream of the run is data: chunks, each a valid chat.completion.chunk, ending with data: [DONE]." },
-  'errors.envelope': { severity: 'should', rule: "OpenAI: error object {error:{message,type,param,code}}, invalid_request_error naming param", purpose: "Every error answer of the run is a JSON envelope; refusals of mistakes are invalid_request_error naming the parameter." },
-  'errors.param-named': { severity: 'info', rule: "OpenAI: error.param is nullable (OpenAI itself answers some refusals with null); naming the parameter helps clients", purpose: "Every refusal of a mistake names the parameter in error.param (null is OpenAI's too, but tells the client less)." },
-  'media.content-type': { severity: 'should', rule: "RFC 9110 8.3: Content-Type names the representation (PNG, JPEG, WebP, MP4)", purpose: "Every media answer of the run has the Content-Type of its bytes (PNG, JPEG, WebP, MP4)." },
-  'videos.lifecycle': { severity: 'should', rule: "OpenAI: VideoResource status, progress 0..100, created_at/completed_at unix seconds; seed: 视频异步任务 (query until done)", purpose: "Every video object of the run: status only forward, progress 0..100 never down and 100 when completed, unix-second timestamps in order, fields stable." },
-  'errors.required-params': { severity: 'must', rule: "seed: 调用示例 (the parameters each request carries); OpenAI: required request fields" },
-  'images.edits.missing-image': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (image[] is the input)" },
-  'errors.options-on-base': { severity: 'must', rule: "seed: 模型参数 (仅支持 sora_video2 模型指定该参数)" },
-  'chat.image.options-rejected': { severity: 'must', rule: "seed: 模型参数 (仅支持 sora_video2 模型指定该参数)" },
-  'errors.unknown-model': { severity: 'must', rule: "seed: 模型列表; seed: 模型参数" },
-  'errors.bad-size': { severity: 'must', rule: "seed: 平台参数 size (格式为 widthxheight)" },
-  'images.n.max': { severity: 'must', rule: "seed: 平台参数 n (最大值为 4)" },
-  'errors.no-5xx-or-html': { severity: 'should', rule: "RFC 9110 15.5: client errors are 4xx; OpenAI: JSON error bodies" },
-  'auth.raw-license': { severity: 'must', rule: "seed: 调用示例 (Authorization: <licence>, no Bearer)" },
-  'auth.bearer-license': { severity: 'should', rule: "OpenAI: Authorization: Bearer; specs/mock.md#licences" },
-  'auth.missing-license': { severity: 'must', rule: "seed: 调用示例 (every call sends --header Authorization: <你的许可证>); RFC 9110 15.5.2" },
-  'videos.create': { severity: 'must', rule: "seed: 视频异步任务 (创建 /v1/videos, 查询 /v1/videos/{video_id}); seed: 模型列表 (sora_video2 默认10秒竖屏标清)" },
-  'videos.remix': { severity: 'must', rule: "seed: 视频编辑 /v1/videos/{video_id}/remix; OpenAI: VideoResource.remixed_from_video_id" },
-  'videos.delete': { severity: 'should', rule: "OpenAI: DELETE /videos/{id} (DeletedVideoResource)" },
-  'models.list': { severity: 'should', rule: "OpenAI: GET /models (ListModelsResponse); seed: 模型列表, 模型参数" },
-  'videos.content.before-completion': { severity: 'info', rule: "specs/mock.md#errors (409 video_not_ready); OpenAI: content exists once completed" },
-  'videos.content.range': { severity: 'should', rule: "RFC 9110 14 (Range requests); OpenAI: GET /videos/{id}/content" },
-  'videos.content.type': { severity: 'should', rule: "seed: 获取视频内容 /v1/videos/{video_id}/content; OpenAI: video content is MP4" },
-  'videos.content.size': { severity: 'must', rule: "seed: 模型列表 (竖屏标清); the video object size" },
-  'videos.content.duration': { severity: 'must', rule: "seed: 模型列表 (sora_video2 默认生成10秒)" },
-  'videos.thumbnail': { severity: 'should', rule: "OpenAI: GET /videos/{id}/content?variant=thumbnail" },
-  'chat.image.stream.content-type': { severity: 'should', rule: "OpenAI: streaming is server-sent events; WHATWG HTML: text/event-stream" },
-  'chat.image.stream.role-first': { severity: 'should', rule: "OpenAI: chat completion streaming (data: chunk ... data: [DONE]); specs/mock.md#chat-completions" },
-  'chat.image.stream.done': { severity: 'should', rule: "OpenAI: chat completion streaming (data: chunk ... data: [DONE]); specs/mock.md#chat-completions" },
-  'chat.image.stream.image': { severity: 'must', rule: "seed: 对话接口文生图 (\"stream\": true)" },
-  'chat.image.nonstream': { severity: 'must', rule: "seed: 对话接口文生图" },
-  'chat.video.stream': { severity: 'must', rule: "seed: 模型列表 (sora_video2 默认生成10秒竖屏标清视频)" },
-  'chat.video.options': { severity: 'must', rule: `seed: 模型参数 (${MODEL_OPTIONS.join(', ')} joined with -)` },
-  'images.n': { severity: 'must', rule: "seed: 平台参数 n (变体的数量, 最大值为 4)" },
-  'images.size.square': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
-  'images.size.wide': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
-  'images.size.tall': { severity: 'must', rule: "seed: 平台参数 size (宽高一样 1:1, 宽大于高 3:2, 否则 2:3)" },
-  'images.edits': { severity: 'must', rule: "seed: 图生图 /v1/images/edits (--form image[]=@...)" },
-  'images.generations.multipart': { severity: 'must', rule: "seed: 文生图 /v1/images/generations (--form); seed: 平台参数 n (默认为 1)" },
-  'objects.consistency': {
-    severity: 'should',
-    rule: 'OpenAI: ChatCompletion and chunk (created unix seconds, same for every chunk; model; usage), ImagesResponse (created, size, output_format), Model.created',
-    purpose: 'Every answer of the run agrees with its request and itself beyond its schema: unix-second timestamps, the model asked for, choice indexes, usage that adds up, chunks that share created and model, images whose size and output_format match.',
-  },
-  'videos.relations': {
-    severity: 'should',
-    rule: 'OpenAI: VideoResource (prompt, remixed_from_video_id, expires_at, error), DELETE /videos/{id}, POST /videos/{id}/remix (same size and duration)',
-  },
-  'videos.list.pages': { severity: 'should', rule: 'OpenAI: GET /videos (after, limit, order; VideoListResource first_id, last_id, has_more)' },
-  'proxy.impossible-answer': {
-    severity: 'must',
-    rule: 'RFC 9110 15 (a status code is three digits, 100 to 599) and 5.5 (no control characters in a field); an answer no client can receive',
-    purpose: 'Every answer has a status line HTTP can carry (a three-digit status from 100 to 599, a reason phrase without control characters).',
-  },
-  'auth.licence-not-echoed': {
-    severity: 'should',
-    rule: 'RFC 9110 11.6.2 (credentials travel in Authorization); OpenAI: API keys are secret, the API never returns one',
-    purpose: 'No answer of the run carries the licence it was sent: not in a header, a body or a link (percent-encoded or not).',
-  },
-  'images.b64-json': { severity: 'should', rule: "OpenAI: ImagesResponse data[].b64_json" },
-} as const satisfies Record<string, { severity: Severity; rule: string; purpose?: string }>;
-
-/** A check the registry reports. */
-export type JudgmentCheckId = keyof typeof JUDGMENT_CHECKS;
-
-export const severityOf = (check: string): Severity => (JUDGMENT_CHECKS as Record<string, { severity: Severity }>)[check]?.severity ?? 'should';
-export const ruleOf = (check: string): string => (JUDGMENT_CHECKS as Record<string, { rule: string }>)[check]?.rule ?? '';
 /** What `check` verifies: its own purpose, else what the entry that reports it judges. */
 export const purposeOf = (check: string): string =>
   (JUDGMENT_CHECKS as Record<string, { purpose?: string }>)[check]?.purpose ?? JUDGMENTS.find((j) => (j.reports as readonly string[]).includes(check))?.what ?? check;
@@ -246,7 +174,7 @@ export const JUDGMENTS: readonly Judgment[] = [
     reports: ['objects.consistency'],
     judge(facts, memory, add) {
       if (!facts.op || !facts.ok || facts.mistake || facts.ex.truncated) return;
-      for (const p of consistencyProblems(contractView(facts), facts.op.id, memoryNow(memory))) add('objects.consistency', p);
+      for (const p of consistencyProblems(contractView(facts), facts.op.id, memory.now())) add('objects.consistency', p);
     },
   },
   {
@@ -512,8 +440,6 @@ function contractView(facts: Facts): ContractExchange {
   const { ex } = facts;
   return { method: ex.method, url: ex.url, fields: facts.fields, status: ex.status, contentType: ex.contentType, body: ex.body, mistake: facts.mistake };
 }
-
-const memoryNow = (memory: JudgeMemory) => memory.now();
 
 function pathOf(url: string): string {
   try {

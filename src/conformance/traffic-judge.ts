@@ -8,7 +8,8 @@
 import { operationOfUrl as matchOperationOfUrl } from '../spec/paths.js';
 import { normalizeBaseUrl } from './base-url.js';
 import { fieldsOf, type JudgedExchange, type ObservedExchange, type TrafficJudge, type Violation } from './exchange.js';
-import { JudgeMemory, judgeWithRegistry, severityOf } from './registry.js';
+import { severityOf } from './judgment-checks.js';
+import { JudgeMemory, judgeWithRegistry } from './registry.js';
 import type { OperationId } from '../spec/operations.js';
 
 export interface TrafficJudgeOptions {

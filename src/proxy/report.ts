@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { purposeOf, ruleOf } from '../conformance/registry.js';
+import { ruleOf } from '../conformance/judgment-checks.js';
+import { purposeOf } from '../conformance/registry.js';
 import { formatHtml } from '../conformance/reporters/html.js';
 import { GROUPS, type CheckResult, type Group, type Report, type Violation } from '../conformance/types.js';
 import { escapeXml as xml } from '../util/xml.js';

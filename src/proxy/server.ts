@@ -37,7 +37,7 @@ import { toHarEntry, type ExchangeToRecord } from '../replay/index.js';
 import { cutText } from '../spec/describe.js';
 import { errorEnvelope } from '../spec/schemas/errors.js';
 import { foreignContentHeaders, PASSIVE_TYPE } from '../util/origin-policy.js';
-import { severityOf, type JudgmentCheckId } from '../conformance/registry.js';
+import { severityOf, type JudgmentCheckId } from '../conformance/judgment-checks.js';
 import { parseUrl } from '../util/index.js';
 import { crossOriginSender } from '../util/origin-policy.js';
 import type { HarFile } from './har-file.js';

@@ -8,7 +8,7 @@ import { envelopeProblem, fail } from '../expect.js';
 import { REFUSAL_STATUSES } from '../refusals.js';
 import type { Check } from '../check.js';
 import { form } from './common.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 const INVALID_CHAT = { model: 'sora_image', messages: [] };
 

@@ -9,7 +9,7 @@ import { readChatStream, type ChatStream } from '../client.js';
 import type { Check } from '../check.js';
 import type { Generation } from '../types.js';
 import { userMessage } from './common.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 const STREAM_RULE = 'OpenAI: chat completion streaming (data: chunk ... data: [DONE]); specs/mock.md#chat-completions';
 

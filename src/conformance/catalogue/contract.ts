@@ -8,7 +8,7 @@ import { IMAGE_COUNT_MAX } from '../../spec/rules.js';
 import { ChatCompletion } from '../../spec/schemas/chat.js';
 import { VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
 import { bodyJson, readChatStream, type ConformanceClient } from '../client.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 import { expectJson, fail } from '../expect.js';
 import { download, expectImage, expectImageAspect } from '../media.js';
 import { findLinks } from '../media-rules.js';

@@ -9,7 +9,7 @@ import { expectRefusal, fail, isHtml } from '../expect.js';
 import { PROMPTS, inputPng } from '../resources.js';
 import type { Check } from '../check.js';
 import { form, userMessage } from './common.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 function listed(found: Array<{ exchange: Exchange; problem: string }>): string {
   const shown = found.slice(0, 3).map((f) => `${f.problem} [${f.exchange.checkId}]\n  ${describeExchange(f.exchange)}`);

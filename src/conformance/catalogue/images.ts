@@ -6,7 +6,7 @@ import { PROMPTS } from '../resources.js';
 import type { Check } from '../check.js';
 import type { Generation } from '../types.js';
 import { expectCount, form, imagesOf } from './common.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 const images = (label: string, count = 1) => (): Generation[] => [{ kind: 'image', label, count }];
 

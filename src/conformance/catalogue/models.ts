@@ -3,7 +3,7 @@ import { BASE_MODELS, parseModelName } from '../../spec/model.js';
 import { ModelList } from '../../spec/schemas/models.js';
 import { expectJson, fail } from '../expect.js';
 import type { Check } from '../check.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 /** The list is OpenAI's, not the seed's: a deployment that does not route it is not judged on it. */
 const NOT_OFFERED = [404, 405, 501];

@@ -6,7 +6,8 @@
  * findings in (runner.ts). Adding a judgment to the registry adds its check here by itself.
  */
 import { bodyJson, type Exchange } from '../client.js';
-import { JUDGMENT_CHECKS, purposeOf, type JudgmentCheckId } from '../registry.js';
+import { JUDGMENT_CHECKS, type JudgmentCheckId } from '../judgment-checks.js';
+import { purposeOf } from '../registry.js';
 import type { Check } from '../check.js';
 import { GROUPS, type Group } from '../types.js';
 

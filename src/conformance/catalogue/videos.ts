@@ -11,7 +11,7 @@ import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../re
 import type { ConformanceClient } from '../client.js';
 import type { Check } from '../check.js';
 import type { VideoSpec } from '../../spec/rules.js';
-import { JUDGMENT_CHECKS } from '../registry.js';
+import { JUDGMENT_CHECKS } from '../judgment-checks.js';
 
 const DEFAULT = specOfModel('sora_video2');
 const LANDSCAPE = specOfModel('sora_video2', 'landscape');
