@@ -8,7 +8,7 @@
 import { sniffMediaType } from '../media/inspect-sniff.js';
 import { formatModelName, parseModelName } from '../spec/model.js';
 import { imageAspectOf, parseSize } from '../spec/rules.js';
-import { jsonOf } from './judge.js';
+import { EARLIEST_UNIX_SECONDS, jsonOf, LATEST_AHEAD_SECONDS } from './judge.js';
 import type { OperationId } from '../spec/operations.js';
 import type { OperationMatch } from '../spec/paths.js';
 import { readChatEvents, sseData } from './sse.js';
@@ -28,13 +28,10 @@ export interface ContractExchange {
   headers?: Record<string, string>;
 }
 
-/** Plausible unix seconds: after 2020, at most a day ahead (milliseconds are a thousand times too big). */
-const EARLIEST = 1_577_836_800;
-const DAY = 86_400;
 
-function timestampProblem(name: string, value: unknown, now: number, { plausibleFrom = EARLIEST } = {}): string | undefined {
+function timestampProblem(name: string, value: unknown, now: number, { plausibleFrom = EARLIEST_UNIX_SECONDS } = {}): string | undefined {
   if (typeof value !== 'number') return undefined;
-  if (value > now / 1000 + DAY) return `${name} ${value} is in the future: unix seconds are expected (milliseconds?)`;
+  if (value > now / 1000 + LATEST_AHEAD_SECONDS) return `${name} ${value} is in the future: unix seconds are expected (milliseconds?)`;
   if (value < plausibleFrom) return `${name} ${value} is not plausible unix seconds`;
   return undefined;
 }

@@ -130,9 +130,10 @@ export function mediaTypeProblem(exchange: { contentType: string; body: Uint8Arr
 }
 
 /** Plausible unix seconds: after 2020 and not more than a day ahead (milliseconds are 1000 times too big). */
-const EARLIEST = 1_577_836_800;
+export const EARLIEST_UNIX_SECONDS = 1_577_836_800;
+export const LATEST_AHEAD_SECONDS = 86_400;
 function plausibleSeconds(value: number, now: number): boolean {
-  return value >= EARLIEST && value <= now / 1000 + 86_400;
+  return value >= EARLIEST_UNIX_SECONDS && value <= now / 1000 + LATEST_AHEAD_SECONDS;
 }
 
 interface LifeState {

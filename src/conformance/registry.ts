@@ -12,6 +12,7 @@
  * Adding a rule: an entry here (and its check in `JUDGMENT_CHECKS`), a broken deployment that it
  * reports, and a legitimate one it passes (CONTRIBUTING.md, "A conformance check").
  */
+import { parseUrl } from '../util/index.js';
 import { inspectMedia, MediaInspectionError, type MediaFacts } from '../media/inspect.js';
 import { BASE_MODELS, isVideoModel, modelOptionsOf, parseModelName, VIDEO_DEFAULTS, type ModelName } from '../spec/model.js';
 import { OPERATIONS } from '../spec/operations.js';
@@ -441,21 +442,8 @@ function contractView(facts: Facts): ContractExchange {
   return { method: ex.method, url: ex.url, fields: facts.fields, status: ex.status, contentType: ex.contentType, body: ex.body, mistake: facts.mistake };
 }
 
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url;
-  }
-}
-
-function safeSearchParam(url: string, name: string): string | null {
-  try {
-    return new URL(url).searchParams.get(name);
-  } catch {
-    return null;
-  }
-}
+const pathOf = (url: string): string => parseUrl(url)?.pathname ?? url;
+const safeSearchParam = (url: string, name: string): string | null => parseUrl(url)?.searchParams.get(name) ?? null;
 
 function chatContent(body: unknown): string | undefined {
   const parsed = ChatCompletion.safeParse(body);

@@ -3,7 +3,7 @@
  * operation of a request they observed, so both read a path the same way. A captured segment is
  * percent-decoded leniently: a peer's malformed escape (`%E0%A4%A`) is kept as it came, never thrown.
  */
-import { safeDecode } from '../util/index.js';
+import { parseUrl, safeDecode } from '../util/index.js';
 import { OPERATIONS, type OperationId } from './operations.js';
 
 export interface CompiledPath {
@@ -69,14 +69,9 @@ export function matchOperation(method: string, path: string): OperationMatch | u
  * Never throws on a peer's URL.
  */
 export function operationOfUrl(method: string, url: string, apiRoot: string): OperationMatch | undefined {
-  let target: URL;
-  let root: URL;
-  try {
-    target = new URL(url);
-    root = new URL(apiRoot);
-  } catch {
-    return undefined;
-  }
+  const target = parseUrl(url);
+  const root = parseUrl(apiRoot);
+  if (!target || !root) return undefined;
   const prefix = root.pathname.replace(/\/+$/, '');
   if (target.origin !== root.origin || (target.pathname !== prefix && !target.pathname.startsWith(`${prefix}/`))) return undefined;
   return matchOperation(method, target.pathname.slice(prefix.length) || '/');
