@@ -2,8 +2,8 @@
  * sora-kit/conformance: check any deployment of the Sora platform API against sora-kit's schemas,
  * rules and media inspection. Never imports the mock: it judges only what comes over HTTP.
  */
-export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, RUN_DEFAULTS, FEATURES } from './runner.js';
-export { BASE_PATH } from '../spec/operations.js';
+export { runConformance, ConformanceSession, normalizeBaseUrl, isLoopback, resolveRunOptions, RUN_DEFAULTS } from './runner.js';
+export { BASE_PATH, FEATURES } from '../spec/operations.js';
 export { CATALOGUE } from './catalogue/index.js';
 export { selectChecks, computePlan, describePlan, summarisePlan } from './plan.js';
 export { ConformanceClient, TransportError, describeExchange, retryAfterMs, type Exchange, type RequestSpec, type SseResult } from './client.js';

@@ -2,7 +2,7 @@
  * Running the catalogue against a deployment: resolve options, probe, plan, run the checks under a
  * concurrency limit (checks marked `final` last, as they judge the whole run), and report.
  */
-import type { Feature } from '../spec/operations.js';
+import { FEATURES, type Feature } from '../spec/operations.js';
 import pLimit from 'p-limit';
 import { normalizeBaseUrl } from './base-url.js';
 import { CATALOGUE } from './catalogue/index.js';
@@ -61,8 +61,6 @@ function positive(name: keyof RunOptions, value: number | undefined, fallback: n
 /** The code of the platform's refusal of an endpoint whose add-on the licence lacks. */
 const FEATURE_NOT_ENABLED = 'feature_not_enabled';
 
-/** The add-ons a licence may have; chat is in every licence (seed: images and videos are paid add-ons). */
-export const FEATURES: readonly Feature[] = ['chat', 'images', 'videos'];
 
 function resolveFeatures(features: readonly Feature[] | undefined): readonly Feature[] | undefined {
   if (features === undefined) return undefined;

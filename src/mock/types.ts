@@ -18,9 +18,7 @@ export type { Fault, FaultHandle, FaultInput } from './faults.js';
 
 import type { Feature } from '../spec/operations.js';
 
-export type { Feature } from '../spec/operations.js';
-/** The platform's paid add-ons: chat is always included; images and videos are extras. */
-export const FEATURES: readonly Feature[] = ['chat', 'images', 'videos'];
+export { FEATURES, type Feature } from '../spec/operations.js';
 
 export interface LicenseConfig {
   key: string;

@@ -32,7 +32,8 @@ import {
 export const BASE_PATH = '/sora/v1';
 
 /** The platform's add-ons: chat is in every licence; images and videos are paid extras (seed: 需要额外付费开通). */
-export type Feature = 'chat' | 'images' | 'videos';
+export const FEATURES = ['chat', 'images', 'videos'] as const;
+export type Feature = (typeof FEATURES)[number];
 
 /** Every status an operation may answer, with what it means there (the OpenAPI descriptions). */
 export const STATUS_MEANINGS = {
