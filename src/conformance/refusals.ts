@@ -65,8 +65,8 @@ export function refusalsOf(op: OperationId, fields: Record<string, unknown> | un
  * endpoint). A request with several mistakes may be refused for any one of them, so a judge never
  * expects a particular one; this only widens what a refusal may name, it never demands a refusal.
  */
-export function paramsAtFault(op: OperationId, fields: Record<string, unknown> | undefined): string[] {
-  const params = new Set(refusalsOf(op, fields).map((r) => r.param));
+export function paramsAtFault(op: OperationId, fields: Record<string, unknown> | undefined, refusals: readonly Refusal[] = refusalsOf(op, fields)): string[] {
+  const params = new Set(refusals.map((r) => r.param));
   const body = (OPERATIONS[op] as { body?: { json?: z.ZodType; form?: z.ZodType } }).body;
   for (const schema of [body?.json, body?.form]) {
     const parsed = fields && schema ? schema.safeParse(fields) : undefined;

@@ -404,7 +404,7 @@ export async function judgeWithRegistry(ex: JudgedExchange, memory: JudgeMemory)
   const findings: Finding[] = [];
   const add: Add = (check, message) => findings.push({ check, message });
   const refusals = ex.op ? refusalsOf(ex.op.id, ex.request.fields) : [];
-  const atFault = ex.op && (ex.declaredMistake || refusals.length) ? paramsAtFault(ex.op.id, ex.request.fields) : [];
+  const atFault = ex.op && (ex.declaredMistake || refusals.length) ? paramsAtFault(ex.op.id, ex.request.fields, refusals) : [];
   const mistakeParams = [...new Set([...(ex.declaredMistake?.param ? [ex.declaredMistake.param] : []), ...atFault])];
   let json: { value: unknown } | undefined;
   let chat: { value: ChatEvents | undefined } | undefined;
