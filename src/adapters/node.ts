@@ -7,8 +7,7 @@
  * bench/server.ts, which prints both against a bare node:http baseline.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
-import { hostname as machineName, networkInterfaces } from 'node:os';
+import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createInspector, type Inspector, type InspectorOptions } from '../inspector/index.js';
@@ -18,12 +17,15 @@ import { errorResponse, HttpError } from '../mock/http.js';
 import type { SoraMock, SoraMockOptions } from '../mock/types.js';
 import { errorEnvelope } from '../spec/schemas/index.js';
 import { pathAndQuery } from '../util/index.js';
+import { allowedHostNames, isLoopbackHost } from '../util/host-guard.js';
 import { isSoraMock } from './common.js';
 import { createMediaPool, defaultMediaThreads, type MediaPool } from './media-pool.js';
 import { enactOnSocket } from './socket-faults.js';
 
 /** The mock's own types, for code that configures or inspects it through this adapter. */
 export type * from './mock-types.js';
+/** Kept here for callers of this entry point; the guard's own module is util/host-guard.ts. */
+export { isLoopbackHost } from '../util/host-guard.js';
 export { createMediaPool, defaultMediaThreads, type MediaPool, type MediaPoolOptions } from './media-pool.js';
 
 /** One line of the access log, reported when the response is finished or the client went away. */
@@ -115,49 +117,6 @@ const rawEnvelope = (message: string, code: string, type: 'invalid_request_error
 /** A whole HTTP/1.1 answer for a socket no ServerResponse speaks on (clientError, CONNECT). */
 function rawAnswer(status: string, body: string, extra = ''): string {
   return `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`;
-}
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
-
-/** 127.0.0.0/8, ::1 and localhost: a bind only this machine reaches. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || bare === '::ffff:127.0.0.1';
-}
-
-/** The host name of a Host header, lower-cased, without port or trailing dot; IPv6 keeps its brackets. */
-function hostnameOf(host: string): string {
-  const lower = host.trim().toLowerCase();
-  const name = lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.replace(/:\d*$/, '');
-  return name.replace(/\.$/, '');
-}
-
-const asHostName = (address: string) => (isIP(address) === 6 ? `[${address.toLowerCase()}]` : address.toLowerCase());
-
-/**
- * The names a Host header may carry on the mock's own surface: for a loopback bind 127.0.0.1,
- * localhost and [::1]; for a wildcard bind (0.0.0.0, ::) those, this machine's addresses and its name;
- * otherwise the bound address. Plus the public URL's host and the configured extras.
- */
-function allowedHostNames(bound: string, extra: readonly string[], publicUrl: string | undefined): (name: string) => boolean {
-  const exact = new Set<string>();
-  const suffixes: string[] = [];
-  if (isLoopbackHost(bound)) for (const n of LOOPBACK_NAMES) exact.add(n);
-  if (bound === '0.0.0.0' || bound === '::') {
-    for (const n of LOOPBACK_NAMES) exact.add(n);
-    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) exact.add(asHostName(i.address));
-    exact.add(machineName().toLowerCase());
-  }
-  exact.add(asHostName(bound));
-  if (publicUrl) exact.add(new URL(publicUrl).hostname.toLowerCase());
-  for (const entry of extra) {
-    const name = entry.toLowerCase();
-    if (name.startsWith('.')) {
-      suffixes.push(name);
-      exact.add(name.slice(1));
-    } else exact.add(isIP(name) === 6 ? `[${name}]` : name);
-  }
-  return (name) => exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
 }
 
 /** Where a response keeps the Request it answers (a property: a WeakMap entry per request costs more). */
@@ -299,7 +258,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   let url: string | undefined;
   // Set when the server is listening: which Host names the mock's own surface answers, and whether
   // only this machine can reach it (then the inspector needs no token).
-  let hostAllowed: (name: string) => boolean = allowedHostNames('127.0.0.1', settings.allowedHosts ?? [], mock.options.publicUrl);
+  let hostAllowed: (host: string | undefined) => boolean = allowedHostNames('127.0.0.1', settings.allowedHosts ?? [], mock.options.publicUrl);
   let loopbackBind = true;
 
   const inspector: Inspector | undefined = settings.inspector ? createInspector(mock, settings.inspector === true ? {} : settings.inspector) : undefined;
@@ -390,7 +349,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
    */
   const refuseOnSurface = (request: Request, forInspector: boolean): Response | undefined => {
     const host = request.headers.get('host') ?? '';
-    if (!hostAllowed(hostnameOf(host))) {
+    if (!hostAllowed(host)) {
       return new HttpError(
         403,
         `Host '${host.slice(0, 80)}' is not a name of this server; /__sora/* and the inspector answer only under its own names (add more with --allowed-hosts).`,

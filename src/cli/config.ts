@@ -36,7 +36,8 @@ import {
   type Settings,
 } from './config-schema.js';
 import type { LicenseConfig, SoraMockOptions } from '../mock/types.js';
-import { DEFAULT_BODY_TIMEOUT_MS, isLoopbackHost } from '../adapters/node.js';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../adapters/node.js';
+import { isLoopbackHost } from '../util/host-guard.js';
 
 export * from './config-schema.js';
 

@@ -1,5 +1,6 @@
 /** The deployment's address as the user gave it, made the API root every part of the judge reads. */
 import { BASE_PATH } from '../spec/operations.js';
+import { isLoopbackHost } from '../util/host-guard.js';
 import { ConformanceUsageError } from './types.js';
 
 /**
@@ -21,6 +22,5 @@ export function normalizeBaseUrl(input: string): string {
 
 /** Loopback hosts, where generations cost nothing: 127.0.0.0/8, ::1, localhost. */
 export function isLoopback(baseUrl: string): boolean {
-  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return isLoopbackHost(new URL(baseUrl).hostname);
 }

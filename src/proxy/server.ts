@@ -40,6 +40,7 @@ import { foreignContentHeaders, PASSIVE_TYPE } from '../util/origin-policy.js';
 import { severityOf, type JudgmentCheckId } from '../conformance/judgment-checks.js';
 import { parseUrl } from '../util/index.js';
 import { crossOriginSender } from '../util/origin-policy.js';
+import { allowedHostNames } from '../util/host-guard.js';
 import type { HarFile } from './har-file.js';
 
 export const PROXY_PREFIX = '/__sora/proxy';
@@ -193,8 +194,6 @@ function impossibleStatusLine(status: number, reason: string): string | undefine
   return undefined;
 }
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 export function createValidatingProxy(options: ValidatingProxyOptions): ValidatingProxy {
   const target = parseTarget(options.target);
   const secure = target.protocol === 'https:';
@@ -279,13 +278,6 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     void task.finally(() => inFlight.delete(task));
   }
 
-  function hostAllowed(host: string | undefined): boolean {
-    if (!host) return false;
-    const name = (host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '')).toLowerCase().replace(/\.$/, '');
-    const loopback = LOOPBACK_NAMES.has(bound) || bound.startsWith('127.');
-    return (loopback && LOOPBACK_NAMES.has(name)) || name === bound.toLowerCase() || name === `[${bound.toLowerCase()}]`;
-  }
-
   function answerOwn(incoming: IncomingMessage, outgoing: ServerResponse): void {
     const json = (body: unknown) => {
       const text = JSON.stringify(body, null, 2);
@@ -295,7 +287,7 @@ export function createValidatingProxy(options: ValidatingProxyOptions): Validati
     const refuse = (status: number, message: string, code: string, extra?: Record<string, string>) => answerError(outgoing, status, message, { code }, extra);
     incoming.resume();
     const host = incoming.headers.host;
-    if (!hostAllowed(host)) return refuse(403, `Host '${String(host ?? '').slice(0, 80)}' is not a name of this proxy; ${PROXY_PREFIX}/* answers only under its own address.`, 'host_not_allowed');
+    if (!allowedHostNames(bound)(host)) return refuse(403, `Host '${String(host ?? '').slice(0, 80)}' is not a name of this proxy; ${PROXY_PREFIX}/* answers only under its own address.`, 'host_not_allowed');
     const own = `http://${host}`;
     const sender = crossOriginSender(toHeaders(endToEnd(incoming.rawHeaders)), own);
     if (sender) {
