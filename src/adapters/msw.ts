@@ -16,7 +16,7 @@
 import { http, passthrough, type HttpHandler } from 'msw';
 import { createSoraMock } from '../mock/app.js';
 import { shapeResponse } from '../mock/network.js';
-import type { SoraMock, SoraMockOptions } from '../mock/types.js';
+import type { JournalEntry, SoraMock, SoraMockOptions } from '../mock/types.js';
 import { isSoraMock, ownsPath } from './common.js';
 import { createReplayer, type ReplayOptions, type ReplayRecording } from '../replay/index.js';
 
@@ -85,8 +85,9 @@ export function createSoraHandlers(
    * a delay, a paced body, or a body that errors after `bytes` (a network error when 0). Unlike the
    * Node server's, the status and headers always arrive.
    */
-  const withNetworkFault = (request: Request, response: Response): Response | Promise<Response> => {
-    const network = mock.entryOf(request)?.network;
+  const withNetworkFault = async (request: Request): Promise<Response> => {
+    let network: JournalEntry['network'];
+    const response = await mock.answer(request, { onSettled: (entry) => (network = entry.network) });
     return network ? shapeResponse(response, network, request.signal) : response;
   };
 
@@ -96,11 +97,11 @@ export function createSoraHandlers(
   const handler = http.all(
     ({ request }) => owns(new URL(request.url)),
     async ({ request }) => {
-      if (!replayer) return withNetworkFault(request, await mock.fetch(request));
+      if (!replayer) return withNetworkFault(request);
       const recorded = await replayer.answer(request);
       if (recorded) return recorded;
       // Strict: API requests no recording matches are a 404 naming the closest; the mock's own /__sora/* stays the mock's.
-      return replay?.strict && !new URL(request.url).pathname.startsWith('/__sora/') ? replayer.notFound(request) : withNetworkFault(request, await mock.fetch(request));
+      return replay?.strict && !new URL(request.url).pathname.startsWith('/__sora/') ? replayer.notFound(request) : withNetworkFault(request);
     },
   );
   const notHttp = http.all(

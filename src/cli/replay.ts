@@ -5,7 +5,7 @@
  * recording.
  */
 import { isAdminPath } from '../mock/admin-guard.js';
-import type { SoraMock } from '../mock/types.js';
+import type { AnswerOptions, SoraMock } from '../mock/types.js';
 import { readRecordings } from '../proxy/index.js';
 import { createReplayer, type Replayer } from '../replay/index.js';
 
@@ -20,15 +20,13 @@ export function loadReplayer(settings: ReplaySettings, basePath: string): Replay
   return createReplayer(readRecordings(settings.path), { speed: settings.speed, basePath });
 }
 
-/** A mock whose `fetch` answers from the recordings first. */
+/** A mock that answers from the recordings first (`answer`, and `fetch` with it); the rest is the mock's. */
 export function replayingMock(mock: SoraMock, replayer: Replayer, strict: boolean): SoraMock {
-  return {
-    ...mock,
-    async fetch(request: Request): Promise<Response> {
-      const recorded = await replayer.answer(request);
-      if (recorded) return recorded;
-      if (strict && !isAdminPath(new URL(request.url).pathname)) return replayer.notFound(request);
-      return mock.fetch(request);
-    },
+  const answer = async (request: Request, options?: AnswerOptions): Promise<Response> => {
+    const recorded = await replayer.answer(request);
+    if (recorded) return recorded;
+    if (strict && !isAdminPath(new URL(request.url).pathname)) return replayer.notFound(request);
+    return mock.answer(request, options);
   };
+  return { ...mock, answer, fetch: (request) => answer(request) };
 }

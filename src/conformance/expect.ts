@@ -61,9 +61,6 @@ export function expectRefusal(exchange: Exchange, what: string, param?: string):
   fail(`${what}: expected ${expected}, got ${exchange.status} (${notRefusal(exchange.status)})`, exchange, { expected, actual: String(exchange.status) });
 }
 
-/** What is wrong with an error answer's envelope, or undefined when it is OpenAI's `{error:{...}}` as JSON. */
-export { envelopeProblemOf as envelopeProblem };
-
 export function isHtml(exchange: Exchange): boolean {
   return isHtmlAnswer(exchange.contentType, exchange.body);
 }

@@ -12,11 +12,14 @@
  *   `text/plain` without asking, never `application/json`), and the admin token (an option of the
  *   mock, `adminToken`). So msw, the Express middleware and the Node server all get them, and CORS
  *   headers are never added under `/__sora/` by the mock that adds them elsewhere.
- * - The Host allow-list is the Node server's (src/adapters/node.ts): its default is the address the
- *   server bound, which only a listening server knows. msw listens nowhere (nothing to rebind to), and
- *   an app that mounts the middleware owns its own server and its host names.
+ * - The Host allow-list is a listening server's (`hostAllowed` in AnswerOptions, util/host-guard.ts):
+ *   its default is the address the server bound, which only a listening server knows. msw listens
+ *   nowhere (nothing to rebind to), and an app that mounts the middleware owns its own server and its
+ *   host names.
  */
 import { crossOriginSender } from '../util/origin-policy.js';
+import type { RequestContext } from './context.js';
+import type { Step } from './flow.js';
 import { HttpError } from './http.js';
 
 export const ADMIN_PREFIX = '/__sora';
@@ -29,6 +32,22 @@ export function isAdminPath(pathname: string): boolean {
 
 function refused(status: number, message: string, code: string, headers: Record<string, string> = {}): HttpError {
   return new HttpError(status, message, { type: 'invalid_request_error', param: null, code }, headers);
+}
+
+/**
+ * 403 `host_not_allowed` when a server that listens says the request's Host is not one of its names
+ * (`hostAllowed`, AnswerOptions; util/host-guard.ts): what defeats DNS rebinding.
+ */
+export function refuseForeignHost(request: Request, hostAllowed: ((host: string | undefined) => boolean) | undefined): HttpError | undefined {
+  if (!hostAllowed) return undefined;
+  const host = request.headers.get('host') ?? undefined;
+  if (hostAllowed(host)) return undefined;
+  return refused(
+    403,
+    `Host '${String(host ?? '').slice(0, 80)}' is not a name of this server; /__sora/* and the inspector answer only under its own names (add more with --allowed-hosts).`,
+    'host_not_allowed',
+    { 'cache-control': 'no-store' },
+  );
 }
 
 /**
@@ -105,4 +124,30 @@ export function refuseWithoutToken(request: Request, token: string | undefined, 
   return given === undefined
     ? refused(401, `This endpoint needs the admin token: send 'Authorization: Bearer <token>' or '${ADMIN_TOKEN_HEADER}: <token>' (the value of --admin-token).`, 'admin_token_required', { 'www-authenticate': challenge })
     : refused(401, 'The admin token presented is not this server\'s (--admin-token).', 'invalid_admin_token', { 'www-authenticate': challenge });
+}
+
+/**
+ * The steps an admin route runs before its handler (after the flow's surface step refused other
+ * hosts and origins): the token, then the body type. Refusals are thrown, so the flow's errors step
+ * answers them with the envelope like any other.
+ */
+export function adminGuardSteps(token: string | undefined): Step<RequestContext>[] {
+  return [
+    {
+      name: 'token',
+      run(ctx, next) {
+        const refusal = refuseWithoutToken(ctx.request, token);
+        if (refusal) throw refusal;
+        return next(ctx);
+      },
+    },
+    {
+      name: 'json-only',
+      run(ctx, next) {
+        const refusal = refuseNonJsonPost(ctx.request);
+        if (refusal) throw refusal;
+        return next(ctx);
+      },
+    },
+  ];
 }

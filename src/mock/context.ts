@@ -11,7 +11,7 @@ import { BODY_PREVIEW_BYTES } from './journal.js';
 import type { JobStore } from './jobs.js';
 import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
-import type { JobEvent, JournalEntry, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
+import type { AnswerOptions, JobEvent, JournalEntry, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
 import { resolveNetwork, type NetworkChoice } from './network.js';
 import { networkChoiceOf } from './faults.js';
 
@@ -26,6 +26,8 @@ export interface MockContext {
   ruleScenario(prompt: string, model: string): ScenarioName | undefined;
   faults: FaultRegistry;
   emitJob(event: JobEvent): void;
+  /** A link added after the journal entry was written (a stream's later frames): the entry grows. */
+  linkedLater(entry: JournalEntry, link: MediaLink): void;
 }
 
 /** Per-request view: the request plus what the journal wants to know about it. */
@@ -40,7 +42,7 @@ export interface RequestContext extends MockContext {
   operation?: string;
   /** The licence the pipeline's licence step recognised; jobs belong to it (ownerOf in start-job.ts). */
   license?: LicenseConfig;
-  /** Set by routes once they know it, for the journal. */
+  /** The scenario that shapes the answer, for the journal: set by the pipeline's scenario step only. */
   scenario?: ScenarioName;
   /** The run-time fault that chose the scenario, if one did. */
   fault?: Fault;
@@ -57,8 +59,14 @@ export interface RequestContext extends MockContext {
    * journal entry holds this very array, so links a stream adds later still reach it.
    */
   links: MediaLink[];
-  /** Called after a link is added; the app sets it once the entry is written (streamed answers). */
-  onLink?: (link: MediaLink) => void;
+  /** The journal entry, once the journal step has written it; a link a stream adds later grows it (mediaUrl). */
+  entry?: JournalEntry;
+  /** What the adapter that asked told the mock (mock.answer's options): its surface rules, its hang-up. */
+  transport?: AnswerOptions;
+  /** The route the route step found, and its parameters; the rest of the flow is its own steps. */
+  match?: { handler: (ctx: RequestContext, params: Record<string, string>) => Response | Promise<Response>; params: Record<string, string> };
+  /** The operation's input as the pipeline's input step parsed and validated it. */
+  input?: unknown;
   /** The body as parsed, and the first bytes as read, for the journal. */
   body?: ParsedBody;
   raw?: { bytes: Uint8Array; size: number };
@@ -81,6 +89,7 @@ class Context implements RequestContext {
   declare ruleScenario: MockContext['ruleScenario'];
   declare faults: FaultRegistry;
   declare emitJob: MockContext['emitJob'];
+  declare linkedLater: MockContext['linkedLater'];
   declare request: Request;
   declare path: string;
   declare search: string;
@@ -93,12 +102,15 @@ class Context implements RequestContext {
   declare job: RequestContext['job'];
   declare preferNetwork: NetworkChoice | undefined;
   declare error: RequestContext['error'];
-  declare onLink: RequestContext['onLink'];
+  declare entry: JournalEntry | undefined;
+  declare transport: AnswerOptions | undefined;
+  declare match: RequestContext['match'];
+  declare input: unknown;
   declare body: ParsedBody | undefined;
   declare raw: RequestContext['raw'];
   declare parsedUrl: URL | undefined;
 
-  constructor(base: MockContext, request: Request, path: string, search: string, parsed: URL | undefined) {
+  constructor(base: MockContext, request: Request, path: string, search: string, parsed: URL | undefined, transport: AnswerOptions | undefined) {
     this.options = base.options;
     this.now = base.now;
     this.jobs = base.jobs;
@@ -108,6 +120,7 @@ class Context implements RequestContext {
     this.ruleScenario = base.ruleScenario;
     this.faults = base.faults;
     this.emitJob = base.emitJob;
+    this.linkedLater = base.linkedLater;
     this.request = request;
     this.path = path;
     this.search = search;
@@ -120,7 +133,10 @@ class Context implements RequestContext {
     this.job = undefined;
     this.preferNetwork = undefined;
     this.error = undefined;
-    this.onLink = undefined;
+    this.entry = undefined;
+    this.transport = transport;
+    this.match = undefined;
+    this.input = undefined;
     this.body = undefined;
     this.raw = undefined;
     this.parsedUrl = parsed;
@@ -131,8 +147,8 @@ class Context implements RequestContext {
   }
 }
 
-export function requestContext(base: MockContext, request: Request, path: string, search: string, parsed?: URL): RequestContext {
-  return new Context(base, request, path, search, parsed);
+export function requestContext(base: MockContext, request: Request, path: string, search: string, parsed: URL | undefined, transport: AnswerOptions | undefined): RequestContext {
+  return new Context(base, request, path, search, parsed, transport);
 }
 
 /** Read the request body (readBody) and keep what the journal records of it. */
@@ -154,20 +170,19 @@ function apiPath(ctx: RequestContext): string {
 
 /**
  * The scenario of a generation: the `Prefer` header, else the newest run-time fault that matches
- * (it counts a time), else the config rules. Records the choice (and the fault) for the journal.
+ * (it counts a time), else the config rules. Records the fault (and the model) for the journal; the
+ * pipeline's scenario step records the choice.
  */
 export function chooseScenario(ctx: RequestContext, prompt: string, model: string): ScenarioName | undefined {
   ctx.model = model;
   const header = scenarioFromHeader(ctx.request);
-  if (header) return (ctx.scenario = header);
+  if (header) return header;
   const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model, generation: true });
   if (fault) {
     ctx.fault = fault;
-    return (ctx.scenario = fault.scenario);
+    return fault.scenario;
   }
-  const rule = ctx.ruleScenario(prompt, model);
-  if (rule) ctx.scenario = rule;
-  return rule;
+  return ctx.ruleScenario(prompt, model);
 }
 
 /**
@@ -230,6 +245,6 @@ export function mediaUrl(ctx: RequestContext, recipe: Recipe, variant: MediaVari
   const url = `${origin.replace(/\/$/, '')}${mediaPath(ctx, recipe, variant)}`;
   const link = { variant, url };
   ctx.links.push(link);
-  ctx.onLink?.(link);
+  if (ctx.entry) ctx.linkedLater(ctx.entry, link);
   return url;
 }

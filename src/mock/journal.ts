@@ -38,23 +38,21 @@ function maskedHeader(value: string): string {
   return lastMasked;
 }
 
-/** Request headers as recorded: names lower-cased, secrets masked, values and count bounded. */
-export function recordHeaders(headers: Headers): Record<string, string> {
-  return recordHeadersSized(headers).headers;
-}
-
 type Recorded = { headers: Readonly<Record<string, string>>; bytes: number };
 
 /**
  * What recordHeadersSized made of the last few Headers objects: the Node server hands a keep-alive
- * client's requests one Headers object while their raw headers do not change (src/adapters/node.ts),
+ * client's requests one Headers object while their raw headers do not change (src/adapters/bridge.ts),
  * so their entries share one record, frozen once it is shared. A Map of a few entries, not a property
  * on the Headers object or a WeakMap: either costs more per request than the record it would save.
  */
 const recentRecords = new Map<Headers, Recorded & { shared?: true }>();
 const RECENT_RECORDS = 64;
 
-/** recordHeaders, and what the recorded headers add to an entry's size (entryBytes), in one pass. */
+/**
+ * Request headers as recorded (names lower-cased, secrets masked, values and count bounded), and what
+ * they add to an entry's size (entryBytes), in one pass.
+ */
 export function recordHeadersSized(headers: Headers): Recorded {
   const known = recentRecords.get(headers);
   if (known) {

@@ -1,9 +1,7 @@
 /**
- * The request pipeline, composed once for every operation of the table (spec/operations.ts), in one
- * order: route -> licence (401/403) -> input (path, query, body: read within the limit, parsed,
- * validated by zod into domain values) -> scenario (header, run-time faults, rules) -> the handler,
- * which gets the parsed input and never reads or validates anything itself. Prism runs the same
- * steps once in `packages/core/src/factory.ts`; here a handler is the last step, not the whole.
+ * The steps of each operation of the table (spec/operations.ts), the end of the request flow
+ * (flow.ts; CONTRIBUTING.md, "The request flow"). Prism runs the same steps once in
+ * `packages/core/src/factory.ts`; here a handler is the last step, not the whole.
  */
 import type { z } from 'zod';
 import { OPERATIONS, type OperationDef, type OperationId } from '../spec/operations.js';
@@ -11,7 +9,8 @@ import { authorize } from './auth.js';
 import { chooseReadScenario, chooseScenario, readRequestBody, type RequestContext } from './context.js';
 import { READ_SCENARIOS } from './faults.js';
 import { rejectByScenario } from './outcomes.js';
-import type { Handler, Router } from './router.js';
+import { compose, type Step, type StepListener } from './flow.js';
+import type { Router } from './router.js';
 import type { ScenarioName } from './types.js';
 import { validate } from './validate.js';
 
@@ -42,42 +41,71 @@ async function bodyOf(ctx: RequestContext, body: NonNullable<OperationDef['body'
   return validate(body.form as z.ZodType, body.fromForm ? body.fromForm(parsed.form) : Object.fromEntries(parsed.form));
 }
 
-function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handler<RequestContext> {
+/**
+ * An operation's own steps, after the flow's shared ones (flow.ts): licence (401/403) -> input (path,
+ * query, body: read within the limit, parsed, validated by zod into domain values) -> scenario
+ * (header, run-time faults, rules) -> the handler, which gets the parsed input and never reads or
+ * validates anything itself. Synchronous up to the handler when the operation takes no body (every
+ * read): a GET answered from memory costs no promise turn.
+ */
+function operationSteps<K extends OperationId>(id: K, handler: OperationHandler<K>): Step<RequestContext>[] {
   const op: OperationDef = OPERATIONS[id];
   const queryOf = op.queryFromParams ?? ((p: URLSearchParams) => Object.fromEntries(p));
-  // The steps after the input, once it is parsed and validated.
-  const finish = (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>): Promise<Response> | Response => {
-    let scenario: ScenarioName | undefined;
-    if (op.work === 'generation') {
-      const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
-      scenario = chooseScenario(ctx, subject.prompt, subject.model);
-      rejectByScenario(scenario);
-    } else {
-      // Reads start no work: only the scenarios that answer before any work mean something there.
-      scenario = chooseReadScenario(ctx);
-      if (scenario && READ_SCENARIOS.includes(scenario)) {
-        ctx.scenario = scenario;
-        rejectByScenario(scenario);
-      }
-    }
-    return handler.handle(ctx, { params: input.params, query: input.query, body: input.body, scenario } as OperationInput<K>);
-  };
-  // Synchronous up to the handler when the operation takes no body (every read): a GET answered from
-  // memory costs no promise turn in the pipeline.
-  return (ctx, rawParams) => {
-    // The licence travels with the request: handlers scope what they read and create to it.
-    ctx.license = authorize(ctx.request, ctx.options.licenses, op.feature);
-    const params = op.params ? validate(op.params, rawParams) : {};
-    const query = op.query ? validate(op.query, queryOf(ctx.url.searchParams)) : undefined;
-    if (!op.body) return finish(ctx, { params, query, body: undefined } as Omit<OperationInput<K>, 'scenario'>);
-    return bodyOf(ctx, op.body).then((body) => finish(ctx, { params, query, body } as Omit<OperationInput<K>, 'scenario'>));
-  };
+  type Parsed = Omit<OperationInput<K>, 'scenario'>;
+  return [
+    {
+      name: 'licence',
+      run(ctx, next) {
+        // The licence travels with the request: handlers scope what they read and create to it.
+        ctx.license = authorize(ctx.request, ctx.options.licenses, op.feature);
+        return next(ctx);
+      },
+    },
+    {
+      name: 'input',
+      run(ctx, next) {
+        const params = op.params ? validate(op.params, (ctx.match as NonNullable<RequestContext['match']>).params) : {};
+        const query = op.query ? validate(op.query, queryOf(ctx.url.searchParams)) : undefined;
+        if (!op.body) {
+          ctx.input = { params, query, body: undefined };
+          return next(ctx);
+        }
+        return bodyOf(ctx, op.body).then((body) => {
+          ctx.input = { params, query, body };
+          return next(ctx);
+        });
+      },
+    },
+    {
+      name: 'scenario',
+      run(ctx, next) {
+        const input = ctx.input as Parsed;
+        let scenario: ScenarioName | undefined;
+        if (op.work === 'generation') {
+          const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
+          scenario = ctx.scenario = chooseScenario(ctx, subject.prompt, subject.model);
+          rejectByScenario(scenario);
+        } else {
+          // Reads start no work: only the scenarios that answer before any work mean something there.
+          scenario = chooseReadScenario(ctx);
+          if (scenario && READ_SCENARIOS.includes(scenario)) {
+            ctx.scenario = scenario;
+            rejectByScenario(scenario);
+          }
+        }
+        ctx.input = { params: input.params, query: input.query, body: input.body, scenario };
+        return next(ctx);
+      },
+    },
+    { name: 'handler', run: (ctx) => handler.handle(ctx, ctx.input as OperationInput<K>) },
+  ];
 }
 
-/** Every operation of the table on `router`, under `basePath`, through the pipeline. */
-export function mountOperations(router: Router<RequestContext>, basePath: string, handlers: OperationHandlers): void {
+/** Every operation of the table on `router`, under `basePath`, through its own steps. */
+export function mountOperations(router: Router<RequestContext>, basePath: string, handlers: OperationHandlers, listener?: StepListener<RequestContext>): void {
   for (const id of Object.keys(OPERATIONS) as OperationId[]) {
     const op = OPERATIONS[id];
-    router.on(op.method, `${basePath}${op.path}`, step(id, handlers[id] as OperationHandler<typeof id>), id);
+    const run = compose(operationSteps(id, handlers[id] as OperationHandler<typeof id>), listener);
+    router.on(op.method, `${basePath}${op.path}`, run, id);
   }
 }

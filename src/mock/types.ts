@@ -85,6 +85,11 @@ export interface SoraMockOptions {
    */
   renderMedia?: MediaGenerator;
   /**
+   * Told the name of each step of the request flow as a request enters it (CONTRIBUTING.md, "The
+   * request flow"): for tests and debugging. Unset, the flow runs without it at no cost.
+   */
+  onStep?: (step: string, request: Request) => void;
+  /**
    * Key that signs media links (HMAC-SHA-256): instances with the same secret and seed issue the same
    * links and serve each other's. Default: random per instance. Never shown in `options`.
    */
@@ -263,9 +268,35 @@ export interface SoraMockFaults {
   list(): Fault[];
 }
 
+/**
+ * What an adapter tells the mock about one request (`mock.answer`): what only the transport knows.
+ * Every field is optional; `mock.fetch(request)` is `answer` with none.
+ */
+export interface AnswerOptions {
+  /** The request URL's path and query when the adapter already read them (they are not read twice). */
+  parts?: { pathname: string; search: string };
+  /**
+   * Called once with the request's journal entry as soon as it is written, before the answer is
+   * handed back: what an adapter enacts (`entry.network`) or logs (its access log).
+   */
+  onSettled?: (entry: JournalEntry) => void;
+  /**
+   * The Host rule of a server that listens: whether a Host header names this server. The mock's own
+   * surface (`/__sora/*`) refuses any other with 403 `host_not_allowed` (DNS rebinding). Without it
+   * (msw, an app's own server) the surface answers any Host, as the app decides.
+   */
+  hostAllowed?: (host: string | undefined) => boolean;
+}
+
 export interface SoraMock {
   /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
   fetch(request: Request): Promise<Response>;
+  /**
+   * `fetch` for adapters: the answer itself when nothing on the request's way waits (a read answered
+   * from memory), else a promise of it, so a server can write it in the same turn; and what only the
+   * adapter knows (AnswerOptions). Throws only where `fetch` would reject.
+   */
+  answer(request: Request, options?: AnswerOptions): Response | Promise<Response>;
   readonly options: Readonly<ResolvedSoraMockOptions>;
   /**
    * Video jobs, newest first, as the API would show them now: every licence's (the API shows each
@@ -281,8 +312,6 @@ export interface SoraMock {
    * how often, and an example request (secrets masked). Polling thresholds follow the mock's speed.
    */
   clientReport(): ClientReport;
-  /** The journal entry of a request this mock answered (what an adapter's access log adds). */
-  entryOf(request: Request): JournalEntry | undefined;
   /** Run-time faults; `reset()` clears them. */
   readonly faults: SoraMockFaults;
   /**

@@ -82,8 +82,8 @@ describe("the bridge's request", () => {
     const { createSoraServer } = await import('../../src/adapters/node.js');
     const inner = createSoraMock({ instant: true });
     const seen: Request[] = [];
-    // A wrapper without the mock's synchronous answer, so the requests pass through `fetch` here.
-    const server = createSoraServer({ ...inner, fetch: (request: Request) => (seen.push(request), inner.fetch(request)) }, { overrideGlobalObjects: true });
+    // A wrapper that sees each Request the server hands the mock (through `answer`, the adapters' interface).
+    const server = createSoraServer({ ...inner, answer: (request, options) => (seen.push(request), inner.answer(request, options)) }, { overrideGlobalObjects: true });
     const { url } = await server.listen({ port: 0 });
     const one = new Agent({ keepAlive: true, maxSockets: 1 });
     try {

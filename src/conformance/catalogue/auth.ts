@@ -4,7 +4,8 @@
  * nothing is generated either way.
  */
 import type { AuthMode, ConformanceClient, Exchange, RequestSpec } from '../client.js';
-import { envelopeProblem, fail } from '../expect.js';
+import { fail } from '../expect.js';
+import { envelopeProblemOf } from '../judge.js';
 import { REFUSAL_STATUSES } from '../refusals.js';
 import type { Check } from '../check.js';
 import { form } from './common.js';
@@ -24,7 +25,7 @@ async function expectRefused(client: ConformanceClient, auth: 'none' | { header:
   const answers = await Promise.all(PROBES.map(async (p) => ({ p, exchange: await client.request({ ...p.spec, auth, mistake: true }) })));
   for (const { p, exchange } of answers) {
     if (exchange.status !== 401) fail(`${what} on ${p.what}: expected 401, got ${exchange.status}`, exchange, { expected: '401', actual: String(exchange.status) });
-    const problem = envelopeProblem(exchange);
+    const problem = envelopeProblemOf(exchange);
     if (problem) fail(`${what} on ${p.what}: the 401 is not an error envelope: ${problem}`, exchange);
   }
 }

@@ -4,7 +4,8 @@
  */
 import { DeletedVideoResource, VideoListResource, VideoResource } from '../../spec/schemas/videos.js';
 import { bodyJson, type Exchange } from '../client.js';
-import { envelopeProblem, expectJson, fail } from '../expect.js';
+import { expectJson, fail } from '../expect.js';
+import { envelopeProblemOf } from '../judge.js';
 import { describeHistory, fetchContent, type VideoContent } from '../jobs.js';
 import { describeFacts, expectVideoMatches, noteMedia } from '../media.js';
 import { MULTIPART_SPEC, PROMPTS, specOfModel, type JobWithContent } from '../resources.js';
@@ -242,7 +243,7 @@ export const videoChecks: Check[] = [
       for (const c of cases) {
         const exchange = await client.request({ ...c.spec, mistake: true });
         if (exchange.status !== 404) fail(`${c.what}: expected 404, got ${exchange.status}`, exchange, { expected: '404', actual: String(exchange.status) });
-        const problem = envelopeProblem(exchange);
+        const problem = envelopeProblemOf(exchange);
         if (problem) fail(`${c.what}: ${problem}`, exchange);
       }
     },
