@@ -19,11 +19,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   arbitraries: ['spec', 'util'],
   mock: ['spec', 'media', 'util'],
   conformance: ['spec', 'media', 'arbitraries', 'util'],
-  inspector: ['mock', 'spec', 'media', 'util'],
-  adapters: ['mock', 'inspector', 'replay', 'spec', 'media', 'util'],
+  adapters: ['mock', 'replay', 'spec', 'media', 'util'],
   replay: ['spec', 'util'],
   proxy: ['conformance', 'replay', 'spec', 'media', 'arbitraries', 'util'],
-  cli: ['adapters', 'mock', 'inspector', 'conformance', 'proxy', 'replay', 'spec', 'media', 'arbitraries', 'util'],
+  cli: ['adapters', 'mock', 'conformance', 'proxy', 'replay', 'spec', 'media', 'arbitraries', 'util'],
 };
 /** Layers that run in a browser or any Fetch-API runtime: no `node:` imports. */
 const RUNTIME_FREE = ['util', 'spec', 'media', 'mock', 'arbitraries', 'replay'];

@@ -2,6 +2,8 @@
  * What every adapter shares. Kept apart from msw.ts so the Node server (and `sora-kit serve`) never
  * loads msw, which users of the server alone need not install.
  */
+import { FAVICON_PATH } from '../mock/inspector/favicon.js';
+import { INSPECTOR_PATH, INSPECTOR_PREFIX } from '../mock/inspector/index.js';
 import type { SoraMock } from '../mock/types.js';
 
 /** Options or an existing mock? Every adapter accepts both. */
@@ -9,9 +11,10 @@ export function isSoraMock(value: unknown): value is SoraMock {
   return typeof value === 'object' && value !== null && typeof (value as SoraMock).fetch === 'function' && 'options' in value;
 }
 
-/** Is `path` in the mock's own space: its base path, or its admin routes when admin is on? */
+/** Is `path` in the mock's own space: its base path, its admin routes when admin is on, the inspector's when it is on? */
 export function ownsPath(mock: SoraMock, path: string): boolean {
-  const { basePath, admin } = mock.options;
+  const { basePath, admin, inspector } = mock.options;
   if (path === basePath || path.startsWith(`${basePath}/`)) return true;
+  if (inspector && (path === INSPECTOR_PATH || path === FAVICON_PATH || path === INSPECTOR_PREFIX || path.startsWith(`${INSPECTOR_PREFIX}/`))) return true;
   return admin && path.startsWith('/__sora/');
 }

@@ -193,3 +193,12 @@ export function createMediaPool(options: MediaPoolOptions = {}): MediaPool {
     },
   };
 }
+
+/** The pool of media threads a server runs with, or none (0 threads, or a generator of the caller's). */
+export function mediaPoolFor(threads: number | undefined, own: MediaGenerator | undefined): MediaPool | undefined {
+  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
+    throw new TypeError(`mediaWorkers ${threads} must be a non-negative integer (0 generates media on the request loop).`);
+  }
+  if (own || threads === 0) return undefined;
+  return createMediaPool({ threads: threads ?? defaultMediaThreads() });
+}

@@ -8,15 +8,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createInspector, type Inspector } from '../inspector/index.js';
-import { refuseCrossOrigin, refuseForeignHost, refuseWithoutToken } from '../mock/admin-guard.js';
 import { createSoraMock } from '../mock/app.js';
 import type { AnswerOptions, JournalEntry, SoraMock, SoraMockOptions } from '../mock/types.js';
 import { pathAndQuery } from '../util/index.js';
 import { allowedHostNames, isLoopbackHost } from '../util/host-guard.js';
 import { answerDirectly, answering, answerTransportEdges, createBridge, declaredLength, type BridgeEnv } from './bridge.js';
 import { isSoraMock } from './common.js';
-import { createMediaPool, defaultMediaThreads, type MediaPool } from './media-pool.js';
+import { mediaPoolFor } from './media-pool.js';
 import { DEFAULT_BODY_TIMEOUT_MS, type AccessLogEntry, type ListenOptions, type SoraServer, type SoraServerOptions } from './server-options.js';
 import { createShutdown } from './shutdown.js';
 import { enactOnSocket } from './socket-faults.js';
@@ -35,9 +33,12 @@ type Answering = ServerResponse & { [EXCHANGE]?: AnswerOptions & { entry?: Journ
 export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
   const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
   const mediaPool = isSoraMock(options) ? undefined : mediaPoolFor(settings.mediaWorkers, options.renderMedia);
-  const mock = isSoraMock(options) ? options : createSoraMock(mediaPool ? { ...options, renderMedia: mediaPool.render } : options);
+  const mock = isSoraMock(options) ? options : createSoraMock({ ...options, ...(mediaPool ? { renderMedia: mediaPool.render } : {}), inspector: settings.inspector });
   if (isSoraMock(options) && settings.mediaWorkers) {
     throw new TypeError('mediaWorkers applies to a mock the server creates; give your createSoraMock `renderMedia: createMediaPool().render` instead.');
+  }
+  if (isSoraMock(options) && settings.inspector && !options.options.inspector) {
+    throw new TypeError('inspector applies to a mock the server creates; give your createSoraMock `inspector: true` instead (the mock serves it through every adapter).');
   }
   const bodyTimeoutMs = settings.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   if (!(bodyTimeoutMs > 0) || !Number.isFinite(bodyTimeoutMs)) throw new TypeError(`bodyTimeoutMs ${bodyTimeoutMs} must be a positive number of milliseconds.`);
@@ -48,17 +49,26 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
   // machine can reach it (then the inspector needs no token).
   let hostAllowed = allowedHostNames('127.0.0.1', settings.allowedHosts ?? [], mock.options.publicUrl);
   let loopbackBind = true;
-  const inspector: Inspector | undefined = settings.inspector ? createInspector(mock, settings.inspector === true ? {} : settings.inspector) : undefined;
 
   /** What this server tells the mock about one request (AnswerOptions), and the journal entry it gets back. */
   class Exchange implements AnswerOptions {
     entry: JournalEntry | undefined = undefined;
-    constructor(readonly parts: { pathname: string; search: string } | undefined) {}
+    constructor(
+      readonly parts: { pathname: string; search: string } | undefined,
+      readonly outgoing: ServerResponse,
+    ) {}
     onSettled(entry: JournalEntry): void {
       this.entry = entry;
     }
     hostAllowed(host: string | undefined): boolean {
       return hostAllowed(host);
+    }
+    get localOnly(): boolean {
+      return loopbackBind;
+    }
+    // A dropped inspector viewer's connection is closed: one that stopped reading would never see its stream end.
+    hangUp(): void {
+      this.outgoing.destroy();
     }
   }
 
@@ -75,27 +85,9 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     return (headers.get('content-type') ?? '').startsWith('text/event-stream') && answer.body ? shutdown.endable(answer, headers, outgoing) : answer;
   };
 
-  /**
-   * The inspector, which the mock does not serve, answers only under this server's own names (DNS
-   * rebinding), refuses other origins, and on a non-loopback bind asks for the admin token (Basic
-   * credentials too, which a browser prompts for). `/__sora/*` itself is guarded by the mock's flow.
-   */
-  const refuseForInspector = (request: Request): Response | undefined => {
-    const refusal =
-      refuseForeignHost(request, hostAllowed) ??
-      refuseCrossOrigin(request, new URL(request.url), mock.options.publicUrl) ??
-      (loopbackBind ? undefined : refuseWithoutToken(request, mock.options.adminToken, { basic: true }));
-    return refusal?.toResponse();
-  };
-
   const handle = (request: Request, { outgoing }: BridgeEnv): Response | Promise<Response> => {
-    const parts = pathAndQuery(request.url);
-    if (inspector?.owns(parts?.pathname ?? '/')) {
-      // A dropped inspector viewer's connection is closed here: one that stopped reading would never see its stream end.
-      return refuseForInspector(request) ?? inspector.fetch(request, () => outgoing.destroy());
-    }
     if (shutdown.started) return shutdown.shuttingDownAnswer();
-    const exchange = new Exchange(parts);
+    const exchange = new Exchange(pathAndQuery(request.url), outgoing);
     if (settings.onResponse) (outgoing as Answering)[EXCHANGE] = exchange;
     const answer = mock.answer(request, exchange);
     // Answered in this turn: close() cannot have come in between.
@@ -172,7 +164,7 @@ export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) 
     },
     close() {
       // Inspector streams never end by themselves: end them first, like any started stream.
-      inspector?.close();
+      mock.close();
       // The media threads stop once no request can ask for media any more.
       return shutdown.close().then(() => mediaPool?.close());
     },
@@ -195,13 +187,4 @@ function accessLine(incoming: IncomingMessage, outgoing: ServerResponse, started
   if (entry?.scenario) line.scenario = entry.scenario;
   if (entry?.fault) line.fault = entry.fault.id;
   return line;
-}
-
-/** The pool of media threads a server runs with, or none (0 threads, or a generator of the caller's). */
-function mediaPoolFor(threads: number | undefined, own: SoraMockOptions['renderMedia']): MediaPool | undefined {
-  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 0)) {
-    throw new TypeError(`mediaWorkers ${threads} must be a non-negative integer (0 generates media on the request loop).`);
-  }
-  if (own || threads === 0) return undefined;
-  return createMediaPool({ threads: threads ?? defaultMediaThreads() });
 }

@@ -2,7 +2,7 @@
  * The Node server's options and its handle (node.ts): what `sora-kit/server` users configure and get.
  */
 import type { Server } from 'node:http';
-import type { InspectorOptions } from '../inspector/index.js';
+import type { InspectorOptions } from '../mock/inspector/index.js';
 import type { SoraMock } from '../mock/types.js';
 import type { MediaPool } from './media-pool.js';
 
@@ -42,7 +42,8 @@ export interface SoraServerOptions {
    * Serve the inspector page at `/` (data under `/__sora/inspector/`): requests, jobs with live
    * progress, media, licences (masked), scenarios and snippets. Off by default; `sora-kit serve` turns
    * it on. Its own requests do not enter the mock's journal. An object turns it on with its bounds on
-   * viewers that do not keep up (InspectorOptions).
+   * viewers that do not keep up (InspectorOptions). The mock serves it (its `inspector` option), so
+   * this applies to a mock the server creates; for a mock of your own give createSoraMock `inspector`.
    */
   inspector?: boolean | InspectorOptions;
   /**

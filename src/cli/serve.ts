@@ -262,7 +262,7 @@ export async function startServe(
   if (config.replay) {
     // Only with --replay: it brings the proxy's recordings reader (and with it the conformance judge).
     const { loadReplayer, replayingMock } = await import('./replay.js');
-    const own = createSoraMock(config.mock);
+    const own = createSoraMock({ ...config.mock, inspector: config.inspector });
     try {
       replayer = loadReplayer(config.replay, own.options.basePath);
     } catch (error) {

@@ -151,3 +151,22 @@ export function adminGuardSteps(token: string | undefined): Step<RequestContext>
     },
   ];
 }
+
+/**
+ * The step the inspector's routes run first: the admin token when the server may be reached from
+ * other machines (AnswerOptions.localOnly is not true), as Basic credentials too, since the page and
+ * its event stream cannot set headers and a browser prompts for them. Host and origin were checked by
+ * the flow's surface step.
+ */
+export function inspectorGuardSteps(token: string | undefined): Step<RequestContext>[] {
+  return [
+    {
+      name: 'token',
+      run(ctx, next) {
+        const refusal = ctx.transport?.localOnly ? undefined : refuseWithoutToken(ctx.request, token, { basic: true });
+        if (refusal) throw refusal;
+        return next(ctx);
+      },
+    },
+  ];
+}

@@ -22,7 +22,8 @@ import { createJournal } from './journal.js';
 import { compose } from './flow.js';
 import { linkedLaterFor, routeSteps, sharedSteps } from './steps.js';
 import { pathAndQuery } from '../util/index.js';
-import { adminGuardSteps } from './admin-guard.js';
+import { adminGuardSteps, inspectorGuardSteps, isAdminPath } from './admin-guard.js';
+import { INSPECTOR_ROUTES, createInspector, type Inspector } from './inspector/index.js';
 import {
   ADMIN_PREFIX,
   adminAddFault,
@@ -106,6 +107,7 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
     adminToken: options.adminToken === undefined || options.adminToken === '' ? undefined : options.adminToken,
     maxJobs,
     imageResponseFormat: options.imageResponseFormat ?? MOCK_DEFAULTS.imageResponseFormat,
+    inspector: options.inspector === true ? {} : options.inspector || false,
   };
 }
 
@@ -180,7 +182,14 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       .on('DELETE', `${ADMIN_PREFIX}/faults`, admin((ctx) => adminClearFaults(ctx, mock)))
       .on('DELETE', `${ADMIN_PREFIX}/faults/:fault_id`, admin((ctx) => adminDeleteFault(ctx, mock, (ctx.match as NonNullable<RequestContext['match']>).params.fault_id)));
   }
-  const flow = compose(sharedSteps({ api, journal, maskedLicences, emit }), listener, routeSteps);
+  // The inspector's page and data are routes too, so every adapter serves them; made once the mock is.
+  let inspector: Inspector | undefined;
+  if (options.inspector) {
+    const run = compose([...inspectorGuardSteps(options.adminToken), { name: 'handler', run: (ctx) => (inspector as Inspector).fetch(ctx.request, () => ctx.transport?.hangUp?.()) }], listener);
+    for (const path of INSPECTOR_ROUTES) api.on('GET', path, run);
+  }
+  const ownSurface = (path: string) => isAdminPath(path) || (inspector?.owns(path) ?? false);
+  const flow = compose(sharedSteps({ api, journal, maskedLicences, emit, ownSurface, journaled: (path) => !inspector?.owns(path) }), listener, routeSteps);
 
   /** The whole request, synchronous when nothing on its way waits (flow.ts). */
   function answer(request: Request, transport?: AnswerOptions): Response | Promise<Response> {
@@ -227,6 +236,9 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       const media = jobs.get(videoId)?.media;
       return media ? { ...media } : undefined;
     },
+    close() {
+      inspector?.close();
+    },
     reset() {
       jobs.clear();
       ids.reset();
@@ -247,5 +259,6 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       };
     },
   };
+  if (options.inspector) inspector = createInspector(mock, options.inspector);
   return mock;
 }

@@ -6,7 +6,7 @@
  * journal records the answer the client gets.
  */
 import { IGNORED_PARAMS_HEADER, cutText } from '../spec/rules.js';
-import { isAdminPath, refuseCrossOrigin, refuseForeignHost } from './admin-guard.js';
+import { refuseCrossOrigin, refuseForeignHost } from './admin-guard.js';
 import { licenseKeyOf } from './auth.js';
 import { chooseNetwork, type RequestContext } from './context.js';
 import { after, type Answer, type Step } from './flow.js';
@@ -22,6 +22,10 @@ export interface SharedStepsDeps {
   /** Licence keys as the journal shows them, masked once. */
   maskedLicences: ReadonlyMap<string, string>;
   emit<E extends keyof SoraMockEvents>(event: E, payload: SoraMockEvents[E]): void;
+  /** The mock's own surface (`/__sora/*`, the inspector): other hosts and origins refused, no CORS, no network faults. */
+  ownSurface(path: string): boolean;
+  /** Whether a path's requests enter the journal (the inspector's own do not: it shows the journal). */
+  journaled(path: string): boolean;
 }
 
 const CORS_HEADERS: readonly (readonly [string, string])[] = [
@@ -71,7 +75,7 @@ export function failure(ctx: RequestContext, error: unknown): Response {
  */
 const IN_FLIGHT = new Set<Request>();
 
-export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsDeps): Step<RequestContext>[] {
+export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, journaled }: SharedStepsDeps): Step<RequestContext>[] {
   /** The entry of an answered request: written, announced, and handed to the adapter that asked. */
   function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, started: number, startedAt: number): Response {
     const { request } = ctx;
@@ -88,7 +92,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsD
     if (ctx.scenario) entry.scenario = ctx.scenario;
     if (ctx.fault?.scenario) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
     // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
-    const network = isAdminPath(ctx.path) ? undefined : chooseNetwork(ctx, response);
+    const network = ownSurface(ctx.path) ? undefined : chooseNetwork(ctx, response);
     if (network) entry.network = network;
     if (response.status === 429) {
       const header = response.headers.get('retry-after');
@@ -120,6 +124,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsD
   const journalStep: Step<RequestContext> = {
     name: 'journal',
     run(ctx, next) {
+      if (!journaled(ctx.path)) return next(ctx);
       const started = performance.now();
       const startedAt = ctx.now();
       const answer = next(ctx);
@@ -162,7 +167,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsD
   const corsStep: Step<RequestContext> = {
     name: 'cors',
     run(ctx, next) {
-      if (!ctx.options.cors || !ctx.request.headers.has('origin') || isAdminPath(ctx.path)) return next(ctx);
+      if (!ctx.options.cors || !ctx.request.headers.has('origin') || ownSurface(ctx.path)) return next(ctx);
       return after(next(ctx), (response) => {
         allowCrossOrigin(ctx.request, response.headers);
         return response;
@@ -176,7 +181,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsD
   const surfaceStep: Step<RequestContext> = {
     name: 'surface',
     run(ctx, next) {
-      if (!isAdminPath(ctx.path)) return next(ctx);
+      if (!ownSurface(ctx.path)) return next(ctx);
       const foreignHost = refuseForeignHost(ctx.request, ctx.transport?.hostAllowed?.bind(ctx.transport));
       if (foreignHost) return failWith(ctx, foreignHost);
       const crossOrigin = refuseCrossOrigin(ctx.request, ctx.url, ctx.options.publicUrl);
@@ -189,7 +194,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit }: SharedStepsD
   const networkStep: Step<RequestContext> = {
     name: 'network',
     run(ctx, next) {
-      if (isAdminPath(ctx.path)) return next(ctx);
+      if (ownSurface(ctx.path)) return next(ctx);
       try {
         ctx.preferNetwork = networkFromHeader(ctx.request);
       } catch (error) {

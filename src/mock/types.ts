@@ -9,6 +9,9 @@ import type { ResponseFormat, VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
 import type { NetworkFault } from './network.js';
 import type { ClientReport } from './client-report.js';
+import type { InspectorOptions } from './inspector/index.js';
+
+export type { InspectorOptions } from './inspector/index.js';
 
 export type { ClientFinding, ClientReport, ClientRule, ClientExample } from './client-report.js';
 
@@ -111,6 +114,13 @@ export interface SoraMockOptions {
    * without asking for it). A request's own `response_format` always wins.
    */
   imageResponseFormat?: ResponseFormat;
+  /**
+   * Serve the inspector page at `/` (its data under `/__sora/inspector/`): requests, jobs with live
+   * progress, media, licences (masked), scenarios and snippets; through every adapter (msw, the
+   * middleware, the Node server). Off by default; `sora-kit serve` turns it on. Its own requests do not
+   * enter the journal. An object turns it on with its bounds on viewers that do not keep up.
+   */
+  inspector?: boolean | InspectorOptions;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -132,6 +142,7 @@ export interface ResolvedSoraMockOptions {
   adminToken: string | undefined;
   maxJobs: number;
   imageResponseFormat: ResponseFormat;
+  inspector: InspectorOptions | false;
 }
 
 export const DEV_LICENSE: LicenseConfig = { key: 'sk-sora-mock', features: ['chat', 'images', 'videos'] };
@@ -286,6 +297,14 @@ export interface AnswerOptions {
    * (msw, an app's own server) the surface answers any Host, as the app decides.
    */
   hostAllowed?: (host: string | undefined) => boolean;
+  /**
+   * True when only this machine can reach the server (a loopback bind): the inspector then needs no
+   * admin token. Otherwise, with `adminToken` set, the inspector asks for it (Basic credentials too,
+   * which a browser prompts for).
+   */
+  localOnly?: boolean;
+  /** Close the request's connection: an inspector viewer that stopped reading is dropped. */
+  hangUp?: () => void;
 }
 
 export interface SoraMock {
@@ -321,6 +340,8 @@ export interface SoraMock {
   jobMedia(videoId: string): JobMediaPaths | undefined;
   /** Forget jobs, journal, faults and id counters, and the clock offset. */
   reset(): void;
+  /** End what the mock holds open: the inspector's event streams (a server's close() calls it). */
+  close(): void;
   /** Move the mock's clock forward. */
   advance(ms: number): void;
   /** The mock's current time in milliseconds (clock plus advances). */

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function serve(options: SoraMockOptions, inspector: SoraServerOptions['inspector'] = false) {
-  const server = createSoraServer(createSoraMock({ licenses: [{ key: ALICE, features: [...ALL] }, { key: BOB, features: [...ALL] }], ...options }), { inspector });
+  const server = createSoraServer(createSoraMock({ licenses: [{ key: ALICE, features: [...ALL] }, { key: BOB, features: [...ALL] }], ...options, inspector }));
   servers.push(server);
   const { url } = await server.listen();
   return { server, url, api: `${url}/sora/v1` };

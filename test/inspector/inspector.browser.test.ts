@@ -25,8 +25,8 @@ let clock = Date.UTC(2026, 10, 24, 9);
 
 beforeAll(async () => {
   browser = await launchChromium();
-  const mock = createSoraMock({ licenses: [{ key: SECRET, features: ['chat', 'images', 'videos'] }], clock: { now: () => clock } });
-  server = createSoraServer(mock, { inspector: true });
+  const mock = createSoraMock({ licenses: [{ key: SECRET, features: ['chat', 'images', 'videos'] }], clock: { now: () => clock }, inspector: true });
+  server = createSoraServer(mock);
   ({ url } = await server.listen());
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { maskSecret } from '../../src/mock/mask.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSoraServer, type SoraServer } from '../../src/adapters/node.js';
-import type { InspectorJob, InspectorRequest, InspectorSnapshot } from '../../src/inspector/index.js';
+import type { InspectorJob, InspectorRequest, InspectorSnapshot } from '../../src/mock/inspector/index.js';
 import { loadServeConfig } from '../../src/cli/config.js';
 import { createSoraMock } from '../../src/mock/app.js';
 import { inspectMedia } from '../../src/media/index.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function start(options: SoraMockOptions = {}, inspector = true): Promise<{ server: SoraServer; url: string }> {
-  const server = createSoraServer(createSoraMock({ licenses: [{ key: SECRET, features: ['chat', 'images', 'videos'] }], ...options }), { inspector });
+  const server = createSoraServer(createSoraMock({ licenses: [{ key: SECRET, features: ['chat', 'images', 'videos'] }], ...options, inspector }));
   servers.push(server);
   const { url } = await server.listen();
   return { server, url };
@@ -92,7 +92,7 @@ describe('the inspector page', () => {
     const { url } = await start();
     const post = await fetch(`${url}/`, { method: 'POST' });
     expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect((await post.json()) as object).toMatchObject({ error: { code: 'method_not_allowed' } });
     const unknown = await fetch(`${url}/__sora/inspector/nope`);
     expect(unknown.status).toBe(404);
@@ -256,7 +256,7 @@ describe('the inspector state and events', () => {
   });
 
   it('ends open event streams when the server closes', async () => {
-    const server = createSoraServer(createSoraMock(), { inspector: true, shutdownGraceMs: 60_000 });
+    const server = createSoraServer(createSoraMock({ inspector: true }), { shutdownGraceMs: 60_000 });
     const { url } = await server.listen();
     const stream = events(url);
     await stream.next((e) => e.event === 'snapshot');

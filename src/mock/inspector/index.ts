@@ -8,18 +8,21 @@
  * Why SSE and not WebSocket: updates flow one way, EventSource reconnects by itself, and the stream is
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
-import { cutText } from '../spec/rules.js';
-import { errorResponse, json } from '../mock/http.js';
-import { concatBytes } from '../util/index.js';
-import { maskSecret } from '../mock/mask.js';
-import { scenarioEffect } from '../mock/scenarios.js';
-import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JobCounts, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../mock/types.js';
+import { cutText } from '../../spec/rules.js';
+import { errorResponse, json } from '../http.js';
+import { concatBytes } from '../../util/index.js';
+import { maskSecret } from '../mask.js';
+import { scenarioEffect } from '../scenarios.js';
+import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JobCounts, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../types.js';
 import { FAVICON_PATH, faviconPng } from './favicon.js';
 import { INSPECTOR_PAGE } from './page.js';
 
 /** The page; the rest of the inspector lives under INSPECTOR_PREFIX, beside the admin endpoints. */
 export const INSPECTOR_PATH = '/';
 export const INSPECTOR_PREFIX = '/__sora/inspector';
+
+/** Where the mock mounts the inspector (every GET it answers; fetch answers an unknown name under the prefix). */
+export const INSPECTOR_ROUTES: readonly string[] = [INSPECTOR_PATH, INSPECTOR_PREFIX, `${INSPECTOR_PREFIX}/`, FAVICON_PATH, `${INSPECTOR_PREFIX}/:name`];
 
 /**
  * The page loads media with this query, so its own thumbnails and players, which go through the mock

@@ -3,7 +3,7 @@
  * up in the requests as a 404. Drawn here (a play sign on the page's accent blue) and encoded once with
  * the project's own PNG writer: 32x32, the same bytes every time.
  */
-import { encodePng } from '../media/png.js';
+import { encodePng } from '../../media/png.js';
 
 export const FAVICON_PATH = '/favicon.ico';
 
