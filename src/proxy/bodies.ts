@@ -156,6 +156,9 @@ export function mediaLinks(body: Uint8Array, contentType: string): string[] {
   return findLinks(strings.join('\n'));
 }
 
+/** The first value of a header among pairs, by its lower-case name. */
+export const headerOf = (pairs: ReadonlyArray<readonly [string, string]>, name: string): string | undefined => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
+
 /** Header pairs as the judge reads them (a Headers object); a pair the Fetch API cannot hold is left out. */
 export function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {
   const headers = new Headers();

@@ -180,7 +180,8 @@ describe('sora-kit proxy (the process)', () => {
 
 describe('a long session', () => {
   it('keeps a bounded number of violations, counts the rest, and still fails the run for them', async () => {
-    const { createValidatingProxy, failingCount } = await import('../../src/proxy/server.js');
+    const { createValidatingProxy } = await import('../../src/proxy/server.js');
+    const { failingCount } = await import('../../src/proxy/report.js');
     const every = recordingJudge(() => ({ check: 'test.every', severity: 'must', message: 'always wrong' }));
     const proxy = createValidatingProxy({ target: served.url, judge: every, fetchMedia: false, maxViolationsKept: 2 });
     const { url } = await proxy.listen({ port: 0, host: '127.0.0.1' });
