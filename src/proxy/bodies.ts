@@ -9,6 +9,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { streamContent } from '../conformance/judge.js';
 import { findLinks } from '../conformance/media-rules.js';
 import type { HarChunk } from '../replay/index.js';
+import { cutText } from '../spec/describe.js';
 
 /** Most bytes of one body kept (and most bytes its content coding may expand to), unless `--max-body-bytes` says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -48,7 +49,7 @@ export class Tee {
   starved = false;
   total = 0;
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly budget: BodyBudget,
   ) {}
   push(chunk: Uint8Array): void {
@@ -107,6 +108,36 @@ export class ChunkTimings {
     }
     return out;
   }
+}
+
+/**
+ * The bodies of a forwarded exchange once it ended, as the judge and the recording get them: the
+ * request's bytes and the answer content-decoded (what its coding added is held from `budget` too,
+ * `expanded` bytes to give back with the tees), and why the judge may not see them: a body cut at the
+ * bound or for the budget, or a coding that expands beyond the bound.
+ */
+export function keptBodies(request: Tee, response: Tee, encoding: string | undefined, budget: BodyBudget): { request: Uint8Array; response: Uint8Array; unjudged?: string; expanded: number } {
+  const kept = response.bytes();
+  let decoded = response.truncated ? undefined : contentDecoded(kept, encoding, response.limit);
+  let expanded = 0;
+  if (decoded && decoded.length > kept.length) {
+    const wanted = decoded.length - kept.length;
+    expanded = budget.grant(wanted);
+    if (expanded < wanted) {
+      response.starved = true;
+      decoded = undefined;
+    }
+  }
+  const unjudged = request.truncated
+    ? request.whyCut('the request body', `the deployment got all ${request.total} bytes`)
+    : response.truncated
+      ? response.whyCut('the answer', `the client got all ${response.total} bytes`)
+      : decoded === undefined
+        ? response.starved
+          ? response.whyCut('the answer', `the client got the ${kept.length} bytes as they came`)
+          : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${response.limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
+        : undefined;
+  return { request: request.bytes(), response: decoded ?? kept, unjudged, expanded };
 }
 
 /**

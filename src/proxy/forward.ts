@@ -27,7 +27,7 @@ import { cutText } from '../spec/describe.js';
 import { errorEnvelope } from '../spec/schemas/errors.js';
 import { parseUrl } from '../util/index.js';
 import { foreignContentHeaders, PASSIVE_TYPE } from '../util/origin-policy.js';
-import { ChunkTimings, contentDecoded, headerOf, Tee, type BodyBudget } from './bodies.js';
+import { ChunkTimings, headerOf, keptBodies, Tee, type BodyBudget } from './bodies.js';
 import { SHOWN, type FinishedExchange, type Observer } from './observer.js';
 
 /**
@@ -256,31 +256,12 @@ export function createTransport(options: TransportOptions): Transport {
             release();
             return finish();
           }
-          const encoding = headerOf(responseHeaders, 'content-encoding');
-          const kept = responseTee.bytes();
-          let decoded = responseTee.truncated ? undefined : contentDecoded(kept, encoding, limit);
-          if (decoded && decoded.length > kept.length) {
-            const wanted = decoded.length - kept.length;
-            expanded = budget.grant(wanted);
-            if (expanded < wanted) {
-              responseTee.starved = true;
-              decoded = undefined;
-            }
-          }
-          const responseBody = decoded ?? kept;
-          const unjudged = requestTee.truncated
-            ? requestTee.whyCut('the request body', `the deployment got all ${requestTee.total} bytes`)
-            : responseTee.truncated
-              ? responseTee.whyCut('the answer', `the client got all ${responseTee.total} bytes`)
-              : decoded === undefined
-                ? responseTee.starved
-                  ? responseTee.whyCut('the answer', `the client got the ${kept.length} bytes as they came`)
-                  : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
-                : undefined;
+          const { request: requestBody, response: responseBody, unjudged, ...held } = keptBodies(requestTee, responseTee, headerOf(responseHeaders, 'content-encoding'), budget);
+          expanded = held.expanded;
           const exchange: FinishedExchange = {
             startedAt: started,
             by: 'client',
-            request: { method, url: upstreamUrl, httpVersion: incoming.httpVersion, headers: requestHeaders, body: requestTee.bytes() },
+            request: { method, url: upstreamUrl, httpVersion: incoming.httpVersion, headers: requestHeaders, body: requestBody },
             response: {
               status,
               statusText: res.statusMessage ?? '',

@@ -22,7 +22,7 @@ export const MAX_MEDIA_QUEUE = 256;
 /** How long one media fetch may take (the proxy's shutdown cuts it sooner). */
 export const MEDIA_FETCH_TIMEOUT_MS = 120_000;
 
-/** What the fetcher needs of the proxy (src/proxy/server.ts). */
+/** What the fetcher needs of the proxy (composed in src/proxy/server.ts). */
 export interface MediaFetcherContext {
   target: URL;
   /** Most bytes of one body kept (`--max-body-bytes`). */
