@@ -77,6 +77,8 @@ describe('the default judge: the conformance checks', () => {
     let video = await client.videos.create({ model: 'sora_video2-landscape' as never, prompt: 'a cat' });
     while (video.status !== 'completed' && video.status !== 'failed') video = await client.videos.retrieve(video.id);
     await (await client.videos.downloadContent(video.id)).arrayBuffer();
+    // stop() cuts media fetches still under way (no client waits for them): let them end first.
+    await session.proxy.settled();
     expect(await session.stop()).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { exchanges: number; violations: unknown[] };
     expect(report.violations).toEqual([]);
