@@ -9,6 +9,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { streamContent } from '../conformance/judge.js';
 import { findLinks } from '../conformance/media-rules.js';
 import type { HarChunk } from '../replay/index.js';
+import { cutText } from '../spec/describe.js';
 
 /** Most bytes of one body kept (and most bytes its content coding may expand to), unless `--max-body-bytes` says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -48,7 +49,7 @@ export class Tee {
   starved = false;
   total = 0;
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly budget: BodyBudget,
   ) {}
   push(chunk: Uint8Array): void {
@@ -110,6 +111,36 @@ export class ChunkTimings {
 }
 
 /**
+ * The bodies of a forwarded exchange once it ended, as the judge and the recording get them: the
+ * request's bytes and the answer content-decoded (what its coding added is held from `budget` too,
+ * `expanded` bytes to give back with the tees), and why the judge may not see them: a body cut at the
+ * bound or for the budget, or a coding that expands beyond the bound.
+ */
+export function keptBodies(request: Tee, response: Tee, encoding: string | undefined, budget: BodyBudget): { request: Uint8Array; response: Uint8Array; unjudged?: string; expanded: number } {
+  const kept = response.bytes();
+  let decoded = response.truncated ? undefined : contentDecoded(kept, encoding, response.limit);
+  let expanded = 0;
+  if (decoded && decoded.length > kept.length) {
+    const wanted = decoded.length - kept.length;
+    expanded = budget.grant(wanted);
+    if (expanded < wanted) {
+      response.starved = true;
+      decoded = undefined;
+    }
+  }
+  const unjudged = request.truncated
+    ? request.whyCut('the request body', `the deployment got all ${request.total} bytes`)
+    : response.truncated
+      ? response.whyCut('the answer', `the client got all ${response.total} bytes`)
+      : decoded === undefined
+        ? response.starved
+          ? response.whyCut('the answer', `the client got the ${kept.length} bytes as they came`)
+          : `the answer's ${cutText(encoding ?? '', 40)} coding expands beyond ${response.limit} bytes (--max-body-bytes); the client got the ${kept.length} bytes as they came`
+        : undefined;
+  return { request: request.bytes(), response: decoded ?? kept, unjudged, expanded };
+}
+
+/**
  * The body as the client's HTTP library would read it (gzip, deflate and br undone), decoded to at
  * most `limit` bytes: `undefined` when it expands beyond (a bomb; zlib stops at the bound, so
  * memory never holds more), the bytes as they came when a coding is unknown or does not decode.
@@ -155,6 +186,9 @@ export function mediaLinks(body: Uint8Array, contentType: string): string[] {
   walk(value, 0);
   return findLinks(strings.join('\n'));
 }
+
+/** The first value of a header among pairs, by its lower-case name. */
+export const headerOf = (pairs: ReadonlyArray<readonly [string, string]>, name: string): string | undefined => pairs.find(([n]) => n.toLowerCase() === name)?.[1];
 
 /** Header pairs as the judge reads them (a Headers object); a pair the Fetch API cannot hold is left out. */
 export function toHeaders(pairs: ReadonlyArray<readonly [string, string]>): Headers {

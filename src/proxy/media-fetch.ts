@@ -7,10 +7,9 @@
  * cuts those under way, since no client waits for them. What is not fetched is noted, never judged.
  */
 import pLimit from 'p-limit';
-import type { ObservedExchange } from '../conformance/types.js';
-import type { ExchangeToRecord } from '../replay/index.js';
 import { parseUrl } from '../util/index.js';
-import { toHeaders, Tee, type BodyBudget } from './bodies.js';
+import { headerOf, mediaLinks, Tee, type BodyBudget } from './bodies.js';
+import type { FinishedExchange, Observer } from './observer.js';
 
 /** Media links remembered as fetched (each is fetched once); beyond, the oldest are forgotten. */
 const MAX_FETCHED_LINKS = 10_000;
@@ -23,23 +22,21 @@ export const MAX_MEDIA_QUEUE = 256;
 /** How long one media fetch may take (the proxy's shutdown cuts it sooner). */
 export const MEDIA_FETCH_TIMEOUT_MS = 120_000;
 
-/** What the fetcher needs of the proxy (src/proxy/server.ts). */
+/** What the fetcher needs of the proxy (composed in src/proxy/server.ts). */
 export interface MediaFetcherContext {
   target: URL;
   /** Most bytes of one body kept (`--max-body-bytes`). */
   limit: number;
   budget: BodyBudget;
-  /** Hand a finished fetch to the recorder and the judge; `release` gives its bytes back to the budget. */
-  observe(exchange: ObservedExchange, record: ExchangeToRecord, unjudged: string | undefined, release: () => void): void;
-  /** Note in the report what was not judged, and why. */
-  skip(method: string, url: string, reason: string): void;
+  /** Where a finished fetch goes (recorded, judged), and what was not fetched (noted). */
+  observer: Pick<Observer, 'observe' | 'skip'>;
   /** A task the proxy's settled() and close() wait for. */
   track(task: Promise<void>): void;
 }
 
 export interface MediaFetcher {
-  /** Fetch the links of one answer (`from`), in the background. */
-  fetchLinks(links: readonly string[], licence: string | undefined, from: { method: string; url: string }): void;
+  /** An exchange the proxy forwarded: fetch the media links its answer carries, in the background, when it is a success kept whole. */
+  fetchLinksOf(answered: FinishedExchange): void;
   /** Cut the fetches under way and skip those waiting. */
   stop(): void;
 }
@@ -50,21 +47,24 @@ export function createMediaFetcher(ctx: MediaFetcherContext): MediaFetcher {
   const stop = new AbortController();
 
   /** GET the media links an answer carried, each once per session, a few at a time, for the judge and the recording. */
-  function fetchLinks(links: readonly string[], licence: string | undefined, from: { method: string; url: string }): void {
+  function fetchLinksOf({ request, response, truncated }: FinishedExchange): void {
+    if (response.status < 200 || response.status >= 300 || truncated) return;
+    const links = mediaLinks(response.body, headerOf(response.headers, 'content-type') ?? '');
+    const licence = headerOf(request.headers, 'authorization');
     const fresh = links.filter((link) => !fetched.has(link));
     if (fresh.length > MAX_LINKS_PER_ANSWER) {
-      ctx.skip(from.method, from.url, `the answer carries ${fresh.length} media links; the first ${MAX_LINKS_PER_ANSWER} are fetched and judged, the other ${fresh.length - MAX_LINKS_PER_ANSWER} are not`);
+      ctx.observer.skip(request.method, request.url, `the answer carries ${fresh.length} media links; the first ${MAX_LINKS_PER_ANSWER} are fetched and judged, the other ${fresh.length - MAX_LINKS_PER_ANSWER} are not`);
     }
     for (const link of fresh.slice(0, MAX_LINKS_PER_ANSWER)) {
       fetched.add(link);
       if (fetched.size > MAX_FETCHED_LINKS) fetched.delete(fetched.values().next().value as string);
       const parsed = parseUrl(link);
       if (!parsed) {
-        ctx.skip('GET', link, 'media link not judged: it is not a URL (forwarded as the deployment wrote it)');
+        ctx.observer.skip('GET', link, 'media link not judged: it is not a URL (forwarded as the deployment wrote it)');
         continue;
       }
       if (turns.pendingCount >= MAX_MEDIA_QUEUE) {
-        ctx.skip('GET', link, `media link not judged: more than ${MAX_MEDIA_QUEUE} media fetches were waiting`);
+        ctx.observer.skip('GET', link, `media link not judged: more than ${MAX_MEDIA_QUEUE} media fetches were waiting`);
         continue;
       }
       ctx.track(turns(() => fetchOne(parsed, link, licence)));
@@ -72,7 +72,7 @@ export function createMediaFetcher(ctx: MediaFetcherContext): MediaFetcher {
   }
 
   async function fetchOne(parsed: URL, link: string, licence: string | undefined): Promise<void> {
-    if (stop.signal.aborted) return ctx.skip('GET', link, 'media link not judged: the proxy shut down before fetching it');
+    if (stop.signal.aborted) return ctx.observer.skip('GET', link, 'media link not judged: the proxy shut down before fetching it');
     const started = Date.now();
     const t0 = performance.now();
     const headers: Array<[string, string]> = [['accept', '*/*']];
@@ -93,30 +93,23 @@ export function createMediaFetcher(ctx: MediaFetcherContext): MediaFetcher {
       const t2 = performance.now();
       const responseHeaders = [...response.headers] as Array<[string, string]>;
       const body = tee.bytes();
-      const exchange: ObservedExchange = {
-        request: { method: 'GET', url: link, headers: toHeaders(headers), body: new Uint8Array(0) },
-        response: { status: response.status, headers: response.headers, body },
-      };
-      ctx.observe(
-        exchange,
-        {
-          startedAt: started,
-          by: 'proxy',
-          request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
-          // fetch has already undone any content coding; the recorded headers say what came
-          response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
-          timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
-          truncated: tee.truncated,
-        },
-        tee.truncated ? tee.whyCut('the media', 'the rest was not read') : undefined,
-        () => tee.release(),
-      );
+      // fetch has already undone any content coding; the recorded headers say what came
+      ctx.observer.observe({
+        startedAt: started,
+        by: 'proxy',
+        request: { method: 'GET', url: link, httpVersion: '1.1', headers, body: new Uint8Array(0) },
+        response: { status: response.status, statusText: response.statusText, httpVersion: '1.1', headers: responseHeaders.filter(([n]) => n !== 'content-encoding'), body },
+        timings: { send: 0, wait: t1 - t0, receive: t2 - t1 },
+        truncated: tee.truncated,
+        unjudged: tee.truncated ? tee.whyCut('the media', 'the rest was not read') : undefined,
+        release: () => tee.release(),
+      });
     } catch (error) {
       tee.release();
       const why = stop.signal.aborted ? 'the proxy shut down while fetching it' : `it could not be fetched (${error instanceof Error ? error.message : String(error)})`;
-      ctx.skip('GET', link, `media link not judged: ${why}`);
+      ctx.observer.skip('GET', link, `media link not judged: ${why}`);
     }
   }
 
-  return { fetchLinks, stop: () => stop.abort() };
+  return { fetchLinksOf, stop: () => stop.abort() };
 }

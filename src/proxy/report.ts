@@ -8,9 +8,22 @@ import { dirname } from 'node:path';
 import { ruleOf } from '../conformance/judgment-checks.js';
 import { purposeOf } from '../conformance/registry.js';
 import { formatHtml } from '../conformance/reporters/html.js';
-import { GROUPS, type CheckResult, type Group, type Report, type Violation } from '../conformance/types.js';
+import { GROUPS, type CheckResult, type Group, type Report, type Severity, type Violation } from '../conformance/types.js';
 import { escapeXml as xml } from '../util/xml.js';
-import { failing, failingCount, type ProxyReport } from './server.js';
+import type { ProxyReport } from './observer.js';
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, should: 1, must: 2 };
+
+/** Violations at or above `failOn` (`info` never counts). */
+export function failing(violations: readonly Violation[], failOn: 'must' | 'should'): Violation[] {
+  return violations.filter((v) => v.severity !== 'info' && SEVERITY_RANK[v.severity] >= SEVERITY_RANK[failOn]);
+}
+
+/** How many violations of a report fail the run, the ones not kept included. */
+export function failingCount(report: ProxyReport, failOn: 'must' | 'should'): number {
+  const beyond = report.notKept ? report.notKept.must + (failOn === 'should' ? report.notKept.should : 0) : 0;
+  return failing(report.violations, failOn).length + beyond;
+}
 
 export interface ProxyReportFile extends ProxyReport {
   target: string;

@@ -7,7 +7,8 @@ import { createTrafficJudge } from '../conformance/traffic-judge.js';
 import type { TrafficJudge, Violation } from '../conformance/types.js';
 import { createHarFile, type HarFile } from './har-file.js';
 import { reportFile, writeReport } from './report.js';
-import { createValidatingProxy, DEFAULT_MAX_BODY_BYTES, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
+import { DEFAULT_MAX_BODY_BYTES } from './bodies.js';
+import { createValidatingProxy, parseTarget, ProxyUsageError, type ValidatingProxy } from './server.js';
 
 /** What a session does when an option is not given: the one place these values live (`--help` shows them). */
 export const PROXY_DEFAULTS = {

@@ -77,6 +77,8 @@ describe('the default judge: the conformance checks', () => {
     let video = await client.videos.create({ model: 'sora_video2-landscape' as never, prompt: 'a cat' });
     while (video.status !== 'completed' && video.status !== 'failed') video = await client.videos.retrieve(video.id);
     await (await client.videos.downloadContent(video.id)).arrayBuffer();
+    // stop() cuts media fetches still under way (no client waits for them): let them end first.
+    await session.proxy.settled();
     expect(await session.stop()).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { exchanges: number; violations: unknown[] };
     expect(report.violations).toEqual([]);
@@ -180,7 +182,8 @@ describe('sora-kit proxy (the process)', () => {
 
 describe('a long session', () => {
   it('keeps a bounded number of violations, counts the rest, and still fails the run for them', async () => {
-    const { createValidatingProxy, failingCount } = await import('../../src/proxy/server.js');
+    const { createValidatingProxy } = await import('../../src/proxy/server.js');
+    const { failingCount } = await import('../../src/proxy/report.js');
     const every = recordingJudge(() => ({ check: 'test.every', severity: 'must', message: 'always wrong' }));
     const proxy = createValidatingProxy({ target: served.url, judge: every, fetchMedia: false, maxViolationsKept: 2 });
     const { url } = await proxy.listen({ port: 0, host: '127.0.0.1' });
