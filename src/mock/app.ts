@@ -15,7 +15,9 @@ import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { checkFetchRules } from './inputs.js';
-import { JobStore, videoResource } from './jobs.js';
+import { JobStore } from './jobs.js';
+import { videoResource } from './timeline.js';
+import { jobMediaPaths } from './start-job.js';
 import { licenseKeyOf } from './auth.js';
 import { Router } from './router.js';
 import { FaultInput, createFaultRegistry } from './faults.js';
@@ -429,8 +431,8 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       list: () => base.faults.list(),
     },
     jobMedia(videoId) {
-      const media = jobs.get(videoId)?.media;
-      return media ? { ...media } : undefined;
+      const job = jobs.get(videoId);
+      return job && jobMediaPaths(options, job);
     },
     reset() {
       jobs.clear();

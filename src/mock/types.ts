@@ -148,8 +148,11 @@ export interface VideoJob {
   renderMs: number;
   /** Set for `fail_midway`: the job fails at this fraction of its render time. */
   failAt?: number;
-  /** Its signed media links (`mock.jobMedia()`), made when the job is started. */
-  media?: JobMediaPaths;
+  /**
+   * The signatures of its video, thumbnail and spritesheet links, one after the other, made when the
+   * job is started; `mock.jobMedia()` rebuilds the links from them and the job's recipe.
+   */
+  mediaSignatures?: string;
 }
 
 /** Which jobs `mock.jobs()` shows. */

@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FINISHED_TEXTS_KEPT, JobStore, jobState, type PageQuery } from '../../src/mock/jobs.js';
+import { FINISHED_TEXTS_KEPT, JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import { jobState } from '../../src/mock/timeline.js';
 import type { VideoJob } from '../../src/mock/types.js';
 import { resolveVideoRequest } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';

@@ -9,7 +9,7 @@ import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas
 import { analyse, type RequestContext } from '../context.js';
 import { HttpError, json, jsonText } from '../http.js';
 import { imageFromFile } from '../inputs.js';
-import { jobState, videoResource } from '../jobs.js';
+import { jobState, videoResource } from '../timeline.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import { ownerOf, recipeOfJob, startVideoJob } from '../start-job.js';
 import type { VideoJob } from '../types.js';
