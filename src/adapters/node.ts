@@ -98,8 +98,9 @@ export interface ListenOptions {
   host?: string;
 }
 
-export interface SoraServer {
-  readonly mock: SoraMock;
+/** `A`: whether the mock's job reads answer promises (a shared `jobStore`; see SoraMock). */
+export interface SoraServer<A extends boolean = false> {
+  readonly mock: SoraMock<A>;
   readonly server: Server;
   /** The worker threads that generate media (`mediaWorkers`), when the server runs them. */
   readonly mediaPool: MediaPool | undefined;
@@ -216,11 +217,16 @@ const shutdownFrame = new TextEncoder().encode(
   `data: ${JSON.stringify(errorEnvelope(SHUTDOWN_MESSAGE, { type: 'server_error', param: null, code: 'server_shutting_down' }))}\n\ndata: [DONE]\n\n`,
 );
 
-export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
-  const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
-  const mediaPool = isSoraMock(options) ? undefined : mediaPoolFor(settings.mediaWorkers, options.renderMedia);
-  const mock = isSoraMock(options) ? options : createSoraMock(mediaPool ? { ...options, renderMedia: mediaPool.render } : options);
-  if (isSoraMock(options) && settings.mediaWorkers) {
+export function createSoraServer<A extends boolean = false>(
+  options: (SoraMockOptions<A> & SoraServerOptions) | SoraMock<A> = {},
+  serverOptions: SoraServerOptions = {},
+): SoraServer<A> {
+  const given = isSoraMock(options) ? (options as SoraMock<A>) : undefined;
+  const own = options as SoraMockOptions<boolean> & SoraServerOptions;
+  const settings: SoraServerOptions = given ? serverOptions : { ...own, ...serverOptions };
+  const mediaPool = given ? undefined : mediaPoolFor(settings.mediaWorkers, own.renderMedia);
+  const mock = given ?? (createSoraMock(mediaPool ? { ...own, renderMedia: mediaPool.render } : own) as SoraMock<A>);
+  if (given && settings.mediaWorkers) {
     throw new TypeError('mediaWorkers applies to a mock the server creates; give your createSoraMock `renderMedia: createMediaPool().render` instead.');
   }
   const graceMs = settings.shutdownGraceMs ?? 2000;

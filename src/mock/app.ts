@@ -15,7 +15,8 @@ import { createLinkSigner } from './links.js';
 import { HttpError, errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { checkFetchRules } from './inputs.js';
-import { JobStore } from './jobs.js';
+import { andThen, type JobStore } from './jobs.js';
+import { MemoryJobStore } from './memory-store.js';
 import { videoResource } from './timeline.js';
 import { jobMediaPaths } from './start-job.js';
 import { licenseKeyOf } from './auth.js';
@@ -45,7 +46,6 @@ import { videoHandlers } from './routes/videos.js';
 import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
-  type JobCounts,
   type JournalBody,
   type JournalEntry,
   type ResolvedSoraMockOptions,
@@ -169,12 +169,19 @@ function failure(ctx: RequestContext, error: unknown): Response {
  */
 const IN_FLIGHT = new Set<Request>();
 
-export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
+/**
+ * The mock. With a shared job store (`jobStore`) its job reads answer promises (SoraMock<boolean>);
+ * with the default memory store they answer at once.
+ */
+export function createSoraMock(input?: SoraMockOptions): SoraMock;
+export function createSoraMock(input: SoraMockOptions<boolean>): SoraMock<boolean>;
+export function createSoraMock(input: SoraMockOptions<boolean> = {}): SoraMock<boolean> {
   const options = resolveOptions(input);
-  const clock = input.clock ?? { now: () => Date.now() };
+  const jobs: JobStore = input.jobStore ?? new MemoryJobStore(options);
+  // A shared store's clock, unless the caller brings one: replicas then agree on every job's status.
+  const clock = input.clock ?? jobs.clock ?? { now: () => Date.now() };
   let offset = 0;
   const now = () => clock.now() + offset;
-  const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
   // For adapters that log a request after it ends (the Node server's access log): the entry rides on
@@ -231,8 +238,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   api.on('GET', `${p}/${FILES_SEGMENT}/:name`, filesRoute);
   // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
   const startedAt = now();
+  // It answers 200 while the process runs; `store.ok` (and `status`) say whether the job store answers.
   api.on('GET', `${ADMIN_PREFIX}/health`, () =>
-    json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.size }),
+    andThen(jobs.health(), ({ jobs: count, ...store }) =>
+      json({ status: store.ok ? 'ok' : 'degraded', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: count, store }),
+    ),
   );
   if (options.admin) {
     api
@@ -402,7 +412,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     );
   }
 
-  const mock: SoraMock = {
+  const mock: SoraMock<boolean> = {
     options,
     fetch(request) {
       try {
@@ -414,11 +424,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     },
     jobs(filter = {}) {
       const t = now();
-      const newest = filter.limit === undefined ? jobs.all(filter.license).reverse() : jobs.newest(filter.limit, filter.license);
-      return newest.map((job) => videoResource(job, t, options.retentionSeconds));
+      const newest = filter.limit === undefined ? andThen(jobs.all(filter.license), (all) => all.reverse()) : jobs.newest(filter.limit, filter.license);
+      return andThen(newest, (found) => found.map((job) => videoResource(job, t, options.retentionSeconds)));
     },
     // O(jobs still rendering), not O(jobs): the inspector asks on every job event while a page watches.
-    jobCounts: (filter = {}): JobCounts => jobs.counts(now(), filter.license),
+    jobCounts: (filter = {}) => jobs.counts(now(), filter.license),
     requests(query) {
       return journal.list(query);
     },
@@ -431,16 +441,15 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       list: () => base.faults.list(),
     },
     jobMedia(videoId) {
-      const job = jobs.get(videoId);
-      return job && jobMediaPaths(options, job);
+      return andThen(jobs.get(videoId), (job) => job && jobMediaPaths(options, job));
     },
     reset() {
-      jobs.clear();
       ids.reset();
       journal.clear();
       base.faults.reset();
       installFaults();
       offset = 0;
+      return jobs.clear();
     },
     advance(ms) {
       if (!(ms >= 0) || !Number.isFinite(ms)) throw new TypeError(`advance(ms): ms must be a non-negative number, got ${ms}`);

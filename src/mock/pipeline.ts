@@ -14,6 +14,7 @@ import { rejectByScenario } from './outcomes.js';
 import type { Handler, Router } from './router.js';
 import type { ScenarioName } from './types.js';
 import { validate } from './validate.js';
+import { andThen, type MaybePromise } from './jobs.js';
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type Def<K extends OperationId> = (typeof OPERATIONS)[K];
@@ -29,7 +30,7 @@ export interface OperationInput<K extends OperationId> {
 
 export interface OperationHandler<K extends OperationId> {
   /** For generations: what scenario rules and faults match against (the prompt, the model name). */
-  subject?: (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>) => { prompt: string; model: string };
+  subject?: (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>) => MaybePromise<{ prompt: string; model: string }>;
   handle: (ctx: RequestContext, input: OperationInput<K>) => Promise<Response> | Response;
 }
 
@@ -47,20 +48,23 @@ function step<K extends OperationId>(id: K, handler: OperationHandler<K>): Handl
   const queryOf = op.queryFromParams ?? ((p: URLSearchParams) => Object.fromEntries(p));
   // The steps after the input, once it is parsed and validated.
   const finish = (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>): Promise<Response> | Response => {
-    let scenario: ScenarioName | undefined;
+    const run = (scenario: ScenarioName | undefined) =>
+      handler.handle(ctx, { params: input.params, query: input.query, body: input.body, scenario } as OperationInput<K>);
     if (op.work === 'generation') {
-      const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
-      scenario = chooseScenario(ctx, subject.prompt, subject.model);
-      rejectByScenario(scenario);
-    } else {
-      // Reads start no work: only the scenarios that answer before any work mean something there.
-      scenario = chooseReadScenario(ctx);
-      if (scenario && READ_SCENARIOS.includes(scenario)) {
-        ctx.scenario = scenario;
+      // A remix's subject is its source's model: a store lookup (a promise with a shared store).
+      return andThen(handler.subject?.(ctx, input) ?? { prompt: '', model: '' }, (subject) => {
+        const scenario = chooseScenario(ctx, subject.prompt, subject.model);
         rejectByScenario(scenario);
-      }
+        return run(scenario);
+      });
     }
-    return handler.handle(ctx, { params: input.params, query: input.query, body: input.body, scenario } as OperationInput<K>);
+    // Reads start no work: only the scenarios that answer before any work mean something there.
+    const scenario = chooseReadScenario(ctx);
+    if (scenario && READ_SCENARIOS.includes(scenario)) {
+      ctx.scenario = scenario;
+      rejectByScenario(scenario);
+    }
+    return run(scenario);
   };
   // Synchronous up to the handler when the operation takes no body (every read): a GET answered from
   // memory costs no promise turn in the pipeline.

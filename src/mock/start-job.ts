@@ -70,7 +70,8 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
   const made = { prompt: input.prompt, spec: sharedSpec(spec), watermark, remixedFrom: input.remixedFrom?.id ?? null, inputDigest: inputDigest || undefined };
   // Every field set, in one order, so all jobs share one shape (a long-running mock holds maxJobs of them).
   const job: VideoJob = {
-    id: ctx.ids.next('video_'),
+    // From the store: replicas sharing one never hand out the same id.
+    id: await ctx.jobs.nextId(),
     owner: ownerOf(ctx),
     prompt: made.prompt,
     spec: made.spec,
@@ -83,9 +84,9 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
     failAt: input.scenario === 'fail_midway' ? FAIL_MIDWAY_AT : undefined,
     mediaSignatures: jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made))),
   };
-  if (!ctx.jobs.add(job, ctx.now())) {
+  if (!(await ctx.jobs.add(job, ctx.now()))) {
     // Every stored job still renders: dropping one would lose a job its client is waiting for.
-    const waitMs = ctx.jobs.nextFinishInMs(ctx.now());
+    const waitMs = await ctx.jobs.nextFinishInMs(ctx.now());
     throw new HttpError(
       429,
       `The mock holds maxJobs (${ctx.jobs.maxJobs}) video jobs and every one is still rendering; ` +

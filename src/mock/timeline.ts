@@ -101,3 +101,17 @@ export function expiresAtMs(job: VideoJob, retentionSeconds: number): number {
   const finished = finishedAtMs(job);
   return Number.isFinite(finished) ? (seconds(finished) + retentionSeconds) * 1000 : Infinity;
 }
+
+/**
+ * The instants a job's status turns, as jobState answers it, for a store that counts statuses without
+ * reading jobs (the Redis store keeps them as sorted-set scores): the job is finished (completed, or
+ * failed when it has `failAt`) at and after `finishedFrom`, and queued before `queuedUntil`.
+ */
+export function statusTurns(job: VideoJob): { finishedFrom: number; queuedUntil: number } {
+  const span = job.renderMs * (job.failAt ?? 1);
+  return {
+    // A job that takes no time is finished even before it was created (a clock that went back).
+    finishedFrom: span === 0 ? -Infinity : job.createdAtMs + span,
+    queuedUntil: Number.isFinite(job.renderMs) && job.renderMs > 0 ? job.createdAtMs + job.renderMs * QUEUED_FRACTION : -Infinity,
+  };
+}

@@ -9,6 +9,7 @@ import type { ResponseFormat, VideoResource } from '../spec/schemas/index.js';
 import type { Fault, FaultHandle, FaultInput } from './faults.js';
 import type { NetworkFault } from './network.js';
 import type { ClientReport } from './client-report.js';
+import type { JobStore } from './jobs.js';
 
 export type { ClientFinding, ClientReport, ClientRule, ClientExample } from './client-report.js';
 
@@ -41,7 +42,16 @@ export interface MockClock {
   now(): number;
 }
 
-export interface SoraMockOptions {
+/**
+ * How a mock answers what its job store holds: at once with the memory store (`A` false, the default),
+ * as a promise when it may use a shared one (`jobStore`, e.g. Redis).
+ */
+export type StoreAnswer<A extends boolean, T> = A extends true ? Promise<T> : T;
+
+/** The job store a mock may be given: none (the memory store) unless it answers through promises. */
+type StoreOption<A extends boolean> = A extends true ? JobStore : never;
+
+export interface SoraMockOptions<A extends boolean = false> {
   /** Path prefix of the API; default `/sora/v1`. */
   basePath?: string;
   /** Origin for absolute media URLs (e.g. `https://mock.example`); default: the request's own origin. */
@@ -106,6 +116,12 @@ export interface SoraMockOptions {
    * without asking for it). A request's own `response_format` always wins.
    */
   imageResponseFormat?: ResponseFormat;
+  /**
+   * Where video jobs live; default: this process's memory. A shared store (the Node server's
+   * `createRedisJobStore`) lets replicas behind a load balancer serve each other's jobs; the mock's job
+   * reads (`jobs()`, `jobCounts()`, `jobMedia()`, `reset()`) then answer promises.
+   */
+  jobStore?: StoreOption<A>;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -266,7 +282,7 @@ export interface SoraMockFaults {
   list(): Fault[];
 }
 
-export interface SoraMock {
+export interface SoraMock<A extends boolean = false> {
   /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
   fetch(request: Request): Promise<Response>;
   readonly options: Readonly<ResolvedSoraMockOptions>;
@@ -274,9 +290,9 @@ export interface SoraMock {
    * Video jobs, newest first, as the API would show them now: every licence's (the API shows each
    * licence only its own), or only those of `filter.license` (a licence key).
    */
-  jobs(filter?: JobFilter): VideoView[];
+  jobs(filter?: JobFilter): StoreAnswer<A, VideoView[]>;
   /** How many jobs there are by status now (every licence's, or `filter.license`'s), without listing them. */
-  jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
+  jobCounts(filter?: Pick<JobFilter, 'license'>): StoreAnswer<A, JobCounts>;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
   /**
@@ -292,9 +308,9 @@ export interface SoraMock {
    * Signed paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
    * Undefined for an unknown id. The paths exist before the job completes; the content route does not.
    */
-  jobMedia(videoId: string): JobMediaPaths | undefined;
+  jobMedia(videoId: string): StoreAnswer<A, JobMediaPaths | undefined>;
   /** Forget jobs, journal, faults and id counters, and the clock offset. */
-  reset(): void;
+  reset(): StoreAnswer<A, void>;
   /** Move the mock's clock forward. */
   advance(ms: number): void;
   /** The mock's current time in milliseconds (clock plus advances). */
