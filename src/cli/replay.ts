@@ -21,7 +21,7 @@ export function loadReplayer(settings: ReplaySettings, basePath: string): Replay
 }
 
 /** A mock whose `fetch` answers from the recordings first. */
-export function replayingMock(mock: SoraMock, replayer: Replayer, strict: boolean): SoraMock {
+export function replayingMock<A extends boolean>(mock: SoraMock<A>, replayer: Replayer, strict: boolean): SoraMock<A> {
   return {
     ...mock,
     async fetch(request: Request): Promise<Response> {

@@ -9,7 +9,7 @@
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
 import { cutText } from '../spec/rules.js';
-import { errorResponse, json } from '../mock/http.js';
+import { HttpError, errorResponse, json } from '../mock/http.js';
 import { concatBytes } from '../util/index.js';
 import { maskSecret } from '../mock/mask.js';
 import { scenarioEffect } from '../mock/scenarios.js';
@@ -161,6 +161,11 @@ const REQUEST_KEY = 'request:';
 function whenReady<T>(value: MaybePromise<T>, fn: (value: T) => void): void {
   const done = andThen(value, fn);
   if (done instanceof Promise) done.catch(() => undefined);
+}
+
+/** A shared job store that does not answer is its 503 (the envelope, Retry-After), as on the API. */
+function answerOr503(answer: MaybePromise<Response>): MaybePromise<Response> {
+  return answer instanceof Promise ? answer.catch((error: unknown) => (error instanceof HttpError ? error.toResponse() : Promise.reject(error))) : answer;
 }
 
 export function createInspector(mock: SoraMock<boolean>, options: InspectorOptions = {}): Inspector {
@@ -439,7 +444,7 @@ export function createInspector(mock: SoraMock<boolean>, options: InspectorOptio
         });
       }
       if (route === 'state') {
-        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : andThen(snapshot(apiUrl), (state) => json(state, 200, NO_STORE));
+        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : answerOr503(andThen(snapshot(apiUrl), (state) => json(state, 200, NO_STORE)));
       }
       if (head) return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' } });
       return events(request, apiUrl, hangUp);

@@ -117,8 +117,8 @@ export interface SoraMockOptions<A extends boolean = false> {
    */
   imageResponseFormat?: ResponseFormat;
   /**
-   * Where video jobs live; default: this process's memory. A shared store (the Node server's
-   * `createRedisJobStore`) lets replicas behind a load balancer serve each other's jobs; the mock's job
+   * Where video jobs live; default: this process's memory. A shared store (`RedisJobStore`,
+   * src/adapters/redis-store.ts; `sora-kit serve --store`) lets replicas behind a load balancer serve each other's jobs; the mock's job
    * reads (`jobs()`, `jobCounts()`, `jobMedia()`, `reset()`) then answer promises.
    */
   jobStore?: StoreOption<A>;

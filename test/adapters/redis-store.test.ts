@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobStore, parseStoreUrl, RedisJobStore } from '../../src/adapters/redis-store.js';
+import { createInspector, INSPECTOR_PREFIX } from '../../src/inspector/index.js';
 import { createSoraMock, resolveOptions } from '../../src/mock/app.js';
 import { MemoryJobStore } from '../../src/mock/memory-store.js';
 import type { VideoResource } from '../../src/spec/schemas/index.js';
@@ -109,6 +110,10 @@ describe('Redis gone', () => {
         expect(error).toMatchObject({ type: 'server_error', code: 'store_unavailable' });
         expect(error.message).toContain(own.url);
       }
+      // The inspector's state too (its page keeps what it showed).
+      const inspector = createInspector(mock);
+      expect((await expectEnvelope(await inspector.fetch(new Request(`http://127.0.0.1${INSPECTOR_PREFIX}/state`)), 503)).code).toBe('store_unavailable');
+      inspector.close();
       // What needs no store still answers.
       expect((await call(mock, 'GET', '/models')).status).toBe(200);
       const health = await json<{ status: string; store: { ok: boolean } }>(mock.fetch(new Request('http://127.0.0.1/__sora/health')));
