@@ -21,10 +21,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { machineLine, stealMeter, stealNote } from './host.js';
+import { call, downloadVideos, median } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_MEDIA_DURATION ?? 10);
@@ -32,7 +33,6 @@ const CLIENTS = Number(process.env.BENCH_MEDIA_CLIENTS ?? 8);
 const WARMUP = Number(process.env.BENCH_MEDIA_WARMUP ?? 2);
 const ROUNDS = Number(process.env.BENCH_MEDIA_ROUNDS ?? 5);
 const CEILING_SECONDS = 5;
-const LICENSE = 'sk-sora-mock';
 const MODEL = 'sora_video2-landscape-hd-25s';
 const HEALTH_INTERVAL_MS = 10;
 const TARGET_P99_MS = 50;
@@ -61,23 +61,6 @@ async function launchServe(extra: string[]): Promise<{ origin: string; child: Ch
   throw new Error(`serve did not start: ${readFileSync(log, 'utf8')}`);
 }
 
-function call(agent: Agent, url: string, method = 'GET', body?: string): Promise<{ status: number; bytes: number; text: string }> {
-  return new Promise((done, fail) => {
-    const req = request(url, { method, agent, headers: { authorization: LICENSE, 'content-type': 'application/json' } }, (res) => {
-      const json = (res.headers['content-type'] ?? '').startsWith('application/json');
-      let bytes = 0;
-      let text = '';
-      res.on('data', (d: Buffer) => {
-        bytes += d.byteLength;
-        if (json) text += d.toString('utf8');
-      });
-      res.on('end', () => done({ status: res.statusCode ?? 0, bytes, text }));
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 interface Result {
@@ -88,34 +71,12 @@ interface Result {
   health: number[];
 }
 
-/** Clients download distinct videos until `until`; counts the videos whose last byte came before it. */
-async function download(api: string, agent: Agent, tag: string, until: number): Promise<{ videos: number; bytes: number }> {
-  let videos = 0;
-  let bytes = 0;
-  let n = 0;
-  const client = async (c: number) => {
-    while (performance.now() < until) {
-      const created = await call(agent, `${api}/videos`, 'POST', JSON.stringify({ model: MODEL, prompt: `media load ${tag} client ${c} video ${n++}` }));
-      if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text.slice(0, 200)}`);
-      const { id } = JSON.parse(created.text) as { id: string };
-      const content = await call(agent, `${api}/videos/${id}/content`);
-      if (content.status !== 200) throw new Error(`content: ${content.status} ${content.text.slice(0, 200)}`);
-      if (performance.now() <= until) {
-        videos++;
-        bytes += content.bytes;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-  return { videos, bytes };
-}
-
 async function measure(label: string, extra: string[]): Promise<Result> {
   const { origin, child } = await launchServe(extra);
   const api = `${origin}/sora/v1`;
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   // The warm-up starts the worker threads and warms the encoder's code.
-  await download(api, agent, `${label} warm-up`, performance.now() + WARMUP * 1000);
+  await downloadVideos(api, agent, { clients: CLIENTS, model: MODEL, tag: `${label} warm-up`, until: performance.now() + WARMUP * 1000 });
   const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
   const health: number[] = [];
   const started = performance.now();
@@ -129,7 +90,7 @@ async function measure(label: string, extra: string[]): Promise<Result> {
       await new Promise((done) => setTimeout(done, HEALTH_INTERVAL_MS));
     }
   })();
-  const { videos, bytes } = await download(api, agent, label, until);
+  const { videos, bytes } = await downloadVideos(api, agent, { clients: CLIENTS, model: MODEL, tag: label, until });
   await probing;
   agent.destroy();
   healthAgent.destroy();
@@ -187,7 +148,6 @@ for (let round = 1; round <= ROUNDS; round++) {
   ceilings.push(two / one);
   console.log(`  machine ceiling: 2 independent processes generating make ${two.toFixed(1)} videos/s, 1 makes ${one.toFixed(1)}: x${(two / one).toFixed(2)}`);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratio = median(ratios);
 const shown = (r: number) => (Math.floor(r * 100) / 100).toFixed(2);
 const p99 = Math.max(...poolP99s);

@@ -25,14 +25,13 @@ import { openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { machineLine, stealMeter, stealNote } from './host.js';
+import { LICENSE, load as loadWith, median, type Load } from './load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const LICENSE = 'sk-sora-mock';
 const TARGET_RATIO = 0.5;
-const AUTOCANNON = resolve(ROOT, 'node_modules/autocannon/autocannon.js');
 
 interface Served {
   origin: string;
@@ -81,37 +80,8 @@ async function launchServe(): Promise<Served> {
   return { origin: await waitForListening(() => readFileSync(log, 'utf8'), child, 'sora-kit serve'), child };
 }
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  failed: number;
-}
-
-/** autocannon in its own process, JSON out. */
-function load(url: string, seconds: number, init: { method?: string; body?: string } = {}): Promise<Load> {
-  const args = [AUTOCANNON, '-j', '-n', '-c', String(CONNECTIONS), '-d', String(seconds), '-H', `authorization=${LICENSE}`, '-H', 'content-type=application/json'];
-  if (init.method) args.push('-m', init.method);
-  if (init.body) args.push('-b', init.body);
-  args.push(url);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('exit', () => {
-      try {
-        const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
-        done({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx });
-      } catch {
-        fail(new Error(`autocannon gave no JSON: ${err.slice(0, 400)}`));
-      }
-    });
-  });
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** autocannon with this bench's connections. */
+const load = (url: string, seconds: number, init: { method?: string; body?: string } = {}): Promise<Load> => loadWith(url, seconds, CONNECTIONS, init);
 
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
   const r = await fetch(url, { ...init, headers: { authorization: LICENSE, 'content-type': 'application/json', ...init.headers } });

@@ -30,14 +30,19 @@ export { createMediaPool, defaultMediaThreads, type MediaPool, type MediaPoolOpt
 const EXCHANGE = Symbol('sora-kit exchange');
 type Answering = ServerResponse & { [EXCHANGE]?: AnswerOptions & { entry?: JournalEntry } };
 
-export function createSoraServer(options: (SoraMockOptions & SoraServerOptions) | SoraMock = {}, serverOptions: SoraServerOptions = {}): SoraServer {
-  const settings: SoraServerOptions = isSoraMock(options) ? serverOptions : { ...options, ...serverOptions };
-  const mediaPool = isSoraMock(options) ? undefined : mediaPoolFor(settings.mediaWorkers, options.renderMedia);
-  const mock = isSoraMock(options) ? options : createSoraMock({ ...options, ...(mediaPool ? { renderMedia: mediaPool.render } : {}), inspector: settings.inspector });
-  if (isSoraMock(options) && settings.mediaWorkers) {
+export function createSoraServer<A extends boolean = false>(
+  options: (SoraMockOptions<A> & SoraServerOptions) | SoraMock<A> = {},
+  serverOptions: SoraServerOptions = {},
+): SoraServer<A> {
+  const given = isSoraMock(options) ? (options as SoraMock<A>) : undefined;
+  const own = options as SoraMockOptions<boolean> & SoraServerOptions;
+  const settings: SoraServerOptions = given ? serverOptions : { ...own, ...serverOptions };
+  const mediaPool = given ? undefined : mediaPoolFor(settings.mediaWorkers, own.renderMedia);
+  const mock = given ?? (createSoraMock({ ...own, ...(mediaPool ? { renderMedia: mediaPool.render } : {}), inspector: settings.inspector }) as SoraMock<A>);
+  if (given && settings.mediaWorkers) {
     throw new TypeError('mediaWorkers applies to a mock the server creates; give your createSoraMock `renderMedia: createMediaPool().render` instead.');
   }
-  if (isSoraMock(options) && settings.inspector && !options.options.inspector) {
+  if (given && settings.inspector && !given.options.inspector) {
     throw new TypeError('inspector applies to a mock the server creates; give your createSoraMock `inspector: true` instead (the mock serves it through every adapter).');
   }
   const bodyTimeoutMs = settings.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;

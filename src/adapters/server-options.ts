@@ -77,8 +77,9 @@ export interface ListenOptions {
   host?: string;
 }
 
-export interface SoraServer {
-  readonly mock: SoraMock;
+/** `A`: whether the mock's job reads answer promises (a shared `jobStore`; see SoraMock). */
+export interface SoraServer<A extends boolean = false> {
+  readonly mock: SoraMock<A>;
   readonly server: Server;
   /** The worker threads that generate media (`mediaWorkers`), when the server runs them. */
   readonly mediaPool: MediaPool | undefined;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PROMPT_ANALYSIS_MODES as ANALYSIS_MODES } from '../spec/analysis.js';
 import { MOCK_DEFAULTS } from '../mock/app.js';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../adapters/node.js';
+import { parseStoreUrl } from '../adapters/redis-store.js';
 import { IMAGE_RESPONSE_FORMATS } from '../spec/schemas/index.js';
 import { FaultInput } from '../mock/faults.js';
 import { FEATURES, SCENARIO_NAMES, type Feature, type LicenseConfig } from '../mock/types.js';
@@ -106,6 +107,8 @@ function isRegExp(source: string): boolean {
 const HOST_NAME = /^(\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*|\[[0-9A-Fa-f:.]+\])$/;
 const HOST_NAME_WORDS = 'a host name (mock.test), .domain for a domain and its subdomains, or an IP address ([::1] for IPv6), without port';
 
+const STORE_WORDS = "'memory', or a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)";
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
 
 export const serveConfigSchema = z
@@ -148,6 +151,14 @@ export const serveConfigSchema = z
     replayStrict: z.boolean(),
     mediaWorkers: z.number().int().min(0).max(256),
     imageResponseFormat: z.enum(IMAGE_RESPONSE_FORMATS),
+    store: z.string().refine((s) => {
+      try {
+        parseStoreUrl(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, STORE_WORDS),
   })
   .partial();
 
@@ -178,6 +189,7 @@ export const ACCEPTS: Partial<Record<SettingKey, string>> = {
   replayStrict: BOOLEAN_WORDS,
   mediaWorkers: 'an integer from 0 to 256 (0 generates media on the request loop)',
   imageResponseFormat: IMAGE_RESPONSE_FORMATS.join(' | '),
+  store: STORE_WORDS,
 };
 
 export type Settings = z.output<typeof serveConfigSchema>;
@@ -213,6 +225,8 @@ interface Setting {
   fromString: FromString;
   /** Shown in --help and in error messages. */
   help: string;
+  /** Its environment variable, when not the derived SORA_MOCK_<KEY> (envName). */
+  env?: string;
 }
 
 export const SETTINGS: Record<SettingKey, Setting> = {
@@ -300,12 +314,20 @@ export const SETTINGS: Record<SettingKey, Setting> = {
     fromString: asString,
     help: `how image answers carry images when the request sends no response_format: ${IMAGE_RESPONSE_FORMATS.join(' | ')} (default ${MOCK_DEFAULTS.imageResponseFormat}, as the platform; b64_json for clients that expect it, such as the Vercel AI SDK's image edit)`,
   },
+  store: {
+    flag: '--store',
+    arg: 'url',
+    // The name the issue and the docs give it: it is about the deployment, shared by every replica.
+    env: 'SORA_STORE',
+    fromString: asString,
+    help: "where video jobs live: memory (default), or redis://host:port/db, which replicas behind a load balancer share (give them the same --media-secret and --seed); while Redis is away, requests that need it get 503",
+  },
 };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /** `publicUrl` -> `SORA_MOCK_PUBLIC_URL`. */
 export function envName(key: SettingKey): string {
-  return `SORA_MOCK_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+  return SETTINGS[key].env ?? `SORA_MOCK_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 export const CONFIG_ENV = 'SORA_MOCK_CONFIG';

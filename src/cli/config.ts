@@ -137,7 +137,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
   const byName = new Map(SETTING_KEYS.map((k) => [envName(k), k]));
   const strings: Partial<Record<SettingKey, string>> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith('SORA_MOCK_') || value === undefined || name === CONFIG_ENV) continue;
+    if (!(name.startsWith('SORA_MOCK_') || byName.has(name)) || value === undefined || name === CONFIG_ENV) continue;
     const key = byName.get(name);
     if (!key) {
       throw new ConfigError(
@@ -215,6 +215,8 @@ export interface ServeConfig {
   mediaWorkers?: number;
   /** Options for createSoraMock; unset keys take the mock's own defaults. */
   mock: SoraMockOptions;
+  /** `--store`: the Redis URL where jobs live; absent for the memory store. */
+  store?: string;
   /** `--replay`: the recordings' path, `--replay-strict`, and the pacing of recorded streams (`--speed`). */
   replay?: { path: string; strict: boolean; speed: number };
   /** Where each explicitly given setting came from (for --print-config). */
@@ -290,6 +292,7 @@ export function mergeSettings(layers: ReadonlyArray<{ source: ConfigSource; sett
     bodyTimeoutSeconds: merged.bodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
     ...(merged.mediaWorkers !== undefined ? { mediaWorkers: merged.mediaWorkers } : {}),
     mock,
+    ...(merged.store !== undefined && merged.store !== 'memory' ? { store: merged.store } : {}),
     ...(merged.replay !== undefined ? { replay: { path: merged.replay, strict: merged.replayStrict ?? false, speed: merged.speed ?? 1 } } : {}),
     sources,
   };

@@ -21,7 +21,7 @@ export function loadReplayer(settings: ReplaySettings, basePath: string): Replay
 }
 
 /** A mock that answers from the recordings first (`answer`, and `fetch` with it); the rest is the mock's. */
-export function replayingMock(mock: SoraMock, replayer: Replayer, strict: boolean): SoraMock {
+export function replayingMock<A extends boolean>(mock: SoraMock<A>, replayer: Replayer, strict: boolean): SoraMock<A> {
   const answer = async (request: Request, options?: AnswerOptions): Promise<Response> => {
     const recorded = await replayer.answer(request);
     if (recorded) return recorded;

@@ -6,8 +6,9 @@
 import type { Command } from 'commander';
 import { createSoraServer, type AccessLogEntry, type SoraServer } from '../adapters/node.js';
 import { ConfigError, envName, loadServeConfig, SETTINGS, type ServeConfig, type SettingKey } from './config.js';
-import type { SoraMock } from '../mock/types.js';
-import { createSoraMock } from '../mock/app.js';
+import type { SoraMock, SoraMockOptions } from '../mock/types.js';
+import { createSoraMock, resolveOptions } from '../mock/app.js';
+import { createJobStore, parseStoreUrl } from '../adapters/redis-store.js';
 import type { Replayer } from '../replay/index.js';
 
 export interface ServeIo {
@@ -180,7 +181,7 @@ export interface StartServeOptions {
 }
 
 /** Redact secrets from the effective options before anything prints them. */
-export function printableConfig(config: ServeConfig & { configFile?: string }, mock: SoraMock): Record<string, unknown> {
+export function printableConfig(config: ServeConfig & { configFile?: string }, mock: SoraMock<boolean>): Record<string, unknown> {
   const options = JSON.parse(JSON.stringify(mock.options)) as Record<string, unknown>;
   const analysis = options.promptAnalysis as { openai?: { apiKey?: string } } | undefined;
   if (analysis?.openai?.apiKey) analysis.openai.apiKey = '***';
@@ -197,6 +198,7 @@ export function printableConfig(config: ServeConfig & { configFile?: string }, m
       allowedHosts: config.allowedHosts,
       bodyTimeoutSeconds: config.bodyTimeoutSeconds,
       mediaWorkers: config.mediaWorkers ?? 'one per core',
+      store: storeShown(config),
     },
     mock: options,
     sources: config.sources,
@@ -249,6 +251,12 @@ export function tenths(ms: number): string {
   return `${Math.floor(t / 10)}.${t % 10}`;
 }
 
+/** Where jobs live, as the banner and --print-config show it (a Redis URL without its password). */
+function storeShown(config: ServeConfig): string {
+  const parsed = config.store ? parseStoreUrl(config.store) : undefined;
+  return parsed?.kind === 'redis' ? parsed.shown : 'memory';
+}
+
 /**
  * Start the server for an effective configuration and print the banner. Returns undefined (after
  * printing why) when the port cannot be bound, or after printing the configuration with `printOnly`.
@@ -256,17 +264,21 @@ export function tenths(ms: number): string {
 export async function startServe(
   config: ServeConfig & { configFile?: string },
   { io = stdio, overrideGlobalObjects = false, printOnly = false }: StartServeOptions = {},
-): Promise<SoraServer | undefined> {
+): Promise<SoraServer<boolean> | undefined> {
   let replayer: Replayer | undefined;
-  let mock: SoraMock | typeof config.mock = config.mock;
+  // --store: the shared store, made with the limits and seed the mock resolves (its own defaults included).
+  const jobStore = config.store ? createJobStore(config.store, resolveOptions(config.mock)) : undefined;
+  const mockOptions: SoraMockOptions<boolean> = jobStore ? { ...config.mock, jobStore } : config.mock;
+  let mock: SoraMock<boolean> | SoraMockOptions<boolean> = mockOptions;
   if (config.replay) {
     // Only with --replay: it brings the proxy's recordings reader (and with it the conformance judge).
     const { loadReplayer, replayingMock } = await import('./replay.js');
-    const own = createSoraMock({ ...config.mock, inspector: config.inspector });
+    const own = createSoraMock({ ...mockOptions, inspector: config.inspector });
     try {
       replayer = loadReplayer(config.replay, own.options.basePath);
     } catch (error) {
       io.err(`sora-kit serve: --replay ${(error as Error).message}`);
+      await jobStore?.close();
       return undefined;
     }
     mock = replayingMock(own, replayer, config.replay.strict);
@@ -281,6 +293,7 @@ export async function startServe(
   });
   if (printOnly) {
     io.out(JSON.stringify(printableConfig(config, server.mock), null, 2));
+    await jobStore?.close();
     return undefined;
   }
   let url: string;
@@ -298,6 +311,7 @@ export async function startServe(
     } else {
       io.err(`sora-kit serve: cannot listen on ${where}: ${(error as Error).message}`);
     }
+    await jobStore?.close();
     return undefined;
   }
   const { basePath, admin } = server.mock.options;
@@ -310,12 +324,14 @@ export async function startServe(
         licenses,
         admin: admin ? `${url}/__sora/` : false,
         inspector: config.inspector ? `${url}/` : false,
+        store: storeShown(config),
       }),
     );
   } else {
     io.out(`sora-kit mock listening on ${url}${basePath}`);
     io.out(`  licences: ${licenses.join('\n            ')}`);
     io.out(`  inspector: ${config.inspector ? `${url}/ (open in a browser)` : 'off (--no-inspector)'}`);
+    io.out(`  store:    ${storeShown(config)}${config.store ? ' (shared: replicas with the same --media-secret and --seed serve each other\'s jobs)' : ''}`);
     io.out(`  admin:    ${admin ? `on at ${url}/__sora/${server.mock.options.adminToken ? ' (token required)' : ''}` : 'off (enable with --admin)'}`);
     if (replayer && config.replay) {
       io.out(`  replay:   ${replayer.size} recorded exchanges from ${config.replay.path}; unmatched requests ${config.replay.strict ? 'get 404 (--replay-strict)' : 'go to the mock'}`);

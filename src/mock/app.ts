@@ -14,7 +14,10 @@ import { createLinkSigner } from './links.js';
 import { errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { checkFetchRules } from './inputs.js';
-import { JobStore, videoResource } from './jobs.js';
+import { andThen, type JobStore } from './jobs.js';
+import { MemoryJobStore } from './memory-store.js';
+import { videoResource } from './timeline.js';
+import { jobMediaPaths } from './start-job.js';
 import { Router } from './router.js';
 import { FaultInput, createFaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
@@ -45,7 +48,6 @@ import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
   type AnswerOptions,
-  type JobCounts,
   type ResolvedSoraMockOptions,
   type SoraMock,
   type SoraMockEvents,
@@ -111,12 +113,19 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
   };
 }
 
-export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
+/**
+ * The mock. With a shared job store (`jobStore`) its job reads answer promises (SoraMock<boolean>);
+ * with the default memory store they answer at once.
+ */
+export function createSoraMock(input?: SoraMockOptions): SoraMock;
+export function createSoraMock(input: SoraMockOptions<boolean>): SoraMock<boolean>;
+export function createSoraMock(input: SoraMockOptions<boolean> = {}): SoraMock<boolean> {
   const options = resolveOptions(input);
-  const clock = input.clock ?? { now: () => Date.now() };
+  const jobs: JobStore = input.jobStore ?? new MemoryJobStore(options);
+  // A shared store's clock, unless the caller brings one: replicas then agree on every job's status.
+  const clock = input.clock ?? jobs.clock ?? { now: () => Date.now() };
   let offset = 0;
   const now = () => clock.now() + offset;
-  const jobs = new JobStore(options);
   const ids = createIdSource(options.seed);
   const journal = createJournal();
   // Licence keys as the journal shows them, masked once.
@@ -166,7 +175,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
   api.on('GET', `${p}/${FILES_SEGMENT}/:name`, compose([{ name: 'handler', run: (ctx) => filesRoute(ctx, (ctx.match as NonNullable<RequestContext['match']>).params) }], listener));
   // Liveness for load balancers, process managers and CI scripts: no licence, never admin-gated.
   const startedAt = now();
-  const health = () => json({ status: 'ok', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: jobs.size });
+  // It answers 200 while the process runs; `store.ok` (and `status`) say whether the job store answers.
+  const health = () =>
+    andThen(jobs.health(), ({ jobs: count, ...store }) =>
+      json({ status: store.ok ? 'ok' : 'degraded', basePath: p, uptimeSeconds: Math.max(0, Math.floor((now() - startedAt) / 1000)), jobs: count, store }),
+    );
   api.on('GET', `${ADMIN_PREFIX}/health`, compose([{ name: 'handler', run: health }], listener));
   if (options.admin) {
     // Then the token, then the body type, before an admin route runs (admin-guard.ts).
@@ -204,7 +217,7 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     return flow(requestContext(base, request, url.pathname, url.search, url, transport));
   }
 
-  const mock: SoraMock = {
+  const mock: SoraMock<boolean> = {
     options,
     answer,
     fetch(request) {
@@ -217,11 +230,11 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
     },
     jobs(filter = {}) {
       const t = now();
-      const newest = filter.limit === undefined ? jobs.all(filter.license).reverse() : jobs.newest(filter.limit, filter.license);
-      return newest.map((job) => videoResource(job, t, options.retentionSeconds));
+      const newest = filter.limit === undefined ? andThen(jobs.all(filter.license), (all) => all.reverse()) : jobs.newest(filter.limit, filter.license);
+      return andThen(newest, (found) => found.map((job) => videoResource(job, t, options.retentionSeconds)));
     },
     // O(jobs still rendering), not O(jobs): the inspector asks on every job event while a page watches.
-    jobCounts: (filter = {}): JobCounts => jobs.counts(now(), filter.license),
+    jobCounts: (filter = {}) => jobs.counts(now(), filter.license),
     requests(query) {
       return journal.list(query);
     },
@@ -233,19 +246,18 @@ export function createSoraMock(input: SoraMockOptions = {}): SoraMock {
       list: () => base.faults.list(),
     },
     jobMedia(videoId) {
-      const media = jobs.get(videoId)?.media;
-      return media ? { ...media } : undefined;
+      return andThen(jobs.get(videoId), (job) => job && jobMediaPaths(options, job));
     },
     close() {
       inspector?.close();
     },
     reset() {
-      jobs.clear();
       ids.reset();
       journal.clear();
       base.faults.reset();
       installFaults();
       offset = 0;
+      return jobs.clear();
     },
     advance(ms) {
       if (!(ms >= 0) || !Number.isFinite(ms)) throw new TypeError(`advance(ms): ms must be a non-negative number, got ${ms}`);

@@ -1,104 +1,47 @@
 /**
- * Video jobs. A job stores only when it started and how long it takes; its status and progress are
- * derived from the clock whenever it is read. So fake timers, `advance()` and `--speed` all work the
- * same way, and no timer runs per job (nothing to leak, nothing to cancel).
+ * The video job store's contract: jobs in creation order, scoped by licence, bounded by `maxJobs` with
+ * eviction, and the ids of new jobs. Two implementations keep it: memory-store.ts (the default; every
+ * method answers synchronously) and the Redis store (src/adapters/redis-store.ts; every method answers a
+ * promise), so replicas of `sora-kit serve` share their jobs. What a job's status is at an instant is
+ * timeline.ts, computed from the stored times by whoever reads them.
  *
- *   queued        first 10 % of the render time, progress 0
- *   in_progress   progress rises linearly from 0 to 99
- *   completed     at renderMs, progress 100, completed_at set, expires_at = completed_at + retention
- *   failed        `fail_midway` at half the render time, progress frozen, error set
+ * Callers handle both answers with `andThen` below, so the memory store's reads stay synchronous (the
+ * Node server answers a poll in the turn it arrives). The shared suite test/mock/job-store.test.ts runs
+ * against both.
  */
-import { SLOW_RENDER_FACTOR } from './scenarios.js';
-import { renderCostOf } from '../spec/options.js';
-import type { VideoSpec } from '../spec/rules.js';
-import type { VideoResource } from '../spec/schemas/index.js';
-import type { JobCounts, ScenarioName, VideoJob } from './types.js';
+import type { JobCounts, MockClock, VideoJob } from './types.js';
 
-const QUEUED_FRACTION = 0.1;
+/** A value now, or a promise of it: what a store method answers (memory: the value; Redis: a promise). */
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Render time in mock milliseconds: 300 ms per second of video, times the render cost of the options
- * (the option table: x1.5 for hd, x2 for pro), so a default 10 s sora_video2 finishes in 3 s and a
- * 25 s hd pro one in 22.5 s; `slow` takes 10 times longer.
+ * `fn` applied to `value` in this turn when it is a value, after it settles when it is a promise. (Not
+ * named `then`: a module exporting `then` is a thenable, and `await import()` of it would call it.)
  */
-export function renderTimeMs(spec: VideoSpec, options: { speed: number; instant: boolean; scenario?: ScenarioName }): number {
-  if (options.scenario === 'stall') return Infinity;
-  if (options.instant && options.scenario !== 'slow' && options.scenario !== 'fail_midway') return 0;
-  let ms = spec.seconds * 300 * renderCostOf(spec);
-  if (options.scenario === 'slow') ms *= SLOW_RENDER_FACTOR;
-  // instant + fail_midway still needs a midpoint to fail at; keep it short.
-  if (options.instant) ms = Math.min(ms, 200);
-  return ms / options.speed;
+export function andThen<T, U>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
-export interface JobState {
-  status: VideoResource['status'];
-  progress: number;
-  completedAtMs: number | null;
-  error: { code: string; message: string } | null;
+/** Every value of `values`, at once when none is a promise. */
+export function allOf<T>(values: MaybePromise<T>[]): MaybePromise<T[]> {
+  return values.some((v) => v instanceof Promise) ? Promise.all(values) : (values as T[]);
 }
 
-export function jobState(job: VideoJob, now: number): JobState {
-  const elapsed = Math.max(0, now - job.createdAtMs);
-  if (job.failAt !== undefined && elapsed >= job.renderMs * job.failAt) {
-    return {
-      status: 'failed',
-      progress: Math.round(job.failAt * 100),
-      completedAtMs: null,
-      error: {
-        code: 'generation_failed',
-        message: `Video generation failed at ${Math.round(job.failAt * 100)}% (scenario fail_midway).`,
-      },
-    };
-  }
-  if (elapsed >= job.renderMs) {
-    return { status: 'completed', progress: 100, completedAtMs: job.createdAtMs + job.renderMs, error: null };
-  }
-  const queuedFor = job.renderMs * QUEUED_FRACTION;
-  if (elapsed < queuedFor || !Number.isFinite(job.renderMs)) {
-    // A stalled job sits in progress forever, at a small progress value that never moves.
-    return Number.isFinite(job.renderMs)
-      ? { status: 'queued', progress: 0, completedAtMs: null, error: null }
-      : { status: 'in_progress', progress: 3, completedAtMs: null, error: null };
-  }
-  const progress = Math.min(99, Math.floor(((elapsed - queuedFor) / (job.renderMs - queuedFor)) * 100));
-  return { status: 'in_progress', progress, completedAtMs: null, error: null };
+/** What a store is made with: the mock's resolved limits, and the seed its video ids derive from. */
+export interface JobStoreSettings {
+  maxJobs: number;
+  retentionSeconds: number;
+  seed: string;
 }
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
-export function videoResource(job: VideoJob, now: number, retentionSeconds: number): VideoResource {
-  const state = jobState(job, now);
-  const completedAt = state.completedAtMs === null ? null : seconds(state.completedAtMs);
-  return {
-    id: job.id,
-    object: 'video',
-    model: job.spec.model,
-    status: state.status,
-    progress: state.progress,
-    created_at: seconds(job.createdAtMs),
-    completed_at: completedAt,
-    expires_at: completedAt === null ? null : completedAt + retentionSeconds,
-    prompt: job.prompt,
-    size: job.spec.size,
-    seconds: String(job.spec.seconds) as VideoResource['seconds'],
-    remixed_from_video_id: job.remixedFrom,
-    error: state.error,
-  };
-}
-
-/** When a job stopped rendering (completed or failed), in mock milliseconds; Infinity while it renders. */
-export function finishedAtMs(job: VideoJob): number {
-  return job.createdAtMs + job.renderMs * (job.failAt ?? 1);
-}
-
-/**
- * When a finished job's retention ends, in mock milliseconds: `expires_at` of a completed job (whole
- * seconds, as the API shows it), counted from the failure for a failed one; Infinity while it renders.
- */
-export function expiresAtMs(job: VideoJob, retentionSeconds: number): number {
-  const finished = finishedAtMs(job);
-  return Number.isFinite(finished) ? (seconds(finished) + retentionSeconds) * 1000 : Infinity;
+/** Which store a mock uses and whether it answers (`/__sora/health`). */
+export interface StoreHealth {
+  store: 'memory' | 'redis';
+  /** Where the store is (Redis: its URL without credentials). */
+  url?: string;
+  ok: boolean;
+  /** How many jobs it holds; null when it does not answer. */
+  jobs: number | null;
 }
 
 /** Why a job the store no longer holds is gone: its retention had ended, or the cap needed its place before. */
@@ -120,30 +63,6 @@ export const GONE_MEMORY_FACTOR = 10;
 /** How many finished jobs' resource texts the store keeps (`finishedText`). */
 export const FINISHED_TEXTS_KEPT = 1024;
 
-/** A finished job's status: once reached it stays, as long as the clock does not go back. */
-type FinishedStatus = 'completed' | 'failed';
-
-/** A stored job, its neighbours among its owner's jobs and among all jobs (creation order). */
-interface Entry {
-  job: VideoJob;
-  prev: Entry | undefined;
-  next: Entry | undefined;
-  /** The previous job of any owner (the store's newest-first walk). */
-  older: Entry | undefined;
-  newer: Entry | undefined;
-  /** Set once `counts` found the job finished: it is then counted in its owner's `finished`, not looked at again. */
-  finished?: FinishedStatus;
-}
-
-/** One licence's jobs, oldest first, as a doubly linked list: append, unlink and walk a page in O(1) per job. */
-interface OwnerJobs {
-  first: Entry | undefined;
-  last: Entry | undefined;
-  size: number;
-  /** How many of them `counts` has seen finished, by status. */
-  finished: Record<FinishedStatus, number>;
-}
-
 /** What `GET /videos` asks of the store: the order, the cursor (exclusive) and the page size. */
 export interface PageQuery {
   order?: 'asc' | 'desc';
@@ -161,241 +80,53 @@ export interface JobPage {
  * Jobs in creation order; lookups by id. Each job belongs to the licence that created it: given an
  * `owner`, a lookup sees only that licence's jobs (another's is as absent as one never created).
  *
- * Bounded so a long-running mock keeps bounded memory: at most `maxJobs` jobs. To make room for a new
- * one it evicts, oldest first, jobs whose retention ended (`expires_at` passed), and only if none is
- * left the oldest finished (completed or failed) ones; a job still rendering is never evicted (`add`
- * refuses instead). Evicted ids are remembered (up to GONE_MEMORY_FACTOR x maxJobs), so a client asking
- * for one learns it is gone rather than that it never existed.
- *
- * The reads of the API cost O(1) (`get`, `size`) or O(page) (`page`), whatever the number of jobs:
- * `byId` keeps every job in creation order (a Map iterates in insertion order), and each licence's jobs
- * are also linked in creation order, so a page starts at its cursor and walks only as far as it shows.
- * So are the reads of the inspector, which asks on every job event while a page watches: `newest` walks
- * all jobs' own link from the newest (O(limit)), and `counts` looks only at jobs that still rendered
- * when it last counted (a finished job's status never changes again, so it is only counted).
+ * Bounded: at most `maxJobs` jobs. To make room for a new one a store evicts, oldest first, jobs whose
+ * retention ended (`expires_at` passed), and only if none is left the oldest finished (completed or
+ * failed) ones; a job still rendering is never evicted (`add` refuses instead). Evicted ids are
+ * remembered (up to GONE_MEMORY_FACTOR x maxJobs), so a client asking for one learns it is gone rather
+ * than that it never existed.
  */
-export class JobStore {
-  private readonly byId = new Map<string, Entry>();
-  private readonly owners = new Map<string, OwnerJobs>();
-  /** The newest job of any owner; `older` leads from it through every job. */
-  private newestEntry: Entry | undefined;
-  /** Jobs not seen finished by `counts` (every new job starts here), and the instant it last counted at. */
-  private readonly rendering = new Set<Entry>();
-  private countedAtMs = -Infinity;
-  private readonly gone = new Map<string, GoneJob>();
-  /** The JSON text of finished jobs' resources, by id, oldest first (finishedText). */
-  private readonly texts = new Map<string, string>();
-  /** No stored job expires before this (a lower bound): until then, looking for expired ones is skipped. */
-  private nextExpiryMs = Infinity;
-
-  constructor(private readonly limits: { maxJobs: number; retentionSeconds: number }) {}
-
-  get maxJobs(): number {
-    return this.limits.maxJobs;
-  }
-
+export interface JobStore {
+  readonly kind: StoreHealth['store'];
+  readonly maxJobs: number;
+  /**
+   * The clock the mock should read when its options name none: a shared store's (so replicas whose
+   * own clocks are skewed agree on every job's status, which is derived from the stored `created_at`).
+   */
+  readonly clock?: MockClock;
+  /** The id of a new video job: the seed's sequence, counted by the store (so replicas never repeat one). */
+  nextId(): MaybePromise<string>;
   /** Store a job, evicting as above to stay within the cap; false (nothing stored) when every job still renders. */
-  add(job: VideoJob, now: number): boolean {
-    // Ids are unique per mock (reset clears the store with the counters); a repeated one replaces the job.
-    if (this.byId.has(job.id)) this.unlink(job.id);
-    while (this.byId.size >= this.limits.maxJobs) {
-      const victim = this.victim(now);
-      if (!victim) return false;
-      this.evict(victim.job, victim.reason, now);
-    }
-    let list = this.owners.get(job.owner);
-    if (!list) this.owners.set(job.owner, (list = { first: undefined, last: undefined, size: 0, finished: { completed: 0, failed: 0 } }));
-    const entry: Entry = { job, prev: list.last, next: undefined, older: this.newestEntry, newer: undefined };
-    if (list.last) list.last.next = entry;
-    else list.first = entry;
-    list.last = entry;
-    list.size++;
-    if (this.newestEntry) this.newestEntry.newer = entry;
-    this.newestEntry = entry;
-    this.rendering.add(entry);
-    this.byId.set(job.id, entry);
-    this.gone.delete(job.id);
-    this.nextExpiryMs = Math.min(this.nextExpiryMs, expiresAtMs(job, this.limits.retentionSeconds));
-    return true;
-  }
-
-  /** Take a job out of both orders; its entry, if it was stored. */
-  private unlink(id: string): Entry | undefined {
-    const entry = this.byId.get(id);
-    if (!entry) return undefined;
-    this.byId.delete(id);
-    this.texts.delete(id);
-    const list = this.owners.get(entry.job.owner) as OwnerJobs;
-    if (entry.prev) entry.prev.next = entry.next;
-    else list.first = entry.next;
-    if (entry.next) entry.next.prev = entry.prev;
-    else list.last = entry.prev;
-    if (entry.older) entry.older.newer = entry.newer;
-    if (entry.newer) entry.newer.older = entry.older;
-    else this.newestEntry = entry.older;
-    entry.prev = entry.next = entry.older = entry.newer = undefined;
-    if (entry.finished) list.finished[entry.finished]--;
-    else this.rendering.delete(entry);
-    if (--list.size === 0) this.owners.delete(entry.job.owner);
-    return entry;
-  }
-
-  /** Up to `limit` jobs, newest first: all of them, or only `owner`'s. O(limit). */
-  newest(limit: number, owner?: string): VideoJob[] {
-    const jobs: VideoJob[] = [];
-    if (owner === undefined) {
-      for (let e = this.newestEntry; e && jobs.length < limit; e = e.older) jobs.push(e.job);
-    } else {
-      for (let e = this.owners.get(owner)?.last; e && jobs.length < limit; e = e.prev) jobs.push(e.job);
-    }
-    return jobs;
-  }
-
-  /**
-   * How many jobs (all, or `owner`'s) are in each status at `now`. O(jobs rendering at the previous
-   * count), not O(jobs): a job found finished moves to its owner's counters for good. Should the
-   * clock go back (a test's fake timers may), every job is looked at again once.
-   */
-  counts(now: number, owner?: string): JobCounts {
-    if (now < this.countedAtMs) {
-      for (const list of this.owners.values()) list.finished = { completed: 0, failed: 0 };
-      for (const entry of this.byId.values()) {
-        entry.finished = undefined;
-        this.rendering.add(entry);
-      }
-    }
-    this.countedAtMs = now;
-    const counts: JobCounts = { total: 0, queued: 0, in_progress: 0, completed: 0, failed: 0 };
-    for (const entry of this.rendering) {
-      const { job } = entry;
-      if (finishedAtMs(job) <= now) {
-        // From here on its status is fixed (jobState: failed once past failAt, else completed once past renderMs).
-        const status = jobState(job, now).status as FinishedStatus;
-        entry.finished = status;
-        (this.owners.get(job.owner) as OwnerJobs).finished[status]++;
-        this.rendering.delete(entry);
-      } else if (owner === undefined || job.owner === owner) {
-        counts[jobState(job, now).status]++;
-      }
-    }
-    const lists = owner === undefined ? this.owners.values() : [this.owners.get(owner)];
-    for (const list of lists) {
-      if (!list) continue;
-      counts.total += list.size;
-      counts.completed += list.finished.completed;
-      counts.failed += list.finished.failed;
-    }
-    return counts;
-  }
-
-  /** The next job to evict: the oldest expired one, else the oldest finished one, else none. */
-  private victim(now: number): { job: VideoJob; reason: GoneReason } | undefined {
-    if (now >= this.nextExpiryMs) {
-      let next = Infinity;
-      for (const { job } of this.byId.values()) {
-        const expires = expiresAtMs(job, this.limits.retentionSeconds);
-        if (expires <= now) return { job, reason: 'expired' };
-        next = Math.min(next, expires);
-      }
-      this.nextExpiryMs = next;
-    }
-    for (const { job } of this.byId.values()) if (finishedAtMs(job) <= now) return { job, reason: 'evicted' };
-    return undefined;
-  }
-
-  private evict(job: VideoJob, reason: GoneReason, now: number): void {
-    this.unlink(job.id);
-    this.gone.set(job.id, { id: job.id, owner: job.owner, reason, expiresAtMs: expiresAtMs(job, this.limits.retentionSeconds), evictedAtMs: now });
-    if (this.gone.size > this.limits.maxJobs * GONE_MEMORY_FACTOR) {
-      const oldest = this.gone.keys().next().value;
-      if (oldest !== undefined) this.gone.delete(oldest);
-    }
-  }
-
+  add(job: VideoJob, now: number): MaybePromise<boolean>;
   /** The job, if it exists and (when `owner` is given) belongs to `owner`. */
-  get(id: string, owner?: string): VideoJob | undefined {
-    const job = this.byId.get(id)?.job;
-    return job && (owner === undefined || job.owner === owner) ? job : undefined;
-  }
-
-  /**
-   * A finished job's resource as JSON text, made by `make` the first time and then kept (for the last
-   * FINISHED_TEXTS_KEPT jobs asked): once completed or failed its resource never changes, and a client
-   * polling it asks for the same bytes again and again. Undefined while the job renders (its progress moves).
-   */
-  finishedText(job: VideoJob, now: number, make: () => string): string | undefined {
-    if (finishedAtMs(job) > now) return undefined;
-    let text = this.texts.get(job.id);
-    if (text === undefined) {
-      text = make();
-      if (this.texts.size >= FINISHED_TEXTS_KEPT) this.texts.delete(this.texts.keys().next().value as string);
-      this.texts.set(job.id, text);
-    }
-    return text;
-  }
-
-  /** Why a job this store evicted is gone, if it did and (when `owner` is given) the job was `owner`'s. */
-  goneJob(id: string, owner?: string): GoneJob | undefined {
-    const gone = this.gone.get(id);
-    return gone && (owner === undefined || gone.owner === owner) ? gone : undefined;
-  }
-
-  /** How long until the soonest rendering job finishes (what a refused create may wait), in mock milliseconds. */
-  nextFinishInMs(now: number): number {
-    let soonest = Infinity;
-    for (const { job } of this.byId.values()) soonest = Math.min(soonest, finishedAtMs(job));
-    return Math.max(0, soonest - now);
-  }
-
-  delete(id: string, owner?: string): VideoJob | undefined {
-    const job = this.get(id, owner);
-    if (job) this.unlink(id);
-    return job;
-  }
-
+  get(id: string, owner?: string): MaybePromise<VideoJob | undefined>;
+  /** Remove and answer the job, as `get` finds it. */
+  delete(id: string, owner?: string): MaybePromise<VideoJob | undefined>;
   /**
    * Up to `limit` of `owner`'s jobs, oldest first (`desc`: newest first), starting after the job
    * `after` when given; undefined when `after` is not one of `owner`'s stored jobs. O(limit).
    */
-  page(owner: string, { order = 'asc', after, limit }: PageQuery): JobPage | undefined {
-    const step = order === 'desc' ? (e: Entry) => e.prev : (e: Entry) => e.next;
-    let cursor: Entry | undefined;
-    if (after === undefined) {
-      const list = this.owners.get(owner);
-      cursor = order === 'desc' ? list?.last : list?.first;
-    } else {
-      const at = this.byId.get(after);
-      if (!at || at.job.owner !== owner) return undefined;
-      cursor = step(at);
-    }
-    const jobs: VideoJob[] = [];
-    for (; cursor && jobs.length < limit; cursor = step(cursor)) jobs.push(cursor.job);
-    return { jobs, hasMore: cursor !== undefined };
-  }
-
-  /** Oldest first: every job, or only `owner`'s (O(owner's jobs), not O(all jobs)). */
-  all(owner?: string): VideoJob[] {
-    const jobs: VideoJob[] = [];
-    if (owner === undefined) {
-      for (const { job } of this.byId.values()) jobs.push(job);
-      return jobs;
-    }
-    for (let e = this.owners.get(owner)?.first; e; e = e.next) jobs.push(e.job);
-    return jobs;
-  }
-
-  get size(): number {
-    return this.byId.size;
-  }
-
-  clear(): void {
-    this.byId.clear();
-    this.owners.clear();
-    this.rendering.clear();
-    this.newestEntry = undefined;
-    this.countedAtMs = -Infinity;
-    this.gone.clear();
-    this.texts.clear();
-    this.nextExpiryMs = Infinity;
-  }
+  page(owner: string, query: PageQuery): MaybePromise<JobPage | undefined>;
+  /** Up to `limit` jobs, newest first: all of them, or only `owner`'s. */
+  newest(limit: number, owner?: string): MaybePromise<VideoJob[]>;
+  /** Oldest first: every job, or only `owner`'s. */
+  all(owner?: string): MaybePromise<VideoJob[]>;
+  /** How many jobs (all, or `owner`'s) are in each status at `now`, without reading every job. */
+  counts(now: number, owner?: string): MaybePromise<JobCounts>;
+  /** Why a job the store evicted is gone, if it did and (when `owner` is given) the job was `owner`'s. */
+  goneJob(id: string, owner?: string): MaybePromise<GoneJob | undefined>;
+  /** How long until the soonest rendering job finishes (what a refused create may wait), in mock milliseconds. */
+  nextFinishInMs(now: number): MaybePromise<number>;
+  size(): MaybePromise<number>;
+  /** Forget every job, every evicted id, and restart the ids (the mock's `reset()`). */
+  clear(): MaybePromise<void>;
+  /**
+   * A finished job's resource as JSON text, made by `make` the first time and then kept, or undefined
+   * (the caller makes it): once completed or failed a resource never changes, and a client polling it
+   * asks for the same bytes again and again.
+   */
+  finishedText(job: VideoJob, now: number, make: () => string): string | undefined;
+  health(): MaybePromise<StoreHealth>;
+  /** Let go of connections (the server's close). */
+  close(): MaybePromise<void>;
 }

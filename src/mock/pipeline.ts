@@ -13,6 +13,7 @@ import { compose, type Step, type StepListener } from './flow.js';
 import type { Router } from './router.js';
 import type { ScenarioName } from './types.js';
 import { validate } from './validate.js';
+import { andThen, type MaybePromise } from './jobs.js';
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type Def<K extends OperationId> = (typeof OPERATIONS)[K];
@@ -28,7 +29,7 @@ export interface OperationInput<K extends OperationId> {
 
 export interface OperationHandler<K extends OperationId> {
   /** For generations: what scenario rules and faults match against (the prompt, the model name). */
-  subject?: (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>) => { prompt: string; model: string };
+  subject?: (ctx: RequestContext, input: Omit<OperationInput<K>, 'scenario'>) => MaybePromise<{ prompt: string; model: string }>;
   handle: (ctx: RequestContext, input: OperationInput<K>) => Promise<Response> | Response;
 }
 
@@ -80,21 +81,25 @@ function operationSteps<K extends OperationId>(id: K, handler: OperationHandler<
       name: 'scenario',
       run(ctx, next) {
         const input = ctx.input as Parsed;
-        let scenario: ScenarioName | undefined;
+        const go = (scenario: ScenarioName | undefined) => {
+          ctx.input = { params: input.params, query: input.query, body: input.body, scenario };
+          return next(ctx);
+        };
         if (op.work === 'generation') {
-          const subject = handler.subject?.(ctx, input) ?? { prompt: '', model: '' };
-          scenario = ctx.scenario = chooseScenario(ctx, subject.prompt, subject.model);
-          rejectByScenario(scenario);
-        } else {
-          // Reads start no work: only the scenarios that answer before any work mean something there.
-          scenario = chooseReadScenario(ctx);
-          if (scenario && READ_SCENARIOS.includes(scenario)) {
-            ctx.scenario = scenario;
+          // A remix's subject is its source's model: a store lookup (a promise with a shared store).
+          return andThen(handler.subject?.(ctx, input) ?? { prompt: '', model: '' }, (subject) => {
+            const scenario = (ctx.scenario = chooseScenario(ctx, subject.prompt, subject.model));
             rejectByScenario(scenario);
-          }
+            return go(scenario);
+          });
         }
-        ctx.input = { params: input.params, query: input.query, body: input.body, scenario };
-        return next(ctx);
+        // Reads start no work: only the scenarios that answer before any work mean something there.
+        const scenario = chooseReadScenario(ctx);
+        if (scenario && READ_SCENARIOS.includes(scenario)) {
+          ctx.scenario = scenario;
+          rejectByScenario(scenario);
+        }
+        return go(scenario);
       },
     },
     { name: 'handler', run: (ctx) => handler.handle(ctx, ctx.input as OperationInput<K>) },

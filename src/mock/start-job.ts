@@ -10,7 +10,7 @@ import { resolveVideoRequest, type IgnoredParam, type VideoSpec } from '../spec/
 import { signedMediaPath, type RequestContext } from './context.js';
 import { SIGNATURE_LENGTH } from './links.js';
 import { HttpError } from './http.js';
-import { renderTimeMs } from './jobs.js';
+import { renderTimeMs } from './timeline.js';
 import { FAIL_MIDWAY_AT } from './scenarios.js';
 import type { JobMediaPaths, ResolvedSoraMockOptions, ScenarioName, VideoJob } from './types.js';
 import { ruleError } from './validate.js';
@@ -68,21 +68,25 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
   }
   const renderMs = renderTimeMs(spec, { speed: ctx.options.speed, instant: ctx.options.instant, scenario: input.scenario });
   const made = { prompt: input.prompt, spec: sharedSpec(spec), watermark, remixedFrom: input.remixedFrom?.id ?? null, inputDigest: inputDigest || undefined };
-  const signatures = jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made)));
-  const job = new StoredVideoJob(
-    ctx.options,
-    signatures,
-    ctx.ids.next('video_'),
-    ownerOf(ctx),
-    made,
-    ctx.now(),
+  // Every field set, in one order, so all jobs share one shape (a long-running mock holds maxJobs of them).
+  const job: VideoJob = {
+    // From the store: replicas sharing one never hand out the same id.
+    id: await ctx.jobs.nextId(),
+    owner: ownerOf(ctx),
+    prompt: made.prompt,
+    spec: made.spec,
+    watermark: made.watermark,
+    inputDigest: made.inputDigest,
+    remixedFrom: made.remixedFrom,
+    scenario: input.scenario,
+    createdAtMs: ctx.now(),
     renderMs,
-    input.scenario,
-    input.scenario === 'fail_midway' ? FAIL_MIDWAY_AT : undefined,
-  );
-  if (!ctx.jobs.add(job, ctx.now())) {
+    failAt: input.scenario === 'fail_midway' ? FAIL_MIDWAY_AT : undefined,
+    mediaSignatures: jobMediaSignatures(ctx, encodeRecipe(recipeOfJob(ctx, made))),
+  };
+  if (!(await ctx.jobs.add(job, ctx.now()))) {
     // Every stored job still renders: dropping one would lose a job its client is waiting for.
-    const waitMs = ctx.jobs.nextFinishInMs(ctx.now());
+    const waitMs = await ctx.jobs.nextFinishInMs(ctx.now());
     throw new HttpError(
       429,
       `The mock holds maxJobs (${ctx.jobs.maxJobs}) video jobs and every one is still rendering; ` +
@@ -97,7 +101,7 @@ export async function startVideoJob(ctx: RequestContext, input: NewJobInput): Pr
 
 /** The recipe of a job's media: what it was made from, not its id or times. */
 export function recipeOfJob(
-  ctx: Pick<RequestContext, 'options'>,
+  ctx: { options: Pick<ResolvedSoraMockOptions, 'seed'> },
   job: Pick<VideoJob, 'prompt' | 'spec' | 'watermark' | 'inputDigest' | 'remixedFrom'>,
 ): VideoRecipe {
   return videoRecipe({
@@ -136,57 +140,14 @@ function sharedSpec(spec: VideoSpec): VideoSpec {
 }
 
 /**
- * A stored video job, lean on purpose (a long-running mock holds up to maxJobs of them): it keeps
- * its media links as their three signatures in one string and rebuilds the paths from its recipe when
- * they are read (`mock.jobMedia()`), instead of holding three ~200-character paths and their pieces.
- * Every field is set in the constructor, so all jobs share one shape.
+ * A job's signed media links (what `mock.jobMedia()` returns), rebuilt from its recipe and the
+ * signatures it keeps: a job holds one short string instead of three ~200-character paths (a
+ * long-running mock holds up to maxJobs jobs). Undefined for a job stored without them.
  */
-class StoredVideoJob implements VideoJob {
-  readonly #options: ResolvedSoraMockOptions;
-  readonly #signatures: string;
-  id: string;
-  owner: string;
-  prompt: string;
-  spec: VideoSpec;
-  watermark: boolean;
-  inputDigest?: string;
-  remixedFrom: string | null;
-  scenario?: ScenarioName;
-  createdAtMs: number;
-  renderMs: number;
-  failAt?: number;
-
-  constructor(
-    options: ResolvedSoraMockOptions,
-    signatures: string,
-    id: string,
-    owner: string,
-    made: Pick<VideoJob, 'prompt' | 'spec' | 'watermark' | 'inputDigest' | 'remixedFrom'>,
-    createdAtMs: number,
-    renderMs: number,
-    scenario: ScenarioName | undefined,
-    failAt: number | undefined,
-  ) {
-    this.#options = options;
-    this.#signatures = signatures;
-    this.id = id;
-    this.owner = owner;
-    this.prompt = made.prompt;
-    this.spec = made.spec;
-    this.watermark = made.watermark;
-    this.inputDigest = made.inputDigest;
-    this.remixedFrom = made.remixedFrom;
-    this.scenario = scenario;
-    this.createdAtMs = createdAtMs;
-    this.renderMs = renderMs;
-    this.failAt = failAt;
-  }
-
-  /** Its signed media links (what `mock.jobMedia()` returns), rebuilt from the recipe and the kept signatures. */
-  get media(): JobMediaPaths {
-    const text = encodeRecipe(recipeOfJob({ options: this.#options }, this));
-    const path = (i: number) =>
-      signedMediaPath(this.#options.basePath, text, JOB_VARIANTS[i], this.#signatures.slice(i * SIGNATURE_LENGTH, (i + 1) * SIGNATURE_LENGTH));
-    return { video: path(0), thumbnail: path(1), spritesheet: path(2) };
-  }
+export function jobMediaPaths(options: Pick<ResolvedSoraMockOptions, 'basePath' | 'seed'>, job: VideoJob): JobMediaPaths | undefined {
+  const signatures = job.mediaSignatures;
+  if (signatures === undefined) return undefined;
+  const text = encodeRecipe(recipeOfJob({ options }, job));
+  const path = (i: number) => signedMediaPath(options.basePath, text, JOB_VARIANTS[i], signatures.slice(i * SIGNATURE_LENGTH, (i + 1) * SIGNATURE_LENGTH));
+  return { video: path(0), thumbnail: path(1), spritesheet: path(2) };
 }

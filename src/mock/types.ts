@@ -12,6 +12,7 @@ import type { ClientReport } from './client-report.js';
 import type { InspectorOptions } from './inspector/index.js';
 
 export type { InspectorOptions } from './inspector/index.js';
+import type { JobStore } from './jobs.js';
 
 export type { ClientFinding, ClientReport, ClientRule, ClientExample } from './client-report.js';
 
@@ -44,7 +45,16 @@ export interface MockClock {
   now(): number;
 }
 
-export interface SoraMockOptions {
+/**
+ * How a mock answers what its job store holds: at once with the memory store (`A` false, the default),
+ * as a promise when it may use a shared one (`jobStore`, e.g. Redis).
+ */
+export type StoreAnswer<A extends boolean, T> = A extends true ? Promise<T> : T;
+
+/** The job store a mock may be given: none (the memory store) unless it answers through promises. */
+type StoreOption<A extends boolean> = A extends true ? JobStore : never;
+
+export interface SoraMockOptions<A extends boolean = false> {
   /** Path prefix of the API; default `/sora/v1`. */
   basePath?: string;
   /** Origin for absolute media URLs (e.g. `https://mock.example`); default: the request's own origin. */
@@ -121,6 +131,12 @@ export interface SoraMockOptions {
    * enter the journal. An object turns it on with its bounds on viewers that do not keep up.
    */
   inspector?: boolean | InspectorOptions;
+  /**
+   * Where video jobs live; default: this process's memory. A shared store (`RedisJobStore`,
+   * src/adapters/redis-store.ts; `sora-kit serve --store`) lets replicas behind a load balancer serve each other's jobs; the mock's job
+   * reads (`jobs()`, `jobCounts()`, `jobMedia()`, `reset()`) then answer promises.
+   */
+  jobStore?: StoreOption<A>;
 }
 
 export interface ResolvedSoraMockOptions {
@@ -164,8 +180,11 @@ export interface VideoJob {
   renderMs: number;
   /** Set for `fail_midway`: the job fails at this fraction of its render time. */
   failAt?: number;
-  /** Its signed media links (`mock.jobMedia()`), made when the job is started. */
-  media?: JobMediaPaths;
+  /**
+   * The signatures of its video, thumbnail and spritesheet links, one after the other, made when the
+   * job is started; `mock.jobMedia()` rebuilds the links from them and the job's recipe.
+   */
+  mediaSignatures?: string;
 }
 
 /** Which jobs `mock.jobs()` shows. */
@@ -307,7 +326,7 @@ export interface AnswerOptions {
   hangUp?: () => void;
 }
 
-export interface SoraMock {
+export interface SoraMock<A extends boolean = false> {
   /** The whole application: Fetch API Request in, Response out. Never rejects for client mistakes. */
   fetch(request: Request): Promise<Response>;
   /**
@@ -321,9 +340,9 @@ export interface SoraMock {
    * Video jobs, newest first, as the API would show them now: every licence's (the API shows each
    * licence only its own), or only those of `filter.license` (a licence key).
    */
-  jobs(filter?: JobFilter): VideoView[];
+  jobs(filter?: JobFilter): StoreAnswer<A, VideoView[]>;
   /** How many jobs there are by status now (every licence's, or `filter.license`'s), without listing them. */
-  jobCounts(filter?: Pick<JobFilter, 'license'>): JobCounts;
+  jobCounts(filter?: Pick<JobFilter, 'license'>): StoreAnswer<A, JobCounts>;
   /** The request journal, oldest first (bounded in count and bytes), filtered by `query` when given. */
   requests(query?: JournalQuery): JournalEntry[];
   /**
@@ -337,9 +356,9 @@ export interface SoraMock {
    * Signed paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
    * Undefined for an unknown id. The paths exist before the job completes; the content route does not.
    */
-  jobMedia(videoId: string): JobMediaPaths | undefined;
+  jobMedia(videoId: string): StoreAnswer<A, JobMediaPaths | undefined>;
   /** Forget jobs, journal, faults and id counters, and the clock offset. */
-  reset(): void;
+  reset(): StoreAnswer<A, void>;
   /** End what the mock holds open: the inspector's event streams (a server's close() calls it). */
   close(): void;
   /** Move the mock's clock forward. */

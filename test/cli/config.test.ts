@@ -173,6 +173,19 @@ describe('loadServeConfig', () => {
     expect(() => settingsFromFlags({ imageResponseFormat: 'png' })).toThrow(/--image-response-format: expected url \| b64_json; received "png"/);
   });
 
+  it('reads the job store from --store, SORA_STORE or the file (memory stays the default), and names what is accepted', async () => {
+    const fromFile = configFile({ store: 'redis://10.0.0.5:6379/1' });
+    expect((await loadServeConfig({ env: {}, configFile: fromFile })).store).toBe('redis://10.0.0.5:6379/1');
+    const config = await loadServeConfig({ env: { SORA_STORE: 'redis://10.0.0.6:6379/0' }, flags: { store: 'redis://10.0.0.7:6379/2' }, configFile: fromFile });
+    expect({ value: config.store, source: config.sources.store }).toEqual({ value: 'redis://10.0.0.7:6379/2', source: 'flag' });
+    expect((await loadServeConfig({ env: { SORA_STORE: 'redis://10.0.0.6:6379/0' } })).store).toBe('redis://10.0.0.6:6379/0');
+    expect((await loadServeConfig({ env: {} })).store).toBeUndefined();
+    expect((await loadServeConfig({ env: {}, flags: { store: 'memory' } })).store).toBeUndefined();
+    expect(envName('store')).toBe('SORA_STORE');
+    expect(() => settingsFromFlags({ store: 'mysql://db' })).toThrow(/--store: expected 'memory', or a Redis URL such as redis:\/\/127\.0\.0\.1:6379\/0 \(rediss:\/\/ for TLS\); received "mysql:\/\/db"/);
+    expect(() => settingsFromEnv({ SORA_STORE: 'redis:/nohost' })).toThrow(/SORA_STORE/);
+  });
+
   it('requires an API key for openai analysis, naming where to put it', async () => {
     const error = await configError(loadServeConfig({ env: {}, flags: { analysis: 'openai' } }));
     expect(error.message).toMatch(/SORA_MOCK_OPENAI_API_KEY/);

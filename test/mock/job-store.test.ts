@@ -1,13 +1,21 @@
 /**
- * JobStore's O(page) list against the obvious O(jobs) one it replaced: for any sequence of creates,
- * deletes and evictions by several licences, every page (either order, any cursor, any limit) is the
- * slice of the owner's jobs in creation order, and has_more says whether the slice stopped short.
- * Likewise the inspector's reads: the newest jobs and the count by status, against slicing and
- * counting every job. Plus the shared facts a lean job must keep: its media paths, and `mock.jobMedia()`.
+ * The job stores (memory, and Redis on a real redis-server) against the obvious O(jobs) reads: for any
+ * sequence of creates, deletes and evictions by several licences, every page (either order, any
+ * cursor, any limit) is the slice of the owner's jobs in creation order, and has_more says whether the
+ * slice stopped short. Likewise the inspector's reads: the newest jobs and the count by status,
+ * against slicing and counting every job. One suite, run against both stores; then what only one of
+ * them promises (the memory store's O(page) walks and kept texts), and what a shared store adds
+ * (replicas that share jobs and a clock, and a Redis that goes away and comes back).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { FINISHED_TEXTS_KEPT, JobStore, jobState, type PageQuery } from '../../src/mock/jobs.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisJobStore } from '../../src/adapters/redis-store.js';
+import { createSoraMock, resolveOptions } from '../../src/mock/app.js';
+import { FINISHED_TEXTS_KEPT, type JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import { MemoryJobStore } from '../../src/mock/memory-store.js';
+import type { SoraMock, SoraMockOptions } from '../../src/mock/types.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { jobState } from '../../src/mock/timeline.js';
 import type { VideoJob } from '../../src/mock/types.js';
 import { resolveVideoRequest } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
@@ -92,51 +100,234 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
 );
 
-describe('JobStore against the obvious O(jobs) reads it replaced', () => {
-  it('pages, the newest jobs and the counts by status answer what slicing and counting every job answered, through creates, deletes, evictions, a clock that goes both ways and clear()', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 100 }), fc.integer({ min: 1, max: 12 }), (ops, maxJobs) => {
-        const store = new JobStore({ maxJobs, retentionSeconds: 2 });
-        let now = 1_000_000;
-        let n = 0;
-        const everId: string[] = [];
-        for (const o of ops) {
-          if (o.kind === 'add') {
-            const id = `video_${++n}`;
-            everId.push(id);
-            store.add(job(id, OWNERS[o.owner], now + o.bornIn, o.renderMs, o.failAt ?? undefined), now);
-          } else if (o.kind === 'delete') {
-            const span = o.recent ? Math.min(3, everId.length) : everId.length;
-            if (everId.length > 0) store.delete(everId[everId.length - 1 - (o.pick % span)], o.asOwner === null ? undefined : OWNERS[o.asOwner]);
-          } else if (o.kind === 'clock') {
-            now += o.by;
-          } else if (o.kind === 'clear') {
-            store.clear();
-          } else if (o.kind === 'page') {
-            const owner = OWNERS[o.owner];
-            // Cursors: ids stored, deleted, evicted or another owner's, all of which must behave as before.
-            const after = o.cursor === null || everId.length === 0 ? undefined : everId[o.cursor % everId.length];
-            const query: PageQuery = { order: o.order, after, limit: o.limit };
-            const got = store.page(owner, query);
-            const want = naivePage(store.all(), owner, query);
-            expect(got && { ids: got.jobs.map((j) => j.id), hasMore: got.hasMore }).toEqual(want);
-            expect(store.all(owner).map((j) => j.id)).toEqual(store.all().filter((j) => j.owner === owner).map((j) => j.id));
-          } else {
-            const owner = o.owner === null ? undefined : OWNERS[o.owner];
-            expect(store.counts(now, owner)).toEqual(naiveCounts(store.all(), now, owner));
-            expect(store.newest(o.limit, owner).map((j) => j.id)).toEqual(store.all(owner).reverse().slice(0, o.limit).map((j) => j.id));
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+/** Each Redis store of this file under its own prefix, so none sees another's jobs. */
+let prefixes = 0;
+const nextPrefix = () => `test-${process.pid}-${++prefixes}:`;
+
+interface StoreKind {
+  name: string;
+  make(limits: { maxJobs: number; retentionSeconds: number }): JobStore;
+  /** A mock on a manual clock (as manualMock) over a store of this kind. */
+  mock(options?: SoraMockOptions): SoraMock<boolean>;
+  /** Runs of the model-based property (a Redis run costs round trips). */
+  runs: number;
+}
+
+const start = Date.UTC(2026, 0, 1);
+const KINDS: StoreKind[] = [
+  { name: 'memory', make: (limits) => new MemoryJobStore({ ...limits, seed: 's' }), mock: (options = {}) => manualMock(options), runs: 500 },
+  {
+    name: 'redis',
+    make: (limits) => new RedisJobStore({ ...limits, seed: 's', url: redis.url, prefix: nextPrefix() }),
+    mock: (options = {}) => {
+      const resolved = resolveOptions(options);
+      const jobStore = new RedisJobStore({ ...resolved, url: redis.url, prefix: nextPrefix() });
+      return createSoraMock({ clock: { now: () => start }, ...options, jobStore });
+    },
+    runs: 60,
+  },
+];
+
+describe.each(KINDS)('the $name job store against the obvious O(jobs) reads', (kind) => {
+  it('pages, the newest jobs and the counts by status answer what slicing and counting every job answered, through creates, deletes, evictions, a clock that goes both ways and clear()', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 100 }), fc.integer({ min: 1, max: 12 }), async (ops, maxJobs) => {
+        const store = kind.make({ maxJobs, retentionSeconds: 2 });
+        try {
+          let now = 1_000_000;
+          let n = 0;
+          const everId: string[] = [];
+          for (const o of ops) {
+            if (o.kind === 'add') {
+              const id = `video_${++n}`;
+              everId.push(id);
+              await store.add(job(id, OWNERS[o.owner], now + o.bornIn, o.renderMs, o.failAt ?? undefined), now);
+            } else if (o.kind === 'delete') {
+              const span = o.recent ? Math.min(3, everId.length) : everId.length;
+              if (everId.length > 0) await store.delete(everId[everId.length - 1 - (o.pick % span)], o.asOwner === null ? undefined : OWNERS[o.asOwner]);
+            } else if (o.kind === 'clock') {
+              now += o.by;
+            } else if (o.kind === 'clear') {
+              await store.clear();
+            } else if (o.kind === 'page') {
+              const owner = OWNERS[o.owner];
+              // Cursors: ids stored, deleted, evicted or another owner's, all of which must behave as before.
+              const after = o.cursor === null || everId.length === 0 ? undefined : everId[o.cursor % everId.length];
+              const query: PageQuery = { order: o.order, after, limit: o.limit };
+              const got = await store.page(owner, query);
+              const want = naivePage(await store.all(), owner, query);
+              expect(got && { ids: got.jobs.map((j) => j.id), hasMore: got.hasMore }).toEqual(want);
+              expect((await store.all(owner)).map((j) => j.id)).toEqual((await store.all()).filter((j) => j.owner === owner).map((j) => j.id));
+            } else {
+              const owner = o.owner === null ? undefined : OWNERS[o.owner];
+              expect(await store.counts(now, owner)).toEqual(naiveCounts(await store.all(), now, owner));
+              expect((await store.newest(o.limit, owner)).map((j) => j.id)).toEqual((await store.all(owner)).reverse().slice(0, o.limit).map((j) => j.id));
+            }
+            expect(await store.size()).toBeLessThanOrEqual(maxJobs);
           }
-          expect(store.size).toBeLessThanOrEqual(maxJobs);
+          // And a last count of every owner and of all, whatever the sequence ended on.
+          for (const owner of [undefined, ...OWNERS]) expect(await store.counts(now, owner)).toEqual(naiveCounts(await store.all(), now, owner));
+        } finally {
+          await store.clear();
+          await store.close();
         }
-        // And a last count of every owner and of all, whatever the sequence ended on.
-        for (const owner of [undefined, ...OWNERS]) expect(store.counts(now, owner)).toEqual(naiveCounts(store.all(), now, owner));
       }),
-      { numRuns: 500 },
+      { numRuns: kind.runs },
     );
   });
 
+  it('newest() keeps every job in order when jobs go in any order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }).chain((count) => fc.tuple(fc.constant(count), fc.shuffledSubarray([...Array(count).keys()]), fc.array(fc.nat(1), { minLength: count, maxLength: count }))),
+        async ([count, deletions, owners]) => {
+          const store = kind.make({ maxJobs: 100, retentionSeconds: 60 });
+          try {
+            for (let i = 0; i < count; i++) await store.add(job(`video_${i}`, OWNERS[owners[i]], 0, 0), 0);
+            for (const i of deletions) {
+              await store.delete(`video_${i}`);
+              for (const owner of [undefined, OWNERS[0], OWNERS[1]]) {
+                expect((await store.newest(count, owner)).map((j) => j.id)).toEqual((await store.all(owner)).reverse().map((j) => j.id));
+              }
+            }
+            // A job added after the deletions comes after the newest one left.
+            await store.add(job('video_last', OWNERS[0], 0, 0), 0);
+            expect((await store.newest(count + 1)).map((j) => j.id)).toEqual((await store.all()).reverse().map((j) => j.id));
+          } finally {
+            await store.clear();
+            await store.close();
+          }
+        },
+      ),
+      { numRuns: Math.ceil(kind.runs / 2) },
+    );
+  });
+
+  it('keeps what a job is: a stalled job (endless render), a failing one, the gone reason of an evicted one, the wait of a refused add', async () => {
+    const store = kind.make({ maxJobs: 2, retentionSeconds: 10 });
+    try {
+      const stalled = job('video_s', 'a', 0, Infinity);
+      const failing = job('video_f', 'b', 0, 1000, 0.5);
+      expect(await store.add(stalled, 0)).toBe(true);
+      expect(await store.add(failing, 0)).toBe(true);
+      expect(await store.get('video_s')).toEqual(stalled);
+      expect(await store.get('video_f', 'b')).toEqual(failing);
+      expect(await store.get('video_f', 'a')).toBeUndefined();
+      // Full, and nothing has finished: refused, and the soonest finish is the failing one's, at 500 ms.
+      expect(await store.add(job('video_x', 'a', 100, 0), 100)).toBe(false);
+      expect(await store.nextFinishInMs(100)).toBe(400);
+      // Once it failed it may be evicted (it had not expired: 'evicted', with when it would have).
+      expect(await store.add(job('video_y', 'a', 600, 0), 600)).toBe(true);
+      expect(await store.goneJob('video_f', 'a')).toBeUndefined();
+      expect(await store.goneJob('video_f')).toEqual({ id: 'video_f', owner: 'b', reason: 'evicted', expiresAtMs: 10_000, evictedAtMs: 600 });
+      expect(await store.get('video_f')).toBeUndefined();
+      // Ids count from the seed, and clear() restarts them.
+      const first = await store.nextId();
+      expect(await store.nextId()).not.toBe(first);
+      await store.clear();
+      expect(await store.nextId()).toBe(first);
+      expect(await store.size()).toBe(0);
+      expect(await store.goneJob('video_f')).toBeUndefined();
+    } finally {
+      await store.clear();
+      await store.close();
+    }
+  });
+
+  it('through the API: jobMedia paths are the files links that serve the job content', async () => {
+    const mock = kind.mock({ instant: true });
+    const created = VideoResource.parse(await (await call(mock, 'POST', '/videos', { body: { prompt: 'a lighthouse', model: 'sora_video' } })).json());
+    const remix = VideoResource.parse(await (await call(mock, 'POST', `/videos/${created.id}/remix`, { body: { prompt: 'at night' } })).json());
+    for (const id of [created.id, remix.id]) {
+      const media = await mock.jobMedia(id);
+      expect(media).toBeDefined();
+      for (const [variant, path] of Object.entries(media!)) {
+        expect(path).toMatch(new RegExp(`^/sora/v1/files/r2\\.v\\.[^/]+\\.[A-Za-z0-9_-]{22}\\.${{ video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' }[variant]}$`));
+        const viaLink = await mock.fetch(new Request(`http://127.0.0.1:4010${path}`));
+        const viaJob = await call(mock, 'GET', `/videos/${id}/content?variant=${variant}`);
+        expect(viaLink.status).toBe(200);
+        expect(viaLink.headers.get('content-type')).toBe(viaJob.headers.get('content-type'));
+        expect(new Uint8Array(await viaLink.arrayBuffer())).toEqual(new Uint8Array(await viaJob.arrayBuffer()));
+      }
+    }
+    // The remix renders something else than its source.
+    expect((await mock.jobMedia(remix.id))?.video).not.toBe((await mock.jobMedia(created.id))?.video);
+    expect(await mock.jobMedia('video_unknown')).toBeUndefined();
+    await mock.reset();
+  });
+
+  it('through the API: list pages keep their order, cursors and has_more', async () => {
+    const mock = kind.mock({ instant: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await (await call(mock, 'POST', '/videos', { body: { prompt: `p${i}`, model: 'sora_video2' } })).json()).id);
+    await call(mock, 'DELETE', `/videos/${ids[3]}`);
+    const kept = ids.filter((_, i) => i !== 3);
+    const walk = async (order: string) => {
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = VideoListResource.parse(await (await call(mock, 'GET', `/videos?limit=2&order=${order}${after ? `&after=${after}` : ''}`)).json());
+        seen.push(...page.data.map((v) => v.id));
+        if (!page.has_more) return seen;
+        after = page.last_id;
+      }
+    };
+    expect(await walk('asc')).toEqual(kept);
+    expect(await walk('desc')).toEqual([...kept].reverse());
+    expect((await mock.jobs()).map((v) => v.id)).toEqual([...kept].reverse());
+    expect(await mock.jobCounts()).toEqual({ total: 6, queued: 0, in_progress: 0, completed: 6, failed: 0 });
+    // A deleted cursor is a 404 on `after`, as a never-created one.
+    const refused = await call(mock, 'GET', `/videos?after=${ids[3]}`);
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('after');
+    await mock.reset();
+  });
+
+  it('through the API: a poll answers the resource, and after reset() a new job under the same id shows its own prompt', async () => {
+    const mock = kind.mock({ instant: true, seed: 'finished-text' });
+    const first = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the first fox', model: 'sora_video2' } })).json()) as VideoResource;
+    const polled = await (await call(mock, 'GET', `/videos/${first.id}`)).text();
+    expect(JSON.parse(polled)).toEqual(first);
+    expect(await (await call(mock, 'GET', `/videos/${first.id}`)).text()).toBe(polled);
+    await mock.reset();
+    const second = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the second owl', model: 'sora_video2' } })).json()) as VideoResource;
+    expect(second.id).toBe(first.id);
+    expect(((await (await call(mock, 'GET', `/videos/${second.id}`)).json()) as VideoResource).prompt).toBe('the second owl');
+    await mock.reset();
+  });
+
+  it('through the API: a rendering job is polled live, and a full store refuses a create with 429 and Retry-After', async () => {
+    const mock = kind.mock({ maxJobs: 1 });
+    const created = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'a slow heron', model: 'sora_video2' } })).json()) as VideoResource;
+    const refused = await call(mock, 'POST', '/videos', { body: { prompt: 'one too many', model: 'sora_video2' } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('3');
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const v = (await (await call(mock, 'GET', `/videos/${created.id}`)).json()) as VideoResource;
+      seen.push(`${v.status}:${v.progress}`);
+      mock.advance(500);
+    }
+    expect(new Set(seen).size).toBeGreaterThan(3);
+    expect(seen.at(-1)).toBe('completed:100');
+    // Now finished, it makes room: the next create evicts it, and a poll says so.
+    expect((await call(mock, 'POST', '/videos', { body: { prompt: 'next', model: 'sora_video2' } })).status).toBe(200);
+    const gone = await call(mock, 'GET', `/videos/${created.id}`);
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('video_evicted');
+    await mock.reset();
+  });
+});
+
+describe('the memory store', () => {
   it('walks only the page: a page of 100,000 jobs reads no more jobs than it shows', () => {
-    const store = new JobStore({ maxJobs: 200_000, retentionSeconds: 3600 });
+    const store = new MemoryJobStore({ maxJobs: 200_000, retentionSeconds: 3600, seed: 's' });
     for (let i = 0; i < 100_000; i++) store.add(job(`video_${i}`, i % 2 ? 'a' : 'b', 0, 0), 0);
     // A getter on every job counts what the page touches.
     let reads = 0;
@@ -150,30 +341,8 @@ describe('JobStore against the obvious O(jobs) reads it replaced', () => {
     expect(reads).toBeLessThanOrEqual(2);
   });
 
-  it('newest() keeps every job in order when jobs go in any order (each delete relinks its neighbours)', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 8 }).chain((count) => fc.tuple(fc.constant(count), fc.shuffledSubarray([...Array(count).keys()]), fc.array(fc.nat(1), { minLength: count, maxLength: count }))),
-        ([count, deletions, owners]) => {
-          const store = new JobStore({ maxJobs: 100, retentionSeconds: 60 });
-          for (let i = 0; i < count; i++) store.add(job(`video_${i}`, OWNERS[owners[i]], 0, 0), 0);
-          for (const i of deletions) {
-            store.delete(`video_${i}`);
-            for (const owner of [undefined, OWNERS[0], OWNERS[1]]) {
-              expect(store.newest(count, owner).map((j) => j.id)).toEqual(store.all(owner).reverse().map((j) => j.id));
-            }
-          }
-          // A job added after the deletions links behind the newest one left.
-          store.add(job('video_last', OWNERS[0], 0, 0), 0);
-          expect(store.newest(count + 1).map((j) => j.id)).toEqual(store.all().reverse().map((j) => j.id));
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
   it('newest() and counts() look only at what they answer: among 100,000 jobs, the newest 100 are a walk of 100 links that reads no job, and a count reads only the jobs still rendering', () => {
-    const store = new JobStore({ maxJobs: 200_000, retentionSeconds: 3600 });
+    const store = new MemoryJobStore({ maxJobs: 200_000, retentionSeconds: 3600, seed: 's' });
     for (let i = 0; i < 100_000; i++) store.add(job(`video_${i}`, i % 2 ? 'a' : 'b', i, i < 99_990 ? 0 : 60_000), i);
     const now = 100_000;
     // The first count finds the finished ones; it is the only one that reads them.
@@ -193,60 +362,8 @@ describe('JobStore against the obvious O(jobs) reads it replaced', () => {
     expect(store.newest(3, 'b').map((j) => j.id)).toEqual(['video_99998', 'video_99996', 'video_99994']);
     expect(reads).toBe(0);
   });
-});
-
-describe('lean jobs', () => {
-  it('keep their media links: jobMedia paths are the files links that serve the job content', async () => {
-    const mock = manualMock({ instant: true });
-    const created = VideoResource.parse(
-      await (await call(mock, 'POST', '/videos', { body: { prompt: 'a lighthouse', model: 'sora_video' } })).json(),
-    );
-    const remix = VideoResource.parse(await (await call(mock, 'POST', `/videos/${created.id}/remix`, { body: { prompt: 'at night' } })).json());
-    for (const id of [created.id, remix.id]) {
-      const media = mock.jobMedia(id);
-      expect(media).toBeDefined();
-      for (const [variant, path] of Object.entries(media!)) {
-        expect(path).toMatch(new RegExp(`^/sora/v1/files/r2\\.v\\.[^/]+\\.[A-Za-z0-9_-]{22}\\.${{ video: 'mp4', thumbnail: 'webp', spritesheet: 'jpg' }[variant]}$`));
-        const viaLink = await mock.fetch(new Request(`http://127.0.0.1:4010${path}`));
-        const viaJob = await call(mock, 'GET', `/videos/${id}/content?variant=${variant}`);
-        expect(viaLink.status).toBe(200);
-        expect(viaLink.headers.get('content-type')).toBe(viaJob.headers.get('content-type'));
-        expect(new Uint8Array(await viaLink.arrayBuffer())).toEqual(new Uint8Array(await viaJob.arrayBuffer()));
-      }
-    }
-    // The remix renders something else than its source.
-    expect(mock.jobMedia(remix.id)?.video).not.toBe(mock.jobMedia(created.id)?.video);
-    expect(mock.jobMedia('video_unknown')).toBeUndefined();
-  });
-
-  it('list pages through the API keep their order, cursors and has_more', async () => {
-    const mock = manualMock({ instant: true });
-    const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await (await call(mock, 'POST', '/videos', { body: { prompt: `p${i}`, model: 'sora_video2' } })).json()).id);
-    await call(mock, 'DELETE', `/videos/${ids[3]}`);
-    const kept = ids.filter((_, i) => i !== 3);
-    const walk = async (order: string) => {
-      const seen: string[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const page = VideoListResource.parse(await (await call(mock, 'GET', `/videos?limit=2&order=${order}${after ? `&after=${after}` : ''}`)).json());
-        seen.push(...page.data.map((v) => v.id));
-        if (!page.has_more) return seen;
-        after = page.last_id;
-      }
-    };
-    expect(await walk('asc')).toEqual(kept);
-    expect(await walk('desc')).toEqual([...kept].reverse());
-    // A deleted cursor is a 404 on `after`, as a never-created one.
-    const refused = await call(mock, 'GET', `/videos?after=${ids[3]}`);
-    expect(refused.status).toBe(404);
-    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('after');
-  });
-});
-
-describe("a finished job's resource text (what a poll loop reads again and again)", () => {
   it('is made once when the job is finished, never while it renders, and forgotten with the job', () => {
-    const store = new JobStore({ maxJobs: 10, retentionSeconds: 3600 });
+    const store = new MemoryJobStore({ maxJobs: 10, retentionSeconds: 3600, seed: 's' });
     const a = job('video_a', 'a', 0, 1000);
     store.add(a, 0);
     let made = 0;
@@ -267,7 +384,7 @@ describe("a finished job's resource text (what a poll loop reads again and again
   });
 
   it('is kept for the last FINISHED_TEXTS_KEPT jobs asked, so memory stays bounded', () => {
-    const store = new JobStore({ maxJobs: FINISHED_TEXTS_KEPT + 10, retentionSeconds: 3600 });
+    const store = new MemoryJobStore({ maxJobs: FINISHED_TEXTS_KEPT + 10, retentionSeconds: 3600, seed: 's' });
     const jobs = Array.from({ length: FINISHED_TEXTS_KEPT + 1 }, (_, i) => job(`video_${i}`, 'a', 0, 0));
     for (const j of jobs) store.add(j, 0);
     let made = 0;
@@ -278,30 +395,5 @@ describe("a finished job's resource text (what a poll loop reads again and again
     expect(made).toBe(FINISHED_TEXTS_KEPT + 1);
     store.finishedText(jobs[0], 0, () => `t${made++}`);
     expect(made).toBe(FINISHED_TEXTS_KEPT + 2);
-  });
-
-  it('through the API: the same bytes as the resource, and after reset() a new job under the same id shows its own prompt', async () => {
-    const mock = manualMock({ instant: true, seed: 'finished-text' });
-    const first = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the first fox', model: 'sora_video2' } })).json()) as VideoResource;
-    const polled = await (await call(mock, 'GET', `/videos/${first.id}`)).text();
-    expect(JSON.parse(polled)).toEqual(first);
-    expect(await (await call(mock, 'GET', `/videos/${first.id}`)).text()).toBe(polled);
-    mock.reset();
-    const second = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'the second owl', model: 'sora_video2' } })).json()) as VideoResource;
-    expect(second.id).toBe(first.id);
-    expect(((await (await call(mock, 'GET', `/videos/${second.id}`)).json()) as VideoResource).prompt).toBe('the second owl');
-  });
-
-  it('a rendering job is polled live: progress moves, and the text is made only once it completes', async () => {
-    const mock = manualMock();
-    const created = (await (await call(mock, 'POST', '/videos', { body: { prompt: 'a slow heron', model: 'sora_video2' } })).json()) as VideoResource;
-    const seen: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const v = (await (await call(mock, 'GET', `/videos/${created.id}`)).json()) as VideoResource;
-      seen.push(`${v.status}:${v.progress}`);
-      mock.advance(500);
-    }
-    expect(new Set(seen).size).toBeGreaterThan(3);
-    expect(seen.at(-1)).toBe('completed:100');
   });
 });

@@ -9,11 +9,12 @@
  * plain HTTP through the same Fetch-API bridge as the API (no upgrade handling, no extra dependency).
  */
 import { cutText } from '../../spec/rules.js';
-import { errorResponse, json } from '../http.js';
+import { HttpError, errorResponse, json } from '../http.js';
 import { concatBytes } from '../../util/index.js';
 import { maskSecret } from '../mask.js';
 import { scenarioEffect } from '../scenarios.js';
 import { SCENARIO_NAMES, DEV_LICENSE, type Fault, type JobCounts, type JournalEntry, type MediaLink, type ScenarioName, type SoraMock, type VideoView } from '../types.js';
+import { allOf, andThen, type MaybePromise } from '../jobs.js';
 import { FAVICON_PATH, faviconPng } from './favicon.js';
 import { INSPECTOR_PAGE } from './page.js';
 
@@ -108,7 +109,7 @@ export interface Inspector {
    * Answer an inspector request. `hangUp`, when the adapter gives one, closes the connection of an
    * event stream whose viewer is dropped (one that stopped reading never sees the stream end).
    */
-  fetch(request: Request, hangUp?: () => void): Response;
+  fetch(request: Request, hangUp?: () => void): MaybePromise<Response>;
   /** End every open event stream (graceful shutdown) and stop listening to the mock. */
   close(): void;
 }
@@ -156,7 +157,21 @@ interface Viewer {
 
 const REQUEST_KEY = 'request:';
 
-export function createInspector(mock: SoraMock, options: InspectorOptions = {}): Inspector {
+/**
+ * `fn` of the value; with a shared job store a promise, whose failure (the store gone) is dropped: the
+ * page keeps what it last showed, and a timer's callback never rejects into the process.
+ */
+function whenReady<T>(value: MaybePromise<T>, fn: (value: T) => void): void {
+  const done = andThen(value, fn);
+  if (done instanceof Promise) done.catch(() => undefined);
+}
+
+/** A shared job store that does not answer is its 503 (the envelope, Retry-After), as on the API. */
+function answerOr503(answer: MaybePromise<Response>): MaybePromise<Response> {
+  return answer instanceof Promise ? answer.catch((error: unknown) => (error instanceof HttpError ? error.toResponse() : Promise.reject(error))) : answer;
+}
+
+export function createInspector(mock: SoraMock<boolean>, options: InspectorOptions = {}): Inspector {
   const limits = { ...INSPECTOR_DEFAULTS, ...options };
   const startedAt = mock.now();
   const viewers = new Set<Viewer>();
@@ -167,15 +182,19 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
   let unsubscribe: (() => void)[] = [];
 
   /** The newest jobs as the page shows them, and how many there are of each status. */
-  const jobsNow = (): InspectorJobsUpdate => {
-    const jobCounts = mock.jobCounts();
-    const jobs = mock.jobs({ limit: INSPECTOR_JOB_LIMIT }).map((job): InspectorJob => {
-      const view = job.prompt && job.prompt.length > JOB_PROMPT_CHARS ? { ...job, prompt: `${job.prompt.slice(0, JOB_PROMPT_CHARS)}…` } : job;
-      const media = job.status === 'completed' ? mock.jobMedia(job.id) : undefined;
-      return media ? { ...view, media: { video: ownMedia(media.video), thumbnail: ownMedia(media.thumbnail) } } : view;
-    });
-    return { now: mock.now(), jobs, jobCounts };
-  };
+  const jobsNow = (): MaybePromise<InspectorJobsUpdate> =>
+    andThen(mock.jobCounts(), (jobCounts) =>
+      andThen(mock.jobs({ limit: INSPECTOR_JOB_LIMIT }), (views) =>
+        andThen(allOf(views.map((job) => (job.status === 'completed' ? mock.jobMedia(job.id) : undefined))), (medias) => {
+          const jobs = views.map((job, i): InspectorJob => {
+            const view = job.prompt && job.prompt.length > JOB_PROMPT_CHARS ? { ...job, prompt: `${job.prompt.slice(0, JOB_PROMPT_CHARS)}…` } : job;
+            const media = medias[i];
+            return media ? { ...view, media: { video: ownMedia(media.video), thumbnail: ownMedia(media.thumbnail) } } : view;
+          });
+          return { now: mock.now(), jobs, jobCounts };
+        }),
+      ),
+    );
 
   /** The newest requests, newest first, within the count and byte bounds of the snapshot. */
   const recentRequests = (): InspectorRequest[] => {
@@ -192,11 +211,10 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
     return shown;
   };
 
-  const snapshot = (apiUrl: string): InspectorSnapshot => {
+  const snapshot = (apiUrl: string): MaybePromise<InspectorSnapshot> => {
     const { options } = mock;
     const dev = options.licenses.find((l) => l.key === DEV_LICENSE.key);
-    const { jobs, jobCounts } = jobsNow();
-    return {
+    return andThen(jobsNow(), ({ jobs, jobCounts }) => ({
       apiUrl,
       now: mock.now(),
       startedAt,
@@ -209,7 +227,7 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
       requests: recentRequests(),
       jobs,
       jobCounts,
-    };
+    }));
   };
 
   const frame = (event: string, data: unknown): Uint8Array => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -265,27 +283,30 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
     for (const viewer of [...viewers]) offer(viewer, key, bytes);
   };
 
-  const activeJobs = () => {
-    const counts = mock.jobCounts();
-    return counts.queued + counts.in_progress > 0;
-  };
+  const rendering = (counts: JobCounts) => counts.queued + counts.in_progress > 0;
 
-  const broadcastJobs = (): boolean => {
-    if (viewers.size === 0) return false;
-    const update = jobsNow();
-    broadcast('jobs', 'jobs', update);
-    return update.jobCounts.queued + update.jobCounts.in_progress > 0;
+  /** Send the jobs to every viewer; then `andThen(whether some still render)`. */
+  const broadcastJobs = (andThen: (active: boolean) => void = () => undefined): void => {
+    if (viewers.size === 0) return andThen(false);
+    whenReady(jobsNow(), (update) => {
+      broadcast('jobs', 'jobs', update);
+      andThen(rendering(update.jobCounts));
+    });
   };
 
   /** Push job progress while something renders and someone watches; no timer otherwise. */
   const scheduleJobs = (): void => {
-    if (jobsTimer || viewers.size === 0 || !activeJobs()) return;
-    jobsTimer = setInterval(() => {
-      if (!broadcastJobs()) {
-        clearInterval(jobsTimer);
-        jobsTimer = undefined;
-      }
-    }, JOBS_INTERVAL_MS);
+    if (jobsTimer || viewers.size === 0) return;
+    whenReady(mock.jobCounts(), (counts) => {
+      if (jobsTimer || viewers.size === 0 || !rendering(counts)) return;
+      jobsTimer = setInterval(() => {
+        broadcastJobs((active) => {
+          if (active || !jobsTimer) return;
+          clearInterval(jobsTimer);
+          jobsTimer = undefined;
+        });
+      }, JOBS_INTERVAL_MS);
+    });
   };
 
   const subscribe = (): void => {
@@ -357,7 +378,7 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
           if (viewers.size === 0) subscribe();
           viewers.add(viewer);
           // The browser reconnects after 2 s if the stream drops (server restart).
-          offer(viewer, 'snapshot', encoder.encode(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(snapshot(apiUrl))}\n\n`));
+          whenReady(snapshot(apiUrl), (state) => offer(viewer, 'snapshot', encoder.encode(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(state)}\n\n`)));
           scheduleJobs();
           request.signal.addEventListener('abort', () => end(viewer), { once: true });
         },
@@ -426,7 +447,7 @@ export function createInspector(mock: SoraMock, options: InspectorOptions = {}):
         });
       }
       if (route === 'state') {
-        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : json(snapshot(apiUrl), 200, NO_STORE);
+        return head ? new Response(null, { headers: { 'content-type': 'application/json; charset=utf-8' } }) : answerOr503(andThen(snapshot(apiUrl), (state) => json(state, 200, NO_STORE)));
       }
       if (head) return new Response(null, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' } });
       return events(request, apiUrl, hangUp);

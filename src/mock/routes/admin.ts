@@ -9,6 +9,10 @@ import { HttpError, badRequest, json } from '../http.js';
 import { maskSecret } from '../mask.js';
 import { describeValue } from '../../spec/rules.js';
 import type { JournalQuery, SoraMock } from '../types.js';
+import { andThen, type MaybePromise } from '../jobs.js';
+
+/** The admin routes serve a mock on either store (its job reads may answer promises). */
+type AnyMock = SoraMock<boolean>;
 import { validate } from '../validate.js';
 
 export { ADMIN_PREFIX } from '../admin-guard.js';
@@ -16,7 +20,7 @@ export { ADMIN_PREFIX } from '../admin-guard.js';
 const ADMIN_BODY_BYTES = 4096;
 
 /** Licence keys are secrets; the admin view shows which exist, not what they are. */
-export function redactedOptions(mock: SoraMock) {
+export function redactedOptions(mock: AnyMock) {
   const { licenses, promptAnalysis, adminToken, ...rest } = mock.options;
   return {
     ...rest,
@@ -26,8 +30,8 @@ export function redactedOptions(mock: SoraMock) {
   };
 }
 
-export function adminState(_ctx: RequestContext, mock: SoraMock): Response {
-  return json({ now: mock.now(), options: redactedOptions(mock), jobs: mock.jobs(), faults: mock.faults.list(), requests: mock.requests().length });
+export function adminState(_ctx: RequestContext, mock: AnyMock): MaybePromise<Response> {
+  return andThen(mock.jobs(), (jobs) => json({ now: mock.now(), options: redactedOptions(mock), jobs, faults: mock.faults.list(), requests: mock.requests().length }));
 }
 
 /**
@@ -51,14 +55,13 @@ const RequestsQuery = z
   })
   .strict();
 
-export function adminRequests(ctx: RequestContext, mock: SoraMock): Response {
+export function adminRequests(ctx: RequestContext, mock: AnyMock): Response {
   const query: JournalQuery = validate(RequestsQuery, Object.fromEntries(ctx.url.searchParams));
   return json({ object: 'list', data: mock.requests(query) });
 }
 
-export function adminReset(_ctx: RequestContext, mock: SoraMock): Response {
-  mock.reset();
-  return json({ reset: true });
+export function adminReset(_ctx: RequestContext, mock: AnyMock): MaybePromise<Response> {
+  return andThen(mock.reset(), () => json({ reset: true }));
 }
 
 async function jsonBody(ctx: RequestContext): Promise<unknown> {
@@ -66,7 +69,7 @@ async function jsonBody(ctx: RequestContext): Promise<unknown> {
   return parsed.kind === 'json' ? parsed.value : undefined;
 }
 
-export async function adminAdvance(ctx: RequestContext, mock: SoraMock): Promise<Response> {
+export async function adminAdvance(ctx: RequestContext, mock: AnyMock): Promise<Response> {
   const body = await jsonBody(ctx);
   const ms = body && typeof body === 'object' ? (body as { ms?: unknown }).ms : undefined;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
@@ -76,16 +79,16 @@ export async function adminAdvance(ctx: RequestContext, mock: SoraMock): Promise
   return json({ now: mock.now() });
 }
 
-export async function adminAddFault(ctx: RequestContext, mock: SoraMock): Promise<Response> {
+export async function adminAddFault(ctx: RequestContext, mock: AnyMock): Promise<Response> {
   const handle = mock.faults.add(validate(FaultInput, await jsonBody(ctx)));
   return json({ object: 'fault', ...handle.fault }, 201);
 }
 
-export function adminListFaults(_ctx: RequestContext, mock: SoraMock): Response {
+export function adminListFaults(_ctx: RequestContext, mock: AnyMock): Response {
   return json({ object: 'list', data: mock.faults.list().map((f) => ({ object: 'fault', ...f })) });
 }
 
-export function adminDeleteFault(_ctx: RequestContext, mock: SoraMock, id: string): Response {
+export function adminDeleteFault(_ctx: RequestContext, mock: AnyMock, id: string): Response {
   if (!mock.faults.remove(id)) {
     throw new HttpError(404, `No fault with id ${describeValue(id)}: it never existed, retired after its last time, or was removed.`, {
       type: 'invalid_request_error',
@@ -96,6 +99,6 @@ export function adminDeleteFault(_ctx: RequestContext, mock: SoraMock, id: strin
   return json({ object: 'fault', id, deleted: true });
 }
 
-export function adminClearFaults(_ctx: RequestContext, mock: SoraMock): Response {
+export function adminClearFaults(_ctx: RequestContext, mock: AnyMock): Response {
   return json({ object: 'list', deleted: mock.faults.clear() });
 }

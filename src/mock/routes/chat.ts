@@ -23,7 +23,7 @@ import { analyse, mediaUrl, type RequestContext } from '../context.js';
 import { sleep } from '../../util/index.js';
 import { HttpError, json } from '../http.js';
 import { imagesFromUrls, type InputImage } from '../inputs.js';
-import { jobState } from '../jobs.js';
+import { jobState } from '../timeline.js';
 import { MIDWAY_FAILURE, scenarioDelay } from '../outcomes.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import { recipeOfJob, startVideoJob } from '../start-job.js';

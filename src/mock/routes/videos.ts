@@ -8,8 +8,10 @@ import { IGNORED_PARAMS_HEADER, describeValue, formatIgnoredHeader, type Ignored
 import type { DeletedVideoResource, VideoListResource } from '../../spec/schemas/index.js';
 import { analyse, type RequestContext } from '../context.js';
 import { HttpError, json, jsonText } from '../http.js';
+import type { GoneJob } from '../jobs.js';
 import { imageFromFile } from '../inputs.js';
-import { jobState, videoResource } from '../jobs.js';
+import { andThen, type MaybePromise } from '../jobs.js';
+import { jobState, videoResource } from '../timeline.js';
 import type { OperationHandler, OperationHandlers } from '../pipeline.js';
 import { ownerOf, recipeOfJob, startVideoJob } from '../start-job.js';
 import type { VideoJob } from '../types.js';
@@ -36,9 +38,13 @@ function notFound(id: string, param = 'video_id'): HttpError {
  * `maxJobs` (`video_expired` when its retention had ended, `video_evicted` when it had not), else
  * `video_not_found`. Another licence's evicted job is `video_not_found` too.
  */
-function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError {
-  const gone = ctx.jobs.goneJob(id, ownerOf(ctx));
-  if (!gone) return notFound(id, param);
+function missing(ctx: RequestContext, id: string, param = 'video_id'): MaybePromise<never> {
+  return andThen(ctx.jobs.goneJob(id, ownerOf(ctx)), (gone) => {
+    throw gone ? goneError(ctx, id, gone, param) : notFound(id, param);
+  });
+}
+
+function goneError(ctx: RequestContext, id: string, gone: GoneJob, param: string): HttpError {
   const shown = describeValue(id);
   const cap = `the mock keeps at most maxJobs (${ctx.jobs.maxJobs}) video jobs`;
   const message =
@@ -49,11 +55,9 @@ function missing(ctx: RequestContext, id: string, param = 'video_id'): HttpError
   return new HttpError(404, message, { type: 'invalid_request_error', param, code: gone.reason === 'expired' ? 'video_expired' : 'video_evicted' });
 }
 
-/** The request's licence's job with this id; 404 otherwise. */
-function findJob(ctx: RequestContext, id: string): VideoJob {
-  const job = ctx.jobs.get(id, ownerOf(ctx));
-  if (!job) throw missing(ctx, id);
-  return job;
+/** The request's licence's job with this id, handed to `use`; 404 otherwise. */
+function withJob<T>(ctx: RequestContext, id: string, use: (job: VideoJob) => MaybePromise<T>): MaybePromise<T> {
+  return andThen(ctx.jobs.get(id, ownerOf(ctx)), (job) => (job ? use(job) : missing(ctx, id)));
 }
 
 export const createVideo: OperationHandler<'createVideo'> = {
@@ -80,50 +84,54 @@ export const createVideo: OperationHandler<'createVideo'> = {
 export const listVideos: OperationHandler<'listVideos'> = {
   handle(ctx, { query }) {
     // O(page): the store walks this licence's jobs from the cursor, never the whole list.
-    const found = ctx.jobs.page(ownerOf(ctx), { order: query.order === 'desc' ? 'desc' : 'asc', after: query.after, limit: query.limit });
-    // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
-    // one says so: the client's place in the list went with it).
-    if (!found) throw missing(ctx, query.after as string, 'after');
-    const page = found.jobs;
-    const now = ctx.now();
-    const body: VideoListResource = {
-      object: 'list',
-      data: page.map((j) => videoResource(j, now, ctx.options.retentionSeconds)),
-      first_id: page[0]?.id ?? null,
-      last_id: page.at(-1)?.id ?? null,
-      has_more: found.hasMore,
-    };
-    return json(body);
+    return andThen(ctx.jobs.page(ownerOf(ctx), { order: query.order === 'desc' ? 'desc' : 'asc', after: query.after, limit: query.limit }), (found) => {
+      // A cursor names a video of this licence's list; any other id is a 404, like a lookup (and a gone
+      // one says so: the client's place in the list went with it).
+      if (!found) return missing(ctx, query.after as string, 'after');
+      const page = found.jobs;
+      const now = ctx.now();
+      const body: VideoListResource = {
+        object: 'list',
+        data: page.map((j) => videoResource(j, now, ctx.options.retentionSeconds)),
+        first_id: page[0]?.id ?? null,
+        last_id: page.at(-1)?.id ?? null,
+        has_more: found.hasMore,
+      };
+      return json(body);
+    });
   },
 };
 
 export const retrieveVideo: OperationHandler<'retrieveVideo'> = {
   handle(ctx, { params }) {
-    const job = findJob(ctx, params.video_id);
-    const now = ctx.now();
-    const resource = () => videoResource(job, now, ctx.options.retentionSeconds);
-    ctx.job = { id: job.id, status: jobState(job, now).status };
-    // A finished job's poll answers the text made the first time (the store keeps it).
-    const text = ctx.jobs.finishedText(job, now, () => JSON.stringify(resource()));
-    return text === undefined ? json(resource()) : jsonText(text);
+    return withJob(ctx, params.video_id, (job) => {
+      const now = ctx.now();
+      const resource = () => videoResource(job, now, ctx.options.retentionSeconds);
+      ctx.job = { id: job.id, status: jobState(job, now).status };
+      // A finished job's poll answers the text made the first time (the store keeps it).
+      const text = ctx.jobs.finishedText(job, now, () => JSON.stringify(resource()));
+      return text === undefined ? json(resource()) : jsonText(text);
+    });
   },
 };
 
 export const deleteVideo: OperationHandler<'deleteVideo'> = {
   handle(ctx, { params }) {
-    const job = ctx.jobs.delete(params.video_id, ownerOf(ctx));
-    if (!job) throw missing(ctx, params.video_id);
-    ctx.emitJob({ type: 'deleted', job });
-    const body: DeletedVideoResource = { id: job.id, object: 'video.deleted', deleted: true };
-    return json(body);
+    return andThen(ctx.jobs.delete(params.video_id, ownerOf(ctx)), (job) => {
+      if (!job) return missing(ctx, params.video_id);
+      ctx.emitJob({ type: 'deleted', job });
+      const body: DeletedVideoResource = { id: job.id, object: 'video.deleted', deleted: true };
+      return json(body);
+    });
   },
 };
 
 export const remixVideo: OperationHandler<'remixVideo'> = {
   // Rules and faults see the model the remix renders with: its source's.
-  subject: (ctx, { params, body }) => ({ prompt: body.prompt, model: ctx.jobs.get(params.video_id, ownerOf(ctx))?.spec.model ?? body.model?.name ?? '' }),
+  subject: (ctx, { params, body }) =>
+    andThen(ctx.jobs.get(params.video_id, ownerOf(ctx)), (source) => ({ prompt: body.prompt, model: source?.spec.model ?? body.model?.name ?? '' })),
   async handle(ctx, { params, body, scenario }) {
-    const source = findJob(ctx, params.video_id);
+    const source = await withJob(ctx, params.video_id, (job) => job);
     const state = jobState(source, ctx.now());
     if (state.status !== 'completed') {
       throw new HttpError(409, `Video '${source.id}' is ${state.status}; only a completed video can be remixed.`, {
@@ -141,27 +149,31 @@ export const remixVideo: OperationHandler<'remixVideo'> = {
 
 export const videoContent: OperationHandler<'retrieveVideoContent'> = {
   handle(ctx, { params, query }) {
-    const job = findJob(ctx, params.video_id);
-    const now = ctx.now();
-    const view = videoResource(job, now, ctx.options.retentionSeconds);
-    ctx.job = { id: job.id, status: view.status };
-    if (view.status !== 'completed') {
-      throw new HttpError(409, `Video '${job.id}' is ${view.status} (progress ${view.progress}%); its content exists once it is completed.`, {
-        type: 'invalid_request_error',
-        param: 'video_id',
-        code: view.status === 'failed' ? 'video_failed' : 'video_not_ready',
-      });
-    }
-    if (view.expires_at !== null && Math.floor(now / 1000) >= view.expires_at) {
-      throw new HttpError(410, `The content of video '${job.id}' expired at ${new Date(view.expires_at * 1000).toISOString()}.`, {
-        type: 'invalid_request_error',
-        param: 'video_id',
-        code: 'video_expired',
-      });
-    }
-    return serveMedia(ctx, recipeOfJob(ctx, job), query.variant, { cacheControl: 'private, max-age=3600' });
+    return withJob(ctx, params.video_id, (job) => content(ctx, job, query.variant));
   },
 };
+
+/** A job's content, once it is completed and until it expires. */
+function content(ctx: RequestContext, job: VideoJob, variant: Parameters<typeof serveMedia>[2]): MaybePromise<Response> {
+  const now = ctx.now();
+  const view = videoResource(job, now, ctx.options.retentionSeconds);
+  ctx.job = { id: job.id, status: view.status };
+  if (view.status !== 'completed') {
+    throw new HttpError(409, `Video '${job.id}' is ${view.status} (progress ${view.progress}%); its content exists once it is completed.`, {
+      type: 'invalid_request_error',
+      param: 'video_id',
+      code: view.status === 'failed' ? 'video_failed' : 'video_not_ready',
+    });
+  }
+  if (view.expires_at !== null && Math.floor(now / 1000) >= view.expires_at) {
+    throw new HttpError(410, `The content of video '${job.id}' expired at ${new Date(view.expires_at * 1000).toISOString()}.`, {
+      type: 'invalid_request_error',
+      param: 'video_id',
+      code: 'video_expired',
+    });
+  }
+  return serveMedia(ctx, recipeOfJob(ctx, job), variant, { cacheControl: 'private, max-age=3600' });
+}
 
 /** This module's operations, by id (the app collects every module's). */
 export const videoHandlers = {

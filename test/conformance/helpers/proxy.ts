@@ -79,7 +79,7 @@ function forward(upstream: URL, req: ProxyRequest): Promise<ProxyResponse> {
     // and one the upstream closes at its keep-alive timeout just as it is reused fails the request
     // (ECONNRESET), which this helper would answer 502: a flake that is neither the deployment's nor the judge's.
     delete headers.connection;
-    delete headers['keep-alive'];
+    delete (headers as Record<string, unknown>)['keep-alive'];
     const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.path, headers, agent: false }, (res) => {
       read(res).then((body) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body }), reject);
     });
