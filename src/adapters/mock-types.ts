@@ -1,5 +1,6 @@
 /** The mock's types that every adapter entry point re-exports (`sora-kit/msw`, `/server`, `/middleware`). */
 export type {
+  AnswerOptions,
   ClientExample,
   ClientFinding,
   ClientReport,
@@ -8,6 +9,7 @@ export type {
   FaultHandle,
   FaultInput,
   Feature,
+  InspectorOptions,
   JobEvent,
   JobMediaPaths,
   JournalBody,
