@@ -51,9 +51,11 @@ export default class SummaryReporter implements Reporter {
       projects.set(module.project.name, project);
     }
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    const lines = [...projects].map(([name, { tests, files, slowest }]) => {
+    // In the order the projects ran.
+    const started = (name: string) => this.projectTimes.get(name)?.start ?? Infinity;
+    const lines = [...projects].sort(([a], [b]) => started(a) - started(b)).map(([name, { tests, files, slowest }]) => {
       const slow = slowest ? `; slowest ${slowest.relativeModuleId} ${seconds(wall(this.moduleTimes.get(slowest.moduleId)))}` : '';
-      return `${(name || 'tests').padEnd(12)} ${seconds(wall(this.projectTimes.get(name))).padStart(8)}  ${tests} tests in ${files} files${slow}`;
+      return `${(name || 'tests').padEnd(12)} ${seconds(wall(this.projectTimes.get(name))).padStart(8)}  ${tests} tests in ${files} file${files === 1 ? '' : 's'}${slow}`;
     });
     process.stdout.write(`\n${lines.join('\n')}\n\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
