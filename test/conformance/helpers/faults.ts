@@ -774,7 +774,9 @@ export const MORE_FAULTS: Fault[] = [
   {
     name: 'remix answers the source id',
     catches: ['videos.remix'],
-    collateral: ['videos.lifecycle', 'videos.list.pages', 'videos.relations'],
+    // The new job's answer, under the source's id, is the source's last poll to the registry: a read of
+    // the source's content after it (whether one comes after depends on the run's order) looks early (info).
+    collateral: ['videos.lifecycle', 'videos.list.pages', 'videos.relations', 'videos.content.before-completion'],
     deviation: () => ({
       response: (res, req) => {
         const source = isRemix(req) ? /\/videos\/([^/]+)\/remix$/.exec(path(req))?.[1] : undefined;

@@ -130,6 +130,10 @@ export async function startProxy(upstreamUrl: string, deviation: Deviation): Pro
       outgoing.end(`proxy failed: ${String(error)}`);
     }
   });
+  // Idle connections stay open for the whole run (close() ends them): the judging proxy in front
+  // (src/proxy) reuses them, and one that node:http's default 5 s closes as a request goes out on it
+  // is an ECONNRESET the proxy answers 502, often enough on a loaded machine to fail the run.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
