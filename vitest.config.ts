@@ -15,7 +15,10 @@ const E2E = [
   'test/standalone.test.ts',
   'test/cli/{client-report,drill,lazy-load,pipe}.test.ts',
   'test/conformance/{bounds,cli,coverage,curl,harness}.test.ts',
-  'test/e2e/{cli-serve,seed-curl,openai-sdk}.test.ts',
+  'test/e2e/{cli-serve,seed-curl,openai-sdk,replicas}.test.ts',
+  // A real redis-server per file (test/helpers/redis.ts); replicas.test.ts adds nginx.
+  'test/mock/job-store.test.ts',
+  'test/adapters/redis-store.test.ts',
   'test/browser/vite-dev.test.ts',
   'test/proxy/{cli,forwarding,hostile}.test.ts',
   'test/hardening/survival.test.ts',
@@ -33,7 +36,7 @@ const HARNESS = ['test/conformance/{faults,variants,mutants}.test.ts'];
 const BROWSER = ['test/**/*.browser.test.ts'];
 /** Real HTTP over 127.0.0.1 in this process (servers, proxies, clients), no other process. */
 const INTEGRATION = [
-  'test/adapters/{drill-vitest,keep-alive,middleware,msw,msw-retries,msw-unhandled,network-faults,node,parity}.test.ts',
+  'test/adapters/{drill-vitest,inspector-adapters,keep-alive,middleware,msw,msw-retries,msw-unhandled,network-faults,node,parity}.test.ts',
   'test/conformance/{describe,deviations,units}.test.ts',
   'test/e2e/{fuzz,streams}.test.ts',
   'test/hardening/{edge,inputs,links,state}.test.ts',
