@@ -42,7 +42,7 @@ const INTEGRATION = [
   'test/hardening/{edge,inputs,links,state}.test.ts',
   'test/inspector/inspector.test.ts',
   'test/mock/chat.test.ts',
-  'test/proxy/{clean-mock,record-replay}.test.ts',
+  'test/proxy/{clean-mock,record-replay,stale-connection}.test.ts',
   'test/replay/hostile.test.ts',
   'test/spec/analysis.test.ts',
 ];

@@ -19,7 +19,7 @@
  *
  * Shutdown (`close()`): stop accepting, let exchanges under way finish within the grace, then cut them.
  */
-import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, request as httpRequest, Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JudgmentCheckId } from '../conformance/judgment-checks.js';
@@ -171,22 +171,28 @@ export function createTransport(options: TransportOptions): Transport {
         done();
       };
 
-      const upstream = send({
-        protocol: target.protocol,
-        hostname: target.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: target.port || (secure ? 443 : 80),
-        method,
-        path,
-        headers: requestHeaders.flat(),
-        agent,
-        setHost: false,
-      });
+      /** The request to the deployment: on a kept-alive connection first, on a new one when that was stale. */
+      const open = (via: HttpAgent | HttpsAgent | false) => {
+        const request = send({
+          protocol: target.protocol,
+          hostname: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: target.port || (secure ? 443 : 80),
+          method,
+          path,
+          headers: requestHeaders.flat(),
+          agent: via,
+          setHost: false,
+        });
+        request.on('error', (error) => onError(request, error));
+        request.on('response', onResponse);
+        return request;
+      };
+      let retried = false;
       incoming.on('data', (chunk: Buffer) => requestTee.push(chunk));
       incoming.on('end', () => {
         requestEnded = true;
         tSent = performance.now();
       });
-      incoming.pipe(upstream);
       // The client went away (or the proxy's shutdown cut it): so does the request to the deployment.
       outgoing.on('close', () => {
         if (!outgoing.writableFinished) {
@@ -208,18 +214,28 @@ export function createTransport(options: TransportOptions): Transport {
         if (answeredWrong) observer.notForwarded({ method, url: upstreamUrl, status: 502, ms: performance.now() - t0 }, IMPOSSIBLE_ANSWER_CHECK, `${why}; the client was answered 502`);
       };
 
-      upstream.on('error', (error) => {
+      const onError = (request: ClientRequest, error: Error): void => {
         if (answered) return;
         if (outgoing.headersSent) {
           outgoing.destroy(error);
           return;
         }
         const code = (error as NodeJS.ErrnoException).code;
+        // A kept-alive connection the deployment closed (its idle timeout) just as this request went out
+        // on it: nothing reached the deployment, so the request goes again once, on a new connection,
+        // when the proxy holds all of its body (node's own advice: req.reusedSocket). A 502 here would be
+        // the proxy's fault, not the deployment's.
+        if (!retried && request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && requestEnded && !requestTee.truncated && requestTee.total === requestTee.bytes().length) {
+          retried = true;
+          upstream = open(false);
+          upstream.end(requestTee.bytes());
+          return;
+        }
         // HPE_*: node's HTTP parser could not read the answer (the deployment spoke no HTTP); anything else is the connection's.
         badGateway(code?.startsWith('HPE_') ? `${code} (${error.message})` : (code ?? error.message), code?.startsWith('HPE_') === true);
-      });
+      };
 
-      upstream.on('response', (res) => {
+      const onResponse = (res: IncomingMessage): void => {
         const tHeaders = performance.now();
         const status = res.statusCode ?? 0;
         const responseHeaders = endToEnd(res.rawHeaders);
@@ -279,7 +295,9 @@ export function createTransport(options: TransportOptions): Transport {
           options.forwarded?.(exchange);
           finish();
         });
-      });
+      };
+      let upstream = open(agent);
+      incoming.pipe(upstream);
     });
   }
 
