@@ -49,6 +49,8 @@ export interface Exchange {
   contentType: string;
   body: Uint8Array;
   durationMs: number;
+  /** When the request went out (performance.now()); its answer was in durationMs later. */
+  sentAt: number;
 }
 
 export interface SseResult {
@@ -316,6 +318,7 @@ export class ConformanceClient {
       contentType: response.headers.get('content-type') ?? '',
       body,
       durationMs: performance.now() - started,
+      sentAt: started,
     };
   }
 

@@ -39,6 +39,11 @@ export interface JudgedExchange {
   declaredMistake?: { param?: string };
   /** The body was cut at a bound before it was judged: judgments of the whole body are not made. */
   truncated?: boolean;
+  /**
+   * When the request went out and its answer was in, in ms on one clock per session; without it the
+   * exchanges are taken in the order they are judged. Rules that compare exchanges order them by it.
+   */
+  timing?: { sentAt: number; answeredAt: number };
 }
 
 /** What a judgment found: the check it reports, and what was wrong. */
@@ -51,6 +56,8 @@ export interface Finding {
 export interface ObservedExchange {
   request: { method: string; url: string; headers: Headers; body: Uint8Array };
   response: { status: number; headers: Headers; body: Uint8Array };
+  /** When it went out and its answer was in (JudgedExchange.timing). */
+  timing?: { sentAt: number; answeredAt: number };
 }
 
 /** A rule an observed exchange broke: the check that judges it, and what was wrong. */

@@ -136,13 +136,38 @@ function plausibleSeconds(value: number, now: number): boolean {
   return value >= EARLIEST_UNIX_SECONDS && value <= now / 1000 + LATEST_AHEAD_SECONDS;
 }
 
+/**
+ * When an exchange happened, on one clock per judge session: its request sent, its answer in. Two
+ * exchanges that overlap have no order: a deployment may have answered either first, whatever order
+ * their answers arrived in (the checker runs checks at once; a proxy sees many clients).
+ */
+export interface Timing {
+  sentAt: number;
+  answeredAt: number;
+}
+
+/** One observation of a job, for comparing later ones with (status rank, progress, when it was in). */
+interface Seen {
+  status: string;
+  progress: number;
+  answeredAt: number;
+}
+
 interface LifeState {
   firstSeen: string;
   created: VideoResource;
+  /** The object as the newest observation to arrive showed it (what the job's size and seconds are read from). */
   last: VideoResource;
+  /** The newest observations, bounded: a later one is compared with those answered before it was sent. */
+  seen: Seen[];
+  /** The earliest answer of 200 to the job's content, and where. */
+  contentServed?: { answeredAt: number; where: string };
   /** What the rules give for the create request, when it was seen. */
   expected?: { size: string; seconds: string; model?: string };
 }
+
+/** Observations of a job kept to compare with: overlapping requests are few, so a short history covers them. */
+const SEEN_KEPT = 16;
 
 /** Jobs a judge follows at once (a proxy may watch a deployment for days). */
 const MAX_LIVES = 10_000;
@@ -177,8 +202,12 @@ export class VideoLives {
     return { size: resolved.spec.size, seconds: String(resolved.spec.seconds), model };
   }
 
-  /** Judge one observation of a video object; `where` names the exchange for messages. */
-  observe(video: VideoResource, where: string, create?: { fields: unknown }): string[] {
+  /**
+   * Judge one observation of a video object; `where` names the exchange for messages. A job's status
+   * and progress never go back: this one is compared with the highest of those answered before its
+   * request was sent (`timing`), never with one it overlapped.
+   */
+  observe(video: VideoResource, where: string, timing: Timing, create?: { fields: unknown }): string[] {
     const problems: string[] = [];
     const now = this.now();
     for (const key of ['created_at', 'completed_at', 'expires_at'] as const) {
@@ -190,7 +219,7 @@ export class VideoLives {
     if (video.status === 'completed' && video.completed_at === null) problems.push('status completed with completed_at null');
     const before = this.lives.get(video.id);
     if (!before) {
-      const life: LifeState = { firstSeen: where, created: video, last: video };
+      const life: LifeState = { firstSeen: where, created: video, last: video, seen: [{ status: video.status, progress: video.progress, answeredAt: timing.answeredAt }] };
       if (create) life.expected = VideoLives.expectedOf(create.fields);
       // Bounded like the rest of a long-running judge: the oldest jobs are forgotten first.
       if (this.lives.size >= MAX_LIVES) this.lives.delete(this.lives.keys().next().value as string);
@@ -202,17 +231,39 @@ export class VideoLives {
       }
       this.lives.set(video.id, life);
     } else {
-      const last = before.last;
-      if ((RANK[video.status] ?? -1) < (RANK[last.status] ?? -1) || (last.status !== video.status && RANK[last.status] === 2)) {
-        problems.push(`status went from ${last.status} to ${video.status}`);
+      // What was in place before this request went out: the highest status (and progress) answered by then.
+      const known = before.seen.filter((s) => s.answeredAt <= timing.sentAt);
+      const status = known.reduce<Seen | undefined>((top, s) => (!top || (RANK[s.status] ?? -1) > (RANK[top.status] ?? -1) ? s : top), undefined);
+      const progress = known.reduce<Seen | undefined>((top, s) => (!top || s.progress > top.progress ? s : top), undefined);
+      if (status && ((RANK[video.status] ?? -1) < (RANK[status.status] ?? -1) || (status.status !== video.status && RANK[status.status] === 2))) {
+        problems.push(`status went from ${status.status} to ${video.status}`);
       }
-      if (video.progress < last.progress) problems.push(`progress went down from ${last.progress} to ${video.progress}`);
+      if (progress && video.progress < progress.progress) problems.push(`progress went down from ${progress.progress} to ${video.progress}`);
+      before.seen.push({ status: video.status, progress: video.progress, answeredAt: timing.answeredAt });
+      if (before.seen.length > SEEN_KEPT) before.seen.shift();
       if (video.created_at !== before.created.created_at) problems.push(`created_at changed from ${before.created.created_at} to ${video.created_at}`);
       if (video.size !== before.created.size) problems.push(`size changed from ${before.created.size} to ${video.size}`);
       if (video.seconds !== before.created.seconds) problems.push(`seconds changed from ${before.created.seconds} to ${video.seconds}`);
       before.last = video;
     }
     return problems.map((p) => `${video.id} (${where}): ${p}`);
+  }
+
+  /** The job's content was answered 200 (`timing`): a later observation that says it is not completed shows it was early. */
+  contentServed(id: string, where: string, timing: Timing): void {
+    const life = this.lives.get(id);
+    if (life && (!life.contentServed || timing.answeredAt < life.contentServed.answeredAt)) life.contentServed = { answeredAt: timing.answeredAt, where };
+  }
+
+  /**
+   * Content served before the job completed: this observation, sent after a 200 to the content was in,
+   * says the job is not completed. Status never goes back, so it was not completed then either. (An
+   * observation answered before the content request proves nothing: the job may have completed since.)
+   */
+  earlyContent(video: VideoResource, timing: Timing): string | undefined {
+    const served = this.lives.get(video.id)?.contentServed;
+    if (!served || video.status === 'completed' || timing.sentAt < served.answeredAt) return undefined;
+    return `content of ${video.id} was answered 200 (${served.where}) while the job was ${video.status}, as an answer asked for after it says`;
   }
 
   /** What the rules give for this job's request against what its object says; empty when they agree or cannot tell. */

@@ -26,7 +26,7 @@ import type { Finding, JudgedExchange } from './exchange.js';
 import { JUDGMENT_CHECKS, type JudgmentCheckId } from './judgment-checks.js';
 
 import { describeIssues } from './issues.js';
-import { envelopeProblemOf, excerpt, isHtmlAnswer, isJsonType, isStreamType, jsonOf, mediaTypeProblem, okJsonSchema, readStream, streamProblems, VideoLives } from './judge.js';
+import { envelopeProblemOf, excerpt, isHtmlAnswer, isJsonType, isStreamType, jsonOf, mediaTypeProblem, okJsonSchema, readStream, streamProblems, VideoLives, type Timing } from './judge.js';
 import { isRefusalAnswer, notRefusal, paramsAtFault, refusalEnvelopeFindings, refusalsOf, type Refusal } from './refusals.js';
 import { consistencyProblems, listPageProblems, VideoRelations, type ContractExchange } from './contract-judgments.js';
 import { aspectClass, describeFacts, findLinks, videoMismatches, type VideoExpectation } from './media-rules.js';
@@ -64,6 +64,8 @@ export class JudgeMemory {
 
   /** What the operations said of each job, for `videos.relations`. */
   readonly relations = new VideoRelations();
+  /** For exchanges that come without timing: each is taken as happening after the one before it. */
+  private sequence = 0;
 
   constructor(readonly now: () => number = Date.now) {
     this.lives = new VideoLives(now);
@@ -72,6 +74,13 @@ export class JudgeMemory {
   expect(url: string, expectation: MediaExpectation): void {
     this.expectations.set(url, [...(this.expectations.get(url) ?? []), expectation].slice(-MAX_PER_LINK));
     forgetOldest(this.expectations);
+  }
+
+  /** When an exchange happened: its own timing, or (without one) just after the last one judged. */
+  timingOf(ex: JudgedExchange): Timing {
+    if (ex.timing) return ex.timing;
+    const t = ++this.sequence;
+    return { sentAt: t, answeredAt: t };
   }
 
   remember<K>(set: Set<K>, value: K): void {
@@ -95,6 +104,8 @@ interface Facts {
   json(): unknown;
   /** The chat stream read from the body, once. */
   chat(): ChatEvents | undefined;
+  /** When the exchange happened (JudgeMemory.timingOf). */
+  timing: Timing;
 }
 
 type Add = (check: JudgmentCheckId, message: string) => void;
@@ -251,8 +262,8 @@ export const JUDGMENTS: readonly Judgment[] = [
     },
   },
   {
-    what: "every video object is an observation of its job: status only forward, progress never down, fields stable, the model and size the request asked for",
-    reports: ['videos.lifecycle', 'videos.create'],
+    what: "every video object is an observation of its job: status only forward, progress never down, fields stable, the model and size the request asked for, no content before completion",
+    reports: ['videos.lifecycle', 'videos.create', 'videos.content.before-completion'],
     judge(facts, memory, add) {
       const { ex, op, ok, fields } = facts;
       if (!op || !ok) return;
@@ -268,7 +279,9 @@ export const JUDGMENTS: readonly Judgment[] = [
         if (list.success) videos.push(...list.data.data.map((video) => ({ video })));
       }
       for (const { video, create } of videos) {
-        for (const p of memory.lives.observe(video, where, create)) add('videos.lifecycle', p);
+        for (const p of memory.lives.observe(video, where, facts.timing, create)) add('videos.lifecycle', p);
+        const early = memory.lives.earlyContent(video, facts.timing);
+        if (early) add('videos.content.before-completion', early);
         if (create) for (const p of memory.lives.specProblems(video)) add('videos.create', `${video.id}: ${p}`);
       }
     },
@@ -304,13 +317,14 @@ export const JUDGMENTS: readonly Judgment[] = [
     },
   },
   {
-    what: "a job's content: not before completion, video/mp4, a Range answered with 206, and bytes of the job's size and duration",
-    reports: ['videos.content.before-completion', 'videos.content.range', 'videos.content.type'],
-    judge({ ex, op }, memory, add) {
+    what: "a job's content: video/mp4, a Range answered with 206, and bytes of the job's size and duration (served early: the lifecycle entry)",
+    reports: ['videos.content.range', 'videos.content.type'],
+    judge({ ex, op, timing }, memory, add) {
       if (op?.id !== 'retrieveVideoContent') return;
       const variant = safeSearchParam(ex.url, 'variant') ?? 'video';
       const job = memory.lives.get(op.params.video_id)?.last;
-      if (job && job.status !== 'completed' && ex.status === 200) add('videos.content.before-completion', `content of ${job.id} answered 200 while its last poll said ${job.status}`);
+      // Judged by the next observation of the job sent after this answer was in (the lifecycle entry).
+      if (ex.status === 200) memory.lives.contentServed(op.params.video_id, `${ex.method} ${pathOf(ex.url)}`, timing);
       if (variant === 'video' && ex.status === 200 && ex.request.headers.has('range')) {
         add('videos.content.range', `Range: ${excerpt(ex.request.headers.get('range')!, 60)} answered 200 with ${ex.body.length} bytes, expected 206 with Content-Range`);
       }
@@ -419,6 +433,7 @@ export async function judgeWithRegistry(ex: JudgedExchange, memory: JudgeMemory)
     mistake: ex.declaredMistake !== undefined || refusals.length > 0,
     json: () => (json ??= { value: jsonOf(ex.body) }).value,
     chat: () => (chat ??= { value: readStream(ex.body) }).value,
+    timing: memory.timingOf(ex),
   };
   for (const judgment of JUDGMENTS) await judgment.judge(facts, memory, add);
   return findings;

@@ -407,6 +407,7 @@ function judgedOf(exchange: Exchange, options: Pick<ResolvedRunOptions, 'baseUrl
     headers: exchange.headers,
     contentType: exchange.contentType,
     body: exchange.body,
+    timing: { sentAt: exchange.sentAt, answeredAt: exchange.sentAt + exchange.durationMs },
     ...(exchange.mistake ? { declaredMistake: { param: exchange.param } } : {}),
   };
 }

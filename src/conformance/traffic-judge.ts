@@ -41,7 +41,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
   const apiRoot = normalizeBaseUrl(options.target);
   const memory = new JudgeMemory(options.now);
   return {
-    async observe({ request, response }) {
+    async observe({ request, response, timing }) {
       const op = matchOperationOfUrl(request.method, request.url, apiRoot);
       const exchange: JudgedExchange = {
         method: request.method,
@@ -52,6 +52,7 @@ export function createTrafficJudge(options: TrafficJudgeOptions): TrafficJudge {
         headers: response.headers,
         contentType: response.headers.get('content-type') ?? '',
         body: response.body,
+        ...(timing ? { timing } : {}),
       };
       return (await judgeWithRegistry(exchange, memory)).map(
         (f): Violation => ({ check: f.check, severity: severityOf(f.check), method: request.method, url: request.url, message: f.message }),

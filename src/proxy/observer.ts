@@ -87,10 +87,12 @@ export interface Observer {
 }
 
 /** The judge's view of a finished exchange: the same request and answer, headers as Fetch holds them. */
-function judgeView({ request, response }: ExchangeToRecord): ObservedExchange {
+function judgeView({ request, response, startedAt, timings }: ExchangeToRecord): ObservedExchange {
   return {
     request: { method: request.method, url: request.url, headers: toHeaders(request.headers), body: request.body },
     response: { status: response.status, headers: toHeaders(response.headers), body: response.body },
+    // Exchanges of many clients overlap: the judge orders a job's observations by these, not by arrival.
+    timing: { sentAt: startedAt, answeredAt: startedAt + timings.send + timings.wait + timings.receive },
   };
 }
 

@@ -157,3 +157,49 @@ describe("the contract judgments are the registry's: the proxy applies them too"
     expect(await judgeAll(millis)).toContain('objects.consistency [should]');
   });
 });
+
+describe('a job observed by exchanges that overlap (the checker runs checks at once; a proxy sees many clients)', () => {
+  const video = (status: string, progress: number) => ({
+    id: 'video_1',
+    object: 'video',
+    model: 'sora_video2',
+    status,
+    progress,
+    created_at: 1_767_225_600,
+    completed_at: status === 'completed' ? 1_767_225_603 : null,
+    expires_at: status === 'completed' ? 1_767_229_203 : null,
+    prompt: 'p',
+    size: '720x1280',
+    seconds: '10',
+    remixed_from_video_id: null,
+    error: null,
+  });
+  const at = (exchange: ObservedExchange, sentAt: number, answeredAt: number): ObservedExchange => ({ ...exchange, timing: { sentAt, answeredAt } });
+  const poll = (status: string, progress: number, sentAt: number, answeredAt: number) => at(observed('GET', '/videos/video_1', undefined, 200, video(status, progress)), sentAt, answeredAt);
+  const content = (sentAt: number, answeredAt: number) => at({ ...observed('GET', '/videos/video_1/content', undefined, 200, ''), response: { status: 200, headers: new Headers({ 'content-type': 'video/mp4' }), body: new Uint8Array(8) } }, sentAt, answeredAt);
+  const create = at(observed('POST', '/videos', { model: 'sora_video2', prompt: 'p' }, 200, video('queued', 0)), 0, 10);
+  const checks = async (...exchanges: ObservedExchange[]) => (await judgeAll(create, ...exchanges)).filter((c) => /lifecycle|before-completion/.test(c));
+
+  it('an answer that arrives late but was asked for before the newer one was in is no regression', async () => {
+    // The in_progress answer came in at 40; the queued one was asked for at 30, before that: either order is the deployment's.
+    expect(await checks(poll('in_progress', 20, 25, 40), poll('queued', 0, 30, 45))).toEqual([]);
+  });
+
+  it('a status or progress that goes back after a later request was sent is reported', async () => {
+    expect(await checks(poll('in_progress', 20, 25, 40), poll('queued', 0, 50, 60))).toEqual(['videos.lifecycle [should]', 'videos.lifecycle [should]']);
+  });
+
+  it('content served while a poll asked for after it says the job is not completed is early', async () => {
+    expect(await checks(content(20, 30), poll('in_progress', 40, 35, 45))).toEqual(['videos.content.before-completion [info]']);
+  });
+
+  it('content after a poll that said in_progress is not early (the job may have completed since), nor with a poll it overlapped', async () => {
+    expect(await checks(poll('in_progress', 40, 15, 20), content(25, 30))).toEqual([]);
+    expect(await checks(content(20, 30), poll('in_progress', 40, 25, 35))).toEqual([]);
+  });
+
+  it('without timing, exchanges are taken in the order they are judged', async () => {
+    const bare = async (...exchanges: ObservedExchange[]) => (await judgeAll(...exchanges.map(({ timing: _, ...rest }) => rest))).filter((c) => /lifecycle/.test(c));
+    expect(await bare(create, poll('in_progress', 20, 0, 0), poll('queued', 0, 0, 0))).toEqual(['videos.lifecycle [should]', 'videos.lifecycle [should]']);
+  });
+});
