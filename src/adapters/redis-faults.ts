@@ -24,9 +24,8 @@ import { FaultInput, compileFaultRoute, faultMatches, type Fault, type FaultHand
 export type RedisReply = string | number | null | RedisReply[];
 type Reply = RedisReply;
 
-/** What the registry needs of the job store's connection: a command and a script, answered or refused as the store's are (503). */
+/** What the registry needs of the job store's connection: a script run, answered or refused as the store's are (503). */
 export interface RedisRunner {
-  command(args: string[]): Promise<Reply>;
   script(text: string, args: string[]): Promise<Reply>;
 }
 

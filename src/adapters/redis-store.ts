@@ -332,7 +332,7 @@ export class RedisJobStore implements JobStore {
 
   /** The run-time faults live next to the jobs, under the same prefix, on the same connection (redis-faults.ts). */
   sharedFaults(changed: () => void): RedisFaultRegistry {
-    return new RedisFaultRegistry({ command: (args) => this.command(args), script: (text, args) => this.evalScript(text, args) }, this.prefix, changed);
+    return new RedisFaultRegistry({ script: (text, args) => this.evalScript(text, args) }, this.prefix, changed);
   }
 
   private key(name: string): string {

@@ -74,8 +74,15 @@ describe('mocks on one Redis store', () => {
   it('share run-time faults: one added through either fires through the other, and a times-bounded fault fires exactly its times over concurrent requests through both', async () => {
     const [a, b] = replicas(2, { instant: true });
     const create = (mock: SoraMock<boolean>) => call(mock, 'POST', '/videos', { body: { prompt: 'a wren', model: 'sora_video2' } });
+    // The faults event tells what this mock changed (read back from the store); not what another did.
+    const seenByA: unknown[] = [];
+    const seenByB: unknown[] = [];
+    a.on('faults', (list) => seenByA.push(list));
+    b.on('faults', (list) => seenByB.push(list));
     const added = await a.faults.add({ scenario: 'rate_limited', times: 1, route: 'POST /videos' });
     expect(await b.faults.list()).toEqual([added.fault]);
+    await expect.poll(() => seenByA).toEqual([[added.fault]]);
+    expect(seenByB).toEqual([]);
     // Two concurrent requests, one through each: exactly one is refused.
     const statuses = (await Promise.all([create(a), create(b)])).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 429]);
