@@ -72,7 +72,8 @@ export interface SoraMockOptions<A extends boolean = false> {
   scenarios?: ScenarioRule[];
   /**
    * Run-time faults in force from the start (scenario or network faults, with route, times and model
-   * as `mock.faults.add` takes them); `reset()` puts them back.
+   * as `mock.faults.add` takes them); `reset()` puts them back. With a shared `jobStore` they are put
+   * in once for all the replicas that share it.
    */
   faults?: FaultInput[];
   promptAnalysis?: {
