@@ -1,7 +1,7 @@
 /**
  * The job store of src/mock/jobs.ts in Redis (or Valkey: the same protocol), through node-redis, so
  * replicas of `sora-kit serve` behind a load balancer share jobs, deletions, licence scoping, the cap
- * and its evictions. `createJobStore` is where a `--store` value becomes a store.
+ * and its evictions, and (redis-faults.ts, on the same connection) the run-time faults. `createJobStore` is where a `--store` value becomes a store.
  *
  * Every change is one Lua script, so it is atomic: two replicas creating at the cap never both evict
  * the same job nor both pass the cap. Every read is one command or one script. Statuses are counted
@@ -16,6 +16,7 @@
  *   finish, expire       zsets by when each job stops rendering / when its retention ends (eviction)
  *   owners               set of the licences holding jobs (for clear)
  *   gone, gone:order, gone:n   evicted ids (why, when), oldest first, bounded
+ *   faults, faults:*     the run-time faults (redis-faults.ts)
  *
  * When Redis does not answer (down, restarting, a command past its timeout), a request that needs the
  * store is answered 503 with the envelope and `Retry-After` (HttpError below), nothing is queued while
@@ -30,6 +31,7 @@ import { HttpError } from '../mock/http.js';
 import { idOf } from '../mock/ids.js';
 import { GONE_MEMORY_FACTOR, type GoneJob, type JobPage, type JobStore, type JobStoreSettings, type PageQuery, type StoreHealth } from '../mock/jobs.js';
 import { MemoryJobStore } from '../mock/memory-store.js';
+import { RedisFaultRegistry, type RedisReply as Reply } from './redis-faults.js';
 import { expiresAtMs, finishedAtMs, statusTurns } from '../mock/timeline.js';
 import type { JobCounts, MockClock, VideoJob } from '../mock/types.js';
 
@@ -201,9 +203,14 @@ return 1`,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
-const SHAS = Object.fromEntries(Object.entries(SCRIPTS).map(([name, text]) => [name, createHash('sha1').update(text).digest('hex')])) as Record<ScriptName, string>;
+/** Each script's SHA-1 (what EVALSHA names it by), computed once per text. */
+const SHAS = new Map<string, string>();
+const shaOf = (text: string): string => {
+  let sha = SHAS.get(text);
+  if (!sha) SHAS.set(text, (sha = createHash('sha1').update(text).digest('hex')));
+  return sha;
+};
 
-type Reply = string | number | null | Reply[];
 
 export class RedisJobStore implements JobStore {
   readonly kind = 'redis';
@@ -308,14 +315,24 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  private async script(name: ScriptName, args: string[]): Promise<Reply> {
+  /** A Lua script (its ARGV: `args`), by its SHA-1, sent whole only when Redis does not know it. */
+  private async evalScript(text: string, args: string[]): Promise<Reply> {
     try {
-      return await this.command(['EVALSHA', SHAS[name], '0', this.prefix, ...args]);
+      return await this.command(['EVALSHA', shaOf(text), '0', ...args]);
     } catch (error) {
       // A Redis that restarted has forgotten the scripts: send the text once, it keeps it again.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.command(['EVAL', SCRIPTS[name], '0', this.prefix, ...args]);
+      return this.command(['EVAL', text, '0', ...args]);
     }
+  }
+
+  private script(name: ScriptName, args: string[]): Promise<Reply> {
+    return this.evalScript(SCRIPTS[name], [this.prefix, ...args]);
+  }
+
+  /** The run-time faults live next to the jobs, under the same prefix, on the same connection (redis-faults.ts). */
+  sharedFaults(changed: () => void): RedisFaultRegistry {
+    return new RedisFaultRegistry({ script: (text, args) => this.evalScript(text, args) }, this.prefix, changed);
   }
 
   private key(name: string): string {

@@ -14,12 +14,12 @@ import { createLinkSigner } from './links.js';
 import { errorResponse, json } from './http.js';
 import { createIdSource } from './ids.js';
 import { checkFetchRules } from './inputs.js';
-import { andThen, type JobStore } from './jobs.js';
+import { allOf, andThen, type JobStore } from './jobs.js';
 import { MemoryJobStore } from './memory-store.js';
 import { videoResource } from './timeline.js';
 import { jobMediaPaths } from './start-job.js';
 import { Router } from './router.js';
-import { FaultInput, createFaultRegistry } from './faults.js';
+import { FaultInput, createFaultRegistry, type FaultRegistry } from './faults.js';
 import { maskSecret } from './mask.js';
 import { createJournal } from './journal.js';
 import { compose } from './flow.js';
@@ -48,6 +48,7 @@ import { compileScenarioRules } from './scenarios.js';
 import {
   DEV_LICENSE,
   type AnswerOptions,
+  type Fault,
   type ResolvedSoraMockOptions,
   type SoraMock,
   type SoraMockEvents,
@@ -114,6 +115,20 @@ export function resolveOptions(options: SoraMockOptions = {}): ResolvedSoraMockO
 }
 
 /**
+ * The run-time faults a shared store keeps (replicas fire the same ones), or undefined. A change this
+ * mock makes is announced as the `faults` event, read back from the store only when someone listens.
+ */
+function sharedFaults(jobs: JobStore, registry: () => FaultRegistry, emit: (event: 'faults', faults: Fault[]) => void, listening: () => boolean): FaultRegistry | undefined {
+  return jobs.sharedFaults?.(() => {
+    if (!listening()) return;
+    Promise.resolve(registry().list()).then(
+      (list) => emit('faults', list),
+      () => undefined,
+    );
+  });
+}
+
+/**
  * The mock. With a shared job store (`jobStore`) its job reads answer promises (SoraMock<boolean>);
  * with the default memory store they answer at once.
  */
@@ -155,16 +170,15 @@ export function createSoraMock(input: SoraMockOptions<boolean> = {}): SoraMock<b
     // The secret stays inside the signer: it is not an option anyone can read back.
     signer: createLinkSigner(input.mediaSecret),
     ruleScenario: compileScenarioRules(options.scenarios),
-    faults: createFaultRegistry((list) => emit('faults', list)),
+    faults: sharedFaults(jobs, () => base.faults, emit, () => listeners.faults.size > 0) ?? createFaultRegistry((list) => emit('faults', list)),
     emitJob: (event) => emit('job', event),
     linkedLater: linkedLaterFor(journal, emit),
   };
 
-  // The configured faults are in force from the start, and again after each reset.
-  const installFaults = () => {
-    for (const fault of options.faults) base.faults.add(fault);
-  };
-  installFaults();
+  // The configured faults are in force from the start (put there once for all replicas of a shared
+  // store), and again after each reset. A shared registry that cannot install now tries again when used.
+  const installing = base.faults.install(options.faults);
+  if (installing instanceof Promise) installing.catch(() => undefined);
 
   // The flow (steps.ts): the shared steps, then the route's own, each list composed once.
   const listener = input.onStep && ((step: string, ctx: RequestContext) => input.onStep?.(step, ctx.request));
@@ -254,10 +268,8 @@ export function createSoraMock(input: SoraMockOptions<boolean> = {}): SoraMock<b
     reset() {
       ids.reset();
       journal.clear();
-      base.faults.reset();
-      installFaults();
       offset = 0;
-      return jobs.clear();
+      return andThen(allOf([base.faults.reset(options.faults), jobs.clear()]), () => undefined);
     },
     advance(ms) {
       if (!(ms >= 0) || !Number.isFinite(ms)) throw new TypeError(`advance(ms): ms must be a non-negative number, got ${ms}`);

@@ -8,7 +8,7 @@ import { readBody, type BodyOptions, type ParsedBody } from './body.js';
 import type { Fault, FaultRegistry } from './faults.js';
 import type { IdSource } from './ids.js';
 import { BODY_PREVIEW_BYTES } from './journal.js';
-import type { JobStore } from './jobs.js';
+import { andThen, type JobStore, type MaybePromise } from './jobs.js';
 import type { LinkSigner } from './links.js';
 import { scenarioFromHeader } from './scenarios.js';
 import type { AnswerOptions, JobEvent, JournalEntry, LicenseConfig, MediaLink, ResolvedSoraMockOptions, ScenarioName } from './types.js';
@@ -171,44 +171,46 @@ function apiPath(ctx: RequestContext): string {
 /**
  * The scenario of a generation: the `Prefer` header, else the newest run-time fault that matches
  * (it counts a time), else the config rules. Records the fault (and the model) for the journal; the
- * pipeline's scenario step records the choice.
+ * pipeline's scenario step records the choice. A promise only when the faults are shared (Redis).
  */
-export function chooseScenario(ctx: RequestContext, prompt: string, model: string): ScenarioName | undefined {
+export function chooseScenario(ctx: RequestContext, prompt: string, model: string): MaybePromise<ScenarioName | undefined> {
   ctx.model = model;
   const header = scenarioFromHeader(ctx.request);
   if (header) return header;
-  const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model, generation: true });
-  if (fault) {
+  return andThen(ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model, generation: true }), (fault) => {
+    if (!fault) return ctx.ruleScenario(prompt, model);
     ctx.fault = fault;
     return fault.scenario;
-  }
-  return ctx.ruleScenario(prompt, model);
+  });
 }
 
 /**
  * The scenario of a read (no prompt, no model): the header, else a matching run-time fault whose
  * scenario means something on a read. Config rules match prompts and models, so they never apply here.
  */
-export function chooseReadScenario(ctx: RequestContext): ScenarioName | undefined {
+export function chooseReadScenario(ctx: RequestContext): MaybePromise<ScenarioName | undefined> {
   const header = scenarioFromHeader(ctx.request);
   if (header) return header;
-  const fault = ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), generation: false });
-  if (fault) ctx.fault = fault;
-  return fault?.scenario;
+  return andThen(ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), generation: false }), (fault) => {
+    if (fault) ctx.fault = fault;
+    return fault?.scenario;
+  });
 }
 
 /**
  * The network fault for this answer: the `Prefer` header's, else the newest matching network fault
  * (it counts a time), with its numbers resolved for this answer (its Content-Length, the speed).
  */
-export function chooseNetwork(ctx: RequestContext, response: Response): JournalEntry['network'] {
+export function chooseNetwork(ctx: RequestContext, response: Response): MaybePromise<JournalEntry['network']> {
   const header = ctx.preferNetwork;
-  const fault = header ? undefined : ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model: ctx.model, generation: false, network: true });
-  const choice = header ?? (fault && networkChoiceOf(fault));
-  if (!choice) return undefined;
-  const length = response.headers.get('content-length');
-  const resolved = resolveNetwork(choice, ctx.options.speed, length === null ? undefined : Number(length));
-  return fault ? { ...resolved, fault: fault.id } : resolved;
+  const resolve = (fault: Fault | undefined): JournalEntry['network'] => {
+    const choice = header ?? (fault && networkChoiceOf(fault));
+    if (!choice) return undefined;
+    const length = response.headers.get('content-length');
+    const resolved = resolveNetwork(choice, ctx.options.speed, length === null ? undefined : Number(length));
+    return fault ? { ...resolved, fault: fault.id } : resolved;
+  };
+  return header ? resolve(undefined) : andThen(ctx.faults.fire({ method: ctx.request.method, path: apiPath(ctx), model: ctx.model, generation: false, network: true }), resolve);
 }
 
 /** The platform's "analyse prompt" setting; undefined when it is off. Never rejects (openai falls back). */

@@ -16,7 +16,8 @@
 import { compilePath, type CompiledPath } from '../spec/paths.js';
 import { z } from 'zod';
 import { NETWORK_KINDS, NETWORK_PARAMS, networkParam, type NetworkChoice } from './network.js';
-import { SCENARIO_NAMES, type ScenarioName } from './types.js';
+import type { MaybePromise } from './jobs.js';
+import { SCENARIO_NAMES, type ScenarioName, type StoreAnswer } from './types.js';
 
 export const FAULT_ROUTE_METHODS = ['GET', 'POST', 'DELETE'] as const;
 
@@ -72,12 +73,16 @@ export interface Fault extends FaultInput {
   remaining: number | null;
 }
 
-export interface FaultHandle {
+/** `A`: whether the registry is shared (Redis), so that its answers are promises (StoreAnswer). */
+export interface FaultHandle<A extends boolean = false> {
   readonly id: string;
-  /** The fault as it stands now (hits, remaining). */
+  /**
+   * The fault as it stands now (hits, remaining); with a shared registry, as it stood when added
+   * (other replicas fire it behind this one's back: `list()` reads it as it stands).
+   */
   readonly fault: Fault;
   /** Take the fault away; false when it had already retired or been removed. */
-  remove(): boolean;
+  remove(): StoreAnswer<A, boolean>;
 }
 
 /** What a request looks like to a fault: its route under the base path and, for generations, its model. */
@@ -102,25 +107,44 @@ export function networkChoiceOf(fault: FaultInput): NetworkChoice | undefined {
 
 export const READ_SCENARIOS: readonly ScenarioName[] = ['rate_limited', 'server_error'];
 
-interface CompiledFault {
-  fault: Fault;
+/** A fault's route as a matcher: its method, if it names one, and its path pattern. */
+export interface FaultRoute {
   method?: string;
   path?: CompiledPath;
 }
 
-export interface FaultRegistry {
-  add(input: FaultInput): FaultHandle;
-  remove(id: string): boolean;
-  /** Remove every fault; answers how many there were. */
-  clear(): number;
-  /** Remove every fault and restart the ids (the mock's `reset()`). */
-  reset(): void;
-  list(): Fault[];
-  /** The newest fault that matches `target`; it counts a time (and retires after its last). */
-  fire(target: FaultTarget): Fault | undefined;
+interface CompiledFault extends FaultRoute {
+  fault: Fault;
 }
 
-function matchesRoute(compiled: CompiledFault, target: FaultTarget): boolean {
+/**
+ * The run-time faults of a mock. Two implementations keep this contract: createFaultRegistry below
+ * (this process's memory; every method answers at once) and the Redis one next to the Redis job store
+ * (src/adapters/redis-faults.ts; every method answers a promise), so replicas share their faults. The
+ * shared suite test/mock/job-store.test.ts runs against both.
+ */
+export interface FaultRegistry {
+  add(input: FaultInput): MaybePromise<FaultHandle<boolean>>;
+  remove(id: string): MaybePromise<boolean>;
+  /** Remove every fault; answers how many there were. */
+  clear(): MaybePromise<number>;
+  /** The configured faults (the `faults` option) put in force at start; a shared registry does it once for all replicas. */
+  install(configured: readonly FaultInput[]): MaybePromise<void>;
+  /** Remove every fault, restart the ids and put `configured` back (the mock's `reset()`). */
+  reset(configured: readonly FaultInput[]): MaybePromise<void>;
+  /** The faults in force, oldest first. */
+  list(): MaybePromise<Fault[]>;
+  /** The newest fault that matches `target`; it counts a time (and retires after its last). */
+  fire(target: FaultTarget): MaybePromise<Fault | undefined>;
+}
+
+/** A fault's route compiled once (`route` was validated by FaultInput). */
+export function compileFaultRoute(route: string | undefined): FaultRoute {
+  const parts = route ? ROUTE_PATTERN.exec(route) : null;
+  return { ...(parts?.[1] ? { method: parts[1] } : {}), ...(parts ? { path: compilePath(parts[2]) } : {}) };
+}
+
+function matchesRoute(compiled: FaultRoute, target: FaultTarget): boolean {
   if (compiled.method) {
     const method = target.method === 'HEAD' ? 'GET' : target.method;
     if (compiled.method !== method && compiled.method !== target.method) return false;
@@ -128,7 +152,26 @@ function matchesRoute(compiled: CompiledFault, target: FaultTarget): boolean {
   return !compiled.path || compiled.path.pattern.test(target.path);
 }
 
-export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => undefined): FaultRegistry {
+/** Whether `fault` fires for `target` (its kind, its scenario's meaning there, its model, its route). */
+export function faultMatches(fault: FaultInput, route: FaultRoute, target: FaultTarget): boolean {
+  if ((fault.network !== undefined) !== (target.network ?? false)) return false;
+  if (fault.scenario !== undefined && !target.generation && !READ_SCENARIOS.includes(fault.scenario)) return false;
+  if (fault.model !== undefined && fault.model !== target.model) return false;
+  return matchesRoute(route, target);
+}
+
+/** The registry in this process's memory: the contract, every answer at once. */
+export interface MemoryFaultRegistry extends FaultRegistry {
+  add(input: FaultInput): FaultHandle;
+  remove(id: string): boolean;
+  clear(): number;
+  install(configured: readonly FaultInput[]): void;
+  reset(configured: readonly FaultInput[]): void;
+  list(): Fault[];
+  fire(target: FaultTarget): Fault | undefined;
+}
+
+export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => undefined): MemoryFaultRegistry {
   // Newest last; matching walks from the end.
   let faults: CompiledFault[] = [];
   let counter = 0;
@@ -148,42 +191,40 @@ export function createFaultRegistry(onChange: (faults: Fault[]) => void = () => 
     return n;
   };
 
+  const add = (input: FaultInput): FaultHandle => {
+    const parsed = FaultInput.parse(input);
+    const fault: Fault = { id: `fault_${++counter}`, ...parsed, hits: 0, remaining: parsed.times ?? null };
+    const compiled: CompiledFault = { fault, ...compileFaultRoute(parsed.route) };
+    faults.push(compiled);
+    onChange(snapshot());
+    return {
+      id: fault.id,
+      get fault() {
+        return { ...fault };
+      },
+      // By identity, not id: ids restart at reset(), and an old handle must not remove a new fault.
+      remove: () => removeWhere((c) => c === compiled),
+    };
+  };
+
   return {
-    add(input) {
-      const parsed = FaultInput.parse(input);
-      const route = parsed.route ? ROUTE_PATTERN.exec(parsed.route) : null;
-      const fault: Fault = { id: `fault_${++counter}`, ...parsed, hits: 0, remaining: parsed.times ?? null };
-      const compiled: CompiledFault = {
-        fault,
-        ...(route?.[1] ? { method: route[1] } : {}),
-        ...(route ? { path: compilePath(route[2]) } : {}),
-      };
-      faults.push(compiled);
-      onChange(snapshot());
-      return {
-        id: fault.id,
-        get fault() {
-          return { ...fault };
-        },
-        // By identity, not id: ids restart at reset(), and an old handle must not remove a new fault.
-        remove: () => removeWhere((c) => c === compiled),
-      };
-    },
+    add,
     remove: (id) => removeWhere((c) => c.fault.id === id),
     clear,
-    reset() {
+    install(configured) {
+      for (const fault of configured) add(fault);
+    },
+    reset(configured) {
       clear();
       counter = 0;
+      for (const fault of configured) add(fault);
     },
     list: snapshot,
     fire(target) {
       for (let i = faults.length - 1; i >= 0; i--) {
         const compiled = faults[i];
         const { fault } = compiled;
-        if ((fault.network !== undefined) !== (target.network ?? false)) continue;
-        if (fault.scenario !== undefined && !target.generation && !READ_SCENARIOS.includes(fault.scenario)) continue;
-        if (fault.model !== undefined && fault.model !== target.model) continue;
-        if (!matchesRoute(compiled, target)) continue;
+        if (!faultMatches(fault, compiled, target)) continue;
         fault.hits++;
         if (fault.remaining !== null) fault.remaining--;
         const fired = { ...fault };

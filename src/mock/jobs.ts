@@ -9,6 +9,7 @@
  * Node server answers a poll in the turn it arrives). The shared suite test/mock/job-store.test.ts runs
  * against both.
  */
+import type { FaultRegistry } from './faults.js';
 import type { JobCounts, MockClock, VideoJob } from './types.js';
 
 /** A value now, or a promise of it: what a store method answers (memory: the value; Redis: a promise). */
@@ -127,6 +128,12 @@ export interface JobStore {
    */
   finishedText(job: VideoJob, now: number, make: () => string): string | undefined;
   health(): MaybePromise<StoreHealth>;
+  /**
+   * A shared store keeps the run-time faults too (faults.ts), on its own connection, so every replica
+   * fires the same ones; `changed` is told after each change this process makes. Absent: the mock
+   * keeps them in its memory.
+   */
+  sharedFaults?(changed: () => void): FaultRegistry;
   /** Let go of connections (the server's close). */
   close(): MaybePromise<void>;
 }

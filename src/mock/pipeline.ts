@@ -87,19 +87,22 @@ function operationSteps<K extends OperationId>(id: K, handler: OperationHandler<
         };
         if (op.work === 'generation') {
           // A remix's subject is its source's model: a store lookup (a promise with a shared store).
-          return andThen(handler.subject?.(ctx, input) ?? { prompt: '', model: '' }, (subject) => {
-            const scenario = (ctx.scenario = chooseScenario(ctx, subject.prompt, subject.model));
-            rejectByScenario(scenario);
-            return go(scenario);
-          });
+          return andThen(handler.subject?.(ctx, input) ?? { prompt: '', model: '' }, (subject) =>
+            andThen(chooseScenario(ctx, subject.prompt, subject.model), (scenario) => {
+              ctx.scenario = scenario;
+              rejectByScenario(scenario);
+              return go(scenario);
+            }),
+          );
         }
         // Reads start no work: only the scenarios that answer before any work mean something there.
-        const scenario = chooseReadScenario(ctx);
-        if (scenario && READ_SCENARIOS.includes(scenario)) {
-          ctx.scenario = scenario;
-          rejectByScenario(scenario);
-        }
-        return go(scenario);
+        return andThen(chooseReadScenario(ctx), (scenario) => {
+          if (scenario && READ_SCENARIOS.includes(scenario)) {
+            ctx.scenario = scenario;
+            rejectByScenario(scenario);
+          }
+          return go(scenario);
+        });
       },
     },
     { name: 'handler', run: (ctx) => handler.handle(ctx, ctx.input as OperationInput<K>) },

@@ -77,7 +77,7 @@ const IN_FLIGHT = new Set<Request>();
 
 export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, journaled }: SharedStepsDeps): Step<RequestContext>[] {
   /** The entry of an answered request: written, announced, and handed to the adapter that asked. */
-  function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, started: number, startedAt: number): Response {
+  function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, network: JournalEntry['network'], started: number, startedAt: number): Response {
     const { request } = ctx;
     // The licence step already found the key when it recognised one.
     const key = ctx.license ? ctx.license.key : licenseKeyOf(request);
@@ -91,8 +91,6 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
     entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
     if (ctx.scenario) entry.scenario = ctx.scenario;
     if (ctx.fault?.scenario) entry.fault = { id: ctx.fault.id, scenario: ctx.fault.scenario };
-    // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
-    const network = ownSurface(ctx.path) ? undefined : chooseNetwork(ctx, response);
     if (network) entry.network = network;
     if (response.status === 429) {
       const header = response.headers.get('retry-after');
@@ -115,10 +113,15 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
     return response;
   }
 
-  /** Synchronous unless the body's journal record needs hashing (multipart files). */
+  /** Synchronous unless the body's journal record needs hashing (multipart files) or the faults are shared (Redis). */
   function settle(ctx: RequestContext, response: Response, started: number, startedAt: number): Answer {
     const body = recordBody(ctx.body, ctx.raw);
-    return body instanceof Promise ? body.then((recorded) => record(ctx, response, recorded, started, startedAt)) : record(ctx, response, body, started, startedAt);
+    // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
+    const network = ownSurface(ctx.path) ? undefined : chooseNetwork(ctx, response);
+    if (body instanceof Promise || network instanceof Promise) {
+      return Promise.all([body, network]).then(([recorded, chosen]) => record(ctx, response, recorded, chosen, started, startedAt));
+    }
+    return record(ctx, response, body, network, started, startedAt);
   }
 
   const journalStep: Step<RequestContext> = {

@@ -72,7 +72,8 @@ export interface SoraMockOptions<A extends boolean = false> {
   scenarios?: ScenarioRule[];
   /**
    * Run-time faults in force from the start (scenario or network faults, with route, times and model
-   * as `mock.faults.add` takes them); `reset()` puts them back.
+   * as `mock.faults.add` takes them); `reset()` puts them back. With a shared `jobStore` they are put
+   * in once for all the replicas that share it.
    */
   faults?: FaultInput[];
   promptAnalysis?: {
@@ -134,7 +135,8 @@ export interface SoraMockOptions<A extends boolean = false> {
   /**
    * Where video jobs live; default: this process's memory. A shared store (`RedisJobStore`,
    * src/adapters/redis-store.ts; `sora-kit serve --store`) lets replicas behind a load balancer serve each other's jobs; the mock's job
-   * reads (`jobs()`, `jobCounts()`, `jobMedia()`, `reset()`) then answer promises.
+   * reads (`jobs()`, `jobCounts()`, `jobMedia()`, `reset()`) and its run-time faults (`faults`), which
+   * the store shares too, then answer promises.
    */
   jobStore?: StoreOption<A>;
 }
@@ -282,20 +284,26 @@ export interface SoraMockEvents {
   /** An entry already announced changed: a streamed answer linked more media. */
   requestUpdated: JournalEntry;
   job: JobEvent;
-  /** The run-time faults changed (added, fired, retired, removed). */
+  /**
+   * The run-time faults changed (added, fired, retired, removed) through this mock. With a shared
+   * store, changes another replica makes are not announced here (`faults.list()` shows them).
+   */
   faults: Fault[];
 }
 
-/** Run-time faults (see faults.ts): a test steers the mock without changing the client under test. */
-export interface SoraMockFaults {
+/**
+ * Run-time faults (see faults.ts): a test steers the mock without changing the client under test.
+ * With a shared job store (`A` true) they live in it, shared by every replica, and answer promises.
+ */
+export interface SoraMockFaults<A extends boolean = false> {
   /** The next matching requests get `scenario`; `times` bounds how many; returns a handle to remove it. */
-  add(fault: FaultInput): FaultHandle;
+  add(fault: FaultInput): StoreAnswer<A, FaultHandle<A>>;
   /** Remove one by id; false if there is none. */
-  remove(id: string): boolean;
+  remove(id: string): StoreAnswer<A, boolean>;
   /** Remove them all; answers how many there were. */
-  clear(): number;
+  clear(): StoreAnswer<A, number>;
   /** The faults in force, oldest first. */
-  list(): Fault[];
+  list(): StoreAnswer<A, Fault[]>;
 }
 
 /**
@@ -350,8 +358,8 @@ export interface SoraMock<A extends boolean = false> {
    * how often, and an example request (secrets masked). Polling thresholds follow the mock's speed.
    */
   clientReport(): ClientReport;
-  /** Run-time faults; `reset()` clears them. */
-  readonly faults: SoraMockFaults;
+  /** Run-time faults (shared by the replicas of a shared store); `reset()` clears them and puts the configured ones back. */
+  readonly faults: SoraMockFaults<A>;
   /**
    * Signed paths of a job's media (`/sora/v1/files/...`), which need no licence: what a dashboard shows.
    * Undefined for an unknown id. The paths exist before the job completes; the content route does not.

@@ -1,7 +1,8 @@
 /**
  * What a shared job store adds to the suite both stores pass (test/mock/job-store.test.ts): mocks in
  * front of one Redis are replicas that serve each other's jobs, agree on status although their own
- * clocks disagree, and answer 503 with the envelope and Retry-After while Redis is away, then resume.
+ * clocks disagree, share their run-time faults, and answer 503 with the envelope and Retry-After while
+ * Redis is away, then resume.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobStore, parseStoreUrl, RedisJobStore } from '../../src/adapters/redis-store.js';
@@ -24,9 +25,9 @@ afterAll(async () => {
 });
 
 let prefixes = 0;
-/** `count` mocks on one Redis prefix: replicas. */
-function replicas(count: number, options: SoraMockOptions = {}, skews: number[] = []): SoraMock<boolean>[] {
-  const prefix = `replicas-${++prefixes}:`;
+/** `count` mocks on one Redis prefix (a new one, or an earlier group's): replicas. */
+function replicas(count: number, options: SoraMockOptions = {}, skews: number[] = [], group = ++prefixes): SoraMock<boolean>[] {
+  const prefix = `replicas-${group}:`;
   return Array.from({ length: count }, (_, i) => {
     const skew = skews[i] ?? 0;
     const jobStore = new RedisJobStore({ ...resolveOptions(options), url: redis.url, prefix, localClock: { now: () => Date.now() + skew } });
@@ -68,6 +69,61 @@ describe('mocks on one Redis store', () => {
     expect(seen.status).toBe('queued');
     const made = await json<VideoResource>(call(late, 'POST', '/videos', { body: { prompt: 'an egret', model: 'sora_video2' } }));
     expect(Math.abs(made.created_at - Math.floor(early.now() / 1000))).toBeLessThanOrEqual(1);
+  });
+
+  it('share run-time faults: one added through either fires through the other, and a times-bounded fault fires exactly its times over concurrent requests through both', async () => {
+    const [a, b] = replicas(2, { instant: true });
+    const create = (mock: SoraMock<boolean>) => call(mock, 'POST', '/videos', { body: { prompt: 'a wren', model: 'sora_video2' } });
+    // The faults event tells what this mock changed (read back from the store); not what another did.
+    const seenByA: unknown[] = [];
+    const seenByB: unknown[] = [];
+    a.on('faults', (list) => seenByA.push(list));
+    b.on('faults', (list) => seenByB.push(list));
+    const added = await a.faults.add({ scenario: 'rate_limited', times: 1, route: 'POST /videos' });
+    expect(await b.faults.list()).toEqual([added.fault]);
+    await expect.poll(() => seenByA).toEqual([[added.fault]]);
+    expect(seenByB).toEqual([]);
+    // Two concurrent requests, one through each: exactly one is refused.
+    const statuses = (await Promise.all([create(a), create(b)])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 429]);
+    expect(await a.faults.list()).toEqual([]);
+    // Added through b, fired through a only.
+    const fromB = await b.faults.add({ scenario: 'server_error', route: 'GET /videos' });
+    expect((await call(a, 'GET', '/videos')).status).toBe(500);
+    expect(await a.faults.list()).toEqual([{ ...fromB.fault, hits: 1 }]);
+    expect(await a.faults.remove(fromB.id)).toBe(true);
+    expect(await b.faults.list()).toEqual([]);
+    // Many at once: no fault is spent twice nor fires past its times.
+    await b.faults.add({ scenario: 'server_error', times: 3, route: 'POST /videos' });
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => create(i % 2 ? a : b)));
+    expect(burst.filter((r) => r.status === 500)).toHaveLength(3);
+    expect(burst.filter((r) => r.status === 200)).toHaveLength(9);
+    expect(await a.faults.list()).toEqual([]);
+  });
+
+  it('share /__sora/faults: added through one, listed, fired and deleted through the other', async () => {
+    const [a, b] = replicas(2, { admin: true, instant: true });
+    const admin = (mock: SoraMock<boolean>, method: string, path = '', body?: unknown) =>
+      mock.fetch(new Request(`http://127.0.0.1/__sora/faults${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }));
+    const added = await json<{ id: string }>(admin(a, 'POST', '', { scenario: 'rate_limited', route: 'GET /models', times: 2 }));
+    expect(await json(admin(b, 'GET'))).toEqual({ object: 'list', data: [expect.objectContaining({ object: 'fault', id: added.id, remaining: 2 })] });
+    expect((await call(b, 'GET', '/models')).status).toBe(429);
+    expect(await json(admin(a, 'GET'))).toEqual({ object: 'list', data: [expect.objectContaining({ id: added.id, hits: 1, remaining: 1 })] });
+    expect(await json(admin(b, 'DELETE', `/${added.id}`))).toEqual({ object: 'fault', id: added.id, deleted: true });
+    expect((await call(a, 'GET', '/models')).status).toBe(200);
+  });
+
+  it('install the configured faults once for all of them; a reset through one puts them back once', async () => {
+    const faults = [{ scenario: 'server_error' as const, times: 1, route: 'POST /videos' }];
+    const [a, b, c] = replicas(3, { instant: true, faults });
+    const create = (mock: SoraMock<boolean>) => call(mock, 'POST', '/videos', { body: { prompt: 'a crane', model: 'sora_video2' } });
+    expect(await c.faults.list()).toEqual([expect.objectContaining({ id: 'fault_1', remaining: 1 })]);
+    expect((await Promise.all([create(a), create(b), create(c)])).map((r) => r.status).sort()).toEqual([200, 200, 500]);
+    // A replica (re)started later finds them installed, and spent: it does not install them again.
+    const [late] = replicas(1, { instant: true, faults }, [], prefixes);
+    expect(await late.faults.list()).toEqual([]);
+    await b.reset();
+    expect(await a.faults.list()).toEqual([expect.objectContaining({ id: 'fault_1', hits: 0, remaining: 1 })]);
   });
 
   it('say which store they use in /__sora/health', async () => {

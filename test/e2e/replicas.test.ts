@@ -2,6 +2,7 @@
  * `sora-kit serve` past one process: three replicas of the built CLI on one Redis store (the same
  * --media-secret and --seed) behind nginx (round robin), driven by the official openai SDK. The whole
  * flow (create, poll, list, remix, content, delete) with each request landing on another replica;
+ * a run-time fault added through one replica's admin endpoint fires on requests the others answer;
  * then one replica is killed mid-flow and the flow goes on; then Redis is stopped (503 with the
  * envelope and Retry-After) and started again (it works again).
  */
@@ -21,7 +22,7 @@ let client: OpenAI;
 
 beforeAll(async () => {
   redis = await startRedis();
-  const args = ['--store', redis.url, '--media-secret', 'replicas-secret', '--seed', 'replicas', '--speed', '20', '--quiet', '--no-inspector', '--media-workers', '0'];
+  const args = ['--store', redis.url, '--media-secret', 'replicas-secret', '--seed', 'replicas', '--speed', '20', '--quiet', '--no-inspector', '--media-workers', '0', '--admin'];
   replicas = await Promise.all([0, 1, 2].map(() => serveCli(args)));
   nginx = await startNginx(replicas.map((r) => r.origin));
   client = new OpenAI({
@@ -76,6 +77,25 @@ describe('three sora-kit serve replicas on one Redis behind nginx', () => {
     expect(new Set(seen).size).toBe(3);
     // Round robin: no two requests in a row on the same replica.
     for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
+  });
+
+  it('share run-time faults: one added through a replica\'s /__sora/faults hits requests that land on the others', async () => {
+    const added = await fetch(`${replicas[0].origin}/__sora/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scenario: 'server_error', route: 'GET /models', times: 3 }),
+    });
+    expect(added.status).toBe(201);
+    const { id } = (await added.json()) as { id: string };
+    const seen = await (await fetch(`${replicas[2].origin}/__sora/faults`)).json();
+    expect(seen).toEqual({ object: 'list', data: [expect.objectContaining({ id, remaining: 3 })] });
+    // Three requests in a row, each on another replica (round robin): the fault fires on every one.
+    const from = answeredBy.length;
+    for (let i = 0; i < 3; i++) await expect(client.models.list()).rejects.toMatchObject({ status: 500, error: { type: 'server_error' } });
+    expect(new Set(answeredBy.slice(from)).size).toBe(3);
+    // Then it has retired, on every replica.
+    expect((await client.models.list()).data.length).toBeGreaterThan(0);
+    expect(await (await fetch(`${replicas[1].origin}/__sora/faults`)).json()).toEqual({ object: 'list', data: [] });
   });
 
   it('go on when one replica is killed mid-flow', async () => {

@@ -5,13 +5,15 @@
  * slice stopped short. Likewise the inspector's reads: the newest jobs and the count by status,
  * against slicing and counting every job. One suite, run against both stores; then what only one of
  * them promises (the memory store's O(page) walks and kept texts), and what a shared store adds
- * (replicas that share jobs and a clock, and a Redis that goes away and comes back).
+ * (replicas that share jobs and a clock, and a Redis that goes away and comes back). The run-time
+ * fault registries (memory, Redis) keep one contract too, run here against both.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisJobStore } from '../../src/adapters/redis-store.js';
 import { createSoraMock, resolveOptions } from '../../src/mock/app.js';
-import { FINISHED_TEXTS_KEPT, type JobStore, type PageQuery } from '../../src/mock/jobs.js';
+import { createFaultRegistry, type FaultRegistry, type FaultTarget } from '../../src/mock/faults.js';
+import { FINISHED_TEXTS_KEPT, type JobStore, type MaybePromise, type PageQuery } from '../../src/mock/jobs.js';
 import { MemoryJobStore } from '../../src/mock/memory-store.js';
 import type { SoraMock, SoraMockOptions } from '../../src/mock/types.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
@@ -20,7 +22,7 @@ import type { VideoJob } from '../../src/mock/types.js';
 import { resolveVideoRequest } from '../../src/spec/rules.js';
 import { parseModelName } from '../../src/spec/model.js';
 import { VideoListResource, VideoResource } from '../../src/spec/schemas/index.js';
-import { call, manualMock } from './helpers.js';
+import { ORIGIN, call, expectEnvelope, manualMock } from './helpers.js';
 
 const parsed = parseModelName('sora_video2');
 if (!parsed.ok) throw new Error('sora_video2 must parse');
@@ -113,6 +115,8 @@ const nextPrefix = () => `test-${process.pid}-${++prefixes}:`;
 interface StoreKind {
   name: string;
   make(limits: { maxJobs: number; retentionSeconds: number }): JobStore;
+  /** A fault registry of this kind, and how to let it go. */
+  faults(): { registry: FaultRegistry; close(): MaybePromise<void> };
   /** A mock on a manual clock (as manualMock) over a store of this kind. */
   mock(options?: SoraMockOptions): SoraMock<boolean>;
   /** Runs of the model-based property (a Redis run costs round trips). */
@@ -121,10 +125,20 @@ interface StoreKind {
 
 const start = Date.UTC(2026, 0, 1);
 const KINDS: StoreKind[] = [
-  { name: 'memory', make: (limits) => new MemoryJobStore({ ...limits, seed: 's' }), mock: (options = {}) => manualMock(options), runs: 500 },
+  {
+    name: 'memory',
+    make: (limits) => new MemoryJobStore({ ...limits, seed: 's' }),
+    faults: () => ({ registry: createFaultRegistry(), close: () => undefined }),
+    mock: (options = {}) => manualMock(options),
+    runs: 500,
+  },
   {
     name: 'redis',
     make: (limits) => new RedisJobStore({ ...limits, seed: 's', url: redis.url, prefix: nextPrefix() }),
+    faults: () => {
+      const store = new RedisJobStore({ maxJobs: 10, retentionSeconds: 60, seed: 's', url: redis.url, prefix: nextPrefix() });
+      return { registry: store.sharedFaults(() => undefined), close: () => store.close() };
+    },
     mock: (options = {}) => {
       const resolved = resolveOptions(options);
       const jobStore = new RedisJobStore({ ...resolved, url: redis.url, prefix: nextPrefix() });
@@ -322,6 +336,152 @@ describe.each(KINDS)('the $name job store against the obvious O(jobs) reads', (k
     expect(gone.status).toBe(404);
     expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('video_evicted');
     await mock.reset();
+  });
+});
+
+/** A generation of `model` on `route`, or a read, as a fault sees a request. */
+const generation = (model: string, route = 'POST /videos'): FaultTarget => {
+  const [method, path] = route.split(' ');
+  return { method, path, model, generation: true };
+};
+const read = (route: string): FaultTarget => {
+  const [method, path] = route.split(' ');
+  return { method, path, generation: false };
+};
+
+describe.each(KINDS)('the $name fault registry', (kind) => {
+  const withRegistry = async (body: (registry: FaultRegistry) => Promise<void>) => {
+    const { registry, close } = kind.faults();
+    try {
+      await body(registry);
+    } finally {
+      await registry.reset([]);
+      await close();
+    }
+  };
+
+  it('adds, lists (oldest first), removes one, clears all; ids count from fault_1', () =>
+    withRegistry(async (registry) => {
+      const a = await registry.add({ scenario: 'server_error', route: 'GET /models' });
+      const b = await registry.add({ scenario: 'rate_limited', times: 2, model: 'sora_video2' });
+      expect([a.id, b.id]).toEqual(['fault_1', 'fault_2']);
+      expect(b.fault).toEqual({ id: 'fault_2', scenario: 'rate_limited', times: 2, model: 'sora_video2', hits: 0, remaining: 2 });
+      expect(await registry.list()).toEqual([
+        { id: 'fault_1', scenario: 'server_error', route: 'GET /models', hits: 0, remaining: null },
+        { id: 'fault_2', scenario: 'rate_limited', times: 2, model: 'sora_video2', hits: 0, remaining: 2 },
+      ]);
+      expect(await registry.remove('fault_1')).toBe(true);
+      expect(await registry.remove('fault_1')).toBe(false);
+      expect(await registry.remove('fault_9')).toBe(false);
+      expect((await registry.list()).map((f) => f.id)).toEqual(['fault_2']);
+      await registry.add({ network: 'reset', bytes: 10 });
+      expect(await registry.clear()).toBe(2);
+      expect(await registry.clear()).toBe(0);
+      expect(await registry.list()).toEqual([]);
+      // Malformed: refused naming the field, nothing stored.
+      await expect(async () => registry.add({ scenario: 'slow', times: 0 })).rejects.toThrow(/times/);
+      expect(await registry.list()).toEqual([]);
+    }));
+
+  it('fires the newest match first, counts hits and remaining, and retires a fault after its last time', () =>
+    withRegistry(async (registry) => {
+      const older = await registry.add({ scenario: 'server_error', times: 1 });
+      const newer = await registry.add({ scenario: 'rate_limited', times: 2 });
+      const fired = [];
+      for (let i = 0; i < 4; i++) fired.push(await registry.fire(generation('sora_video2')));
+      expect(fired.map((f) => f && [f.id, f.scenario, f.hits, f.remaining])).toEqual([
+        [newer.id, 'rate_limited', 1, 1],
+        [newer.id, 'rate_limited', 2, 0],
+        [older.id, 'server_error', 1, 0],
+        undefined,
+      ]);
+      expect(await registry.list()).toEqual([]);
+      expect(await newer.remove()).toBe(false);
+      // Without times a fault stays, counting its hits.
+      const forever = await registry.add({ scenario: 'slow' });
+      for (let i = 0; i < 3; i++) await registry.fire(generation('sora_video2'));
+      expect(await registry.list()).toEqual([{ ...forever.fault, hits: 3, remaining: null }]);
+    }));
+
+  it('matches the model, the route (":id" segments, HEAD as GET, a bare path for every method), reads only with the scenarios that answer first, and network faults apart', () =>
+    withRegistry(async (registry) => {
+      const byModel = await registry.add({ scenario: 'moderation_blocked', model: 'sora_video2-hd' });
+      expect(await registry.fire(generation('sora_video2'))).toBeUndefined();
+      expect((await registry.fire(generation('sora_video2-hd')))?.id).toBe(byModel.id);
+      // A read has no model: a fault with one never fires there.
+      expect(await registry.fire(read('GET /videos'))).toBeUndefined();
+      await registry.clear();
+
+      const byRoute = await registry.add({ scenario: 'server_error', route: 'GET /videos/:id' });
+      expect(await registry.fire(read('GET /videos'))).toBeUndefined();
+      expect(await registry.fire(read('GET /videos/video_1/content'))).toBeUndefined();
+      expect((await registry.fire(read('GET /videos/video_1')))?.id).toBe(byRoute.id);
+      expect((await registry.fire(read('HEAD /videos/video_2')))?.id).toBe(byRoute.id);
+      expect(await registry.fire(read('DELETE /videos/video_2'))).toBeUndefined();
+      await registry.clear();
+
+      const everyMethod = await registry.add({ scenario: 'rate_limited', route: '/videos' });
+      expect((await registry.fire(read('GET /videos')))?.id).toBe(everyMethod.id);
+      expect((await registry.fire(generation('sora_video2')))?.id).toBe(everyMethod.id);
+      await registry.clear();
+
+      // A slow fault waits for a generation: a read neither fires it nor spends it.
+      const slow = await registry.add({ scenario: 'slow', times: 1 });
+      expect(await registry.fire(read('GET /videos/video_1'))).toBeUndefined();
+      expect((await registry.list())[0]).toMatchObject({ hits: 0, remaining: 1 });
+      expect((await registry.fire(generation('sora_video2', 'POST /videos/video_1/remix')))?.id).toBe(slow.id);
+
+      // Network faults match only when asked for (after the answer), scenario faults never then.
+      const network = await registry.add({ network: 'latency', ms: 5, route: 'GET /models' });
+      const scenario = await registry.add({ scenario: 'server_error', route: 'GET /models' });
+      expect((await registry.fire(read('GET /models')))?.id).toBe(scenario.id);
+      expect(await registry.fire({ ...read('GET /models'), network: true })).toMatchObject({ id: network.id, network: 'latency', ms: 5, hits: 1 });
+    }));
+
+  it('install puts the configured faults in force; reset removes every fault, restarts the ids and puts them back; an old handle cannot remove a new fault', () =>
+    withRegistry(async (registry) => {
+      const configured = [{ scenario: 'server_error' as const, times: 1, route: 'POST /videos' }];
+      await registry.install(configured);
+      expect(await registry.list()).toEqual([{ id: 'fault_1', ...configured[0], hits: 0, remaining: 1 }]);
+      const old = await registry.add({ scenario: 'rate_limited' });
+      expect(old.id).toBe('fault_2');
+      expect((await registry.fire(generation('sora_video2')))?.id).toBe('fault_2');
+      await registry.reset(configured);
+      expect(await registry.list()).toEqual([{ id: 'fault_1', ...configured[0], hits: 0, remaining: 1 }]);
+      const fresh = await registry.add({ scenario: 'slow' });
+      expect(fresh.id).toBe(old.id);
+      expect(await old.remove()).toBe(false);
+      expect((await registry.list()).map((f) => f.id)).toEqual(['fault_1', 'fault_2']);
+      expect(await fresh.remove()).toBe(true);
+    }));
+
+  it('through the API: mock.faults and /__sora/faults steer requests; the journal names the fault; reset() puts the configured ones back', async () => {
+    const mock = kind.mock({ instant: true, admin: true, faults: [{ scenario: 'server_error', times: 1, route: 'GET /models' }] });
+    const admin = (method: string, path = '', body?: unknown) =>
+      mock.fetch(new Request(`${ORIGIN}/__sora/faults${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) }));
+    try {
+      expect((await expectEnvelope(await call(mock, 'GET', '/models'), 500)).type).toBe('server_error');
+      expect((await call(mock, 'GET', '/models')).status).toBe(200);
+      const handle = await mock.faults.add({ scenario: 'rate_limited', times: 1, route: 'POST /videos' });
+      expect(await (await admin('GET')).json()).toEqual({ object: 'list', data: [{ object: 'fault', ...handle.fault }] });
+      expect((await call(mock, 'POST', '/videos', { body: { prompt: 'a fox', model: 'sora_video2' } })).status).toBe(429);
+      expect(mock.requests().at(-1)?.fault).toEqual({ id: handle.id, scenario: 'rate_limited' });
+      expect(await mock.faults.list()).toEqual([]);
+      const added = (await (await admin('POST', '', { scenario: 'server_error', route: 'GET /videos' })).json()) as { id: string };
+      expect((await call(mock, 'GET', '/videos')).status).toBe(500);
+      expect(await (await admin('DELETE', `/${added.id}`)).json()).toEqual({ object: 'fault', id: added.id, deleted: true });
+      expect((await expectEnvelope(await admin('DELETE', `/${added.id}`), 404)).code).toBe('fault_not_found');
+      await mock.faults.add({ network: 'latency', ms: 1, route: 'GET /models' });
+      await call(mock, 'GET', '/models');
+      expect(mock.requests().at(-1)?.network).toMatchObject({ kind: 'latency', fault: expect.stringMatching(/^fault_/) });
+      await mock.faults.add({ scenario: 'slow' });
+      expect(await (await admin('DELETE')).json()).toEqual({ object: 'list', deleted: 2 });
+      expect(await mock.faults.clear()).toBe(0);
+      await mock.reset();
+      expect(await mock.faults.list()).toEqual([expect.objectContaining({ id: 'fault_1', scenario: 'server_error', remaining: 1 })]);
+    } finally {
+      await mock.reset();
+    }
   });
 });
 

@@ -214,20 +214,22 @@ export function createInspector(mock: SoraMock<boolean>, options: InspectorOptio
   const snapshot = (apiUrl: string): MaybePromise<InspectorSnapshot> => {
     const { options } = mock;
     const dev = options.licenses.find((l) => l.key === DEV_LICENSE.key);
-    return andThen(jobsNow(), ({ jobs, jobCounts }) => ({
-      apiUrl,
-      now: mock.now(),
-      startedAt,
-      options: { seed: options.seed, speed: options.speed, instant: options.instant, admin: options.admin, cors: options.cors },
-      licenses: options.licenses.map((l) => ({ key: maskSecret(l.key), features: [...l.features] })),
-      devLicense: dev ? dev.key : null,
-      scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: scenarioEffect(name) })),
-      scenarioRules: options.scenarios.map((r) => ({ ...(r.prompt ? { prompt: r.prompt } : {}), ...(r.model ? { model: r.model } : {}), scenario: r.scenario })),
-      faults: mock.faults.list(),
-      requests: recentRequests(),
-      jobs,
-      jobCounts,
-    }));
+    return andThen(jobsNow(), ({ jobs, jobCounts }) =>
+      andThen(mock.faults.list(), (faults) => ({
+        apiUrl,
+        now: mock.now(),
+        startedAt,
+        options: { seed: options.seed, speed: options.speed, instant: options.instant, admin: options.admin, cors: options.cors },
+        licenses: options.licenses.map((l) => ({ key: maskSecret(l.key), features: [...l.features] })),
+        devLicense: dev ? dev.key : null,
+        scenarios: SCENARIO_NAMES.map((name) => ({ name, effect: scenarioEffect(name) })),
+        scenarioRules: options.scenarios.map((r) => ({ ...(r.prompt ? { prompt: r.prompt } : {}), ...(r.model ? { model: r.model } : {}), scenario: r.scenario })),
+        faults,
+        requests: recentRequests(),
+        jobs,
+        jobCounts,
+      })),
+    );
   };
 
   const frame = (event: string, data: unknown): Uint8Array => encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -31,7 +31,9 @@ export function redactedOptions(mock: AnyMock) {
 }
 
 export function adminState(_ctx: RequestContext, mock: AnyMock): MaybePromise<Response> {
-  return andThen(mock.jobs(), (jobs) => json({ now: mock.now(), options: redactedOptions(mock), jobs, faults: mock.faults.list(), requests: mock.requests().length }));
+  return andThen(mock.jobs(), (jobs) =>
+    andThen(mock.faults.list(), (faults) => json({ now: mock.now(), options: redactedOptions(mock), jobs, faults, requests: mock.requests().length })),
+  );
 }
 
 /**
@@ -80,25 +82,27 @@ export async function adminAdvance(ctx: RequestContext, mock: AnyMock): Promise<
 }
 
 export async function adminAddFault(ctx: RequestContext, mock: AnyMock): Promise<Response> {
-  const handle = mock.faults.add(validate(FaultInput, await jsonBody(ctx)));
+  const handle = await mock.faults.add(validate(FaultInput, await jsonBody(ctx)));
   return json({ object: 'fault', ...handle.fault }, 201);
 }
 
-export function adminListFaults(_ctx: RequestContext, mock: AnyMock): Response {
-  return json({ object: 'list', data: mock.faults.list().map((f) => ({ object: 'fault', ...f })) });
+export function adminListFaults(_ctx: RequestContext, mock: AnyMock): MaybePromise<Response> {
+  return andThen(mock.faults.list(), (faults) => json({ object: 'list', data: faults.map((f) => ({ object: 'fault', ...f })) }));
 }
 
-export function adminDeleteFault(_ctx: RequestContext, mock: AnyMock, id: string): Response {
-  if (!mock.faults.remove(id)) {
-    throw new HttpError(404, `No fault with id ${describeValue(id)}: it never existed, retired after its last time, or was removed.`, {
-      type: 'invalid_request_error',
-      param: 'fault_id',
-      code: 'fault_not_found',
-    });
-  }
-  return json({ object: 'fault', id, deleted: true });
+export function adminDeleteFault(_ctx: RequestContext, mock: AnyMock, id: string): MaybePromise<Response> {
+  return andThen(mock.faults.remove(id), (removed) => {
+    if (!removed) {
+      throw new HttpError(404, `No fault with id ${describeValue(id)}: it never existed, retired after its last time, or was removed.`, {
+        type: 'invalid_request_error',
+        param: 'fault_id',
+        code: 'fault_not_found',
+      });
+    }
+    return json({ object: 'fault', id, deleted: true });
+  });
 }
 
-export function adminClearFaults(_ctx: RequestContext, mock: AnyMock): Response {
-  return json({ object: 'list', deleted: mock.faults.clear() });
+export function adminClearFaults(_ctx: RequestContext, mock: AnyMock): MaybePromise<Response> {
+  return andThen(mock.faults.clear(), (deleted) => json({ object: 'list', deleted }));
 }
