@@ -215,8 +215,8 @@ export function createSoraMock(input: SoraMockOptions<boolean> = {}): SoraMock<b
     const run = compose([...inspectorGuardSteps(options.adminToken), { name: 'handler', run: (ctx) => (inspector as Inspector).fetch(ctx.request, () => ctx.transport?.hangUp?.()) }], listener);
     for (const path of INSPECTOR_ROUTES) api.on('GET', path, run);
   }
-  const ownSurface = (path: string) => isAdminPath(path) || (inspector?.owns(path) ?? false);
-  const flow = compose(sharedSteps({ api, journal, maskedLicences, emit, ownSurface, journaled: (path) => !inspector?.owns(path) }), listener, routeSteps);
+  const surfaceOf = (path: string) => (inspector?.owns(path) ? 'inspector' : isAdminPath(path) ? 'admin' : 'api');
+  const flow = compose(sharedSteps({ api, journal, maskedLicences, emit, surfaceOf }), listener, routeSteps);
 
   /** The whole request, synchronous when nothing on its way waits (flow.ts). */
   function answer(request: Request, transport?: AnswerOptions): Response | Promise<Response> {

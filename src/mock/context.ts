@@ -63,6 +63,8 @@ export interface RequestContext extends MockContext {
   entry?: JournalEntry;
   /** What the adapter that asked told the mock (mock.answer's options): its surface rules, its hang-up. */
   transport?: AnswerOptions;
+  /** Which surface the request is on (the journal step reads it once): the API, the mock's own (`/__sora/*`), the inspector's. */
+  surface?: 'api' | 'admin' | 'inspector';
   /** The route the route step found, and its parameters; the rest of the flow is its own steps. */
   match?: { handler: (ctx: RequestContext, params: Record<string, string>) => Response | Promise<Response>; params: Record<string, string> };
   /** The operation's input as the pipeline's input step parsed and validated it. */
@@ -104,6 +106,7 @@ class Context implements RequestContext {
   declare error: RequestContext['error'];
   declare entry: JournalEntry | undefined;
   declare transport: AnswerOptions | undefined;
+  declare surface: RequestContext['surface'];
   declare match: RequestContext['match'];
   declare input: unknown;
   declare body: ParsedBody | undefined;
@@ -135,6 +138,7 @@ class Context implements RequestContext {
     this.error = undefined;
     this.entry = undefined;
     this.transport = transport;
+    this.surface = undefined;
     this.match = undefined;
     this.input = undefined;
     this.body = undefined;

@@ -22,10 +22,11 @@ export interface SharedStepsDeps {
   /** Licence keys as the journal shows them, masked once. */
   maskedLicences: ReadonlyMap<string, string>;
   emit<E extends keyof SoraMockEvents>(event: E, payload: SoraMockEvents[E]): void;
-  /** The mock's own surface (`/__sora/*`, the inspector): other hosts and origins refused, no CORS, no network faults. */
-  ownSurface(path: string): boolean;
-  /** Whether a path's requests enter the journal (the inspector's own do not: it shows the journal). */
-  journaled(path: string): boolean;
+  /**
+   * Which surface a path is on: the API, the mock's own (`/__sora/*`: other hosts and origins refused,
+   * no CORS, no network faults) or the inspector's (its own too, and out of the journal it shows).
+   */
+  surfaceOf(path: string): RequestContext['surface'];
 }
 
 const CORS_HEADERS: readonly (readonly [string, string])[] = [
@@ -75,7 +76,7 @@ export function failure(ctx: RequestContext, error: unknown): Response {
  */
 const IN_FLIGHT = new Set<Request>();
 
-export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, journaled }: SharedStepsDeps): Step<RequestContext>[] {
+export function sharedSteps({ api, journal, maskedLicences, emit, surfaceOf }: SharedStepsDeps): Step<RequestContext>[] {
   /** The entry of an answered request: written, announced, and handed to the adapter that asked. */
   function record(ctx: RequestContext, response: Response, body: JournalBody | undefined, network: JournalEntry['network'], started: number, startedAt: number): Response {
     const { request } = ctx;
@@ -117,7 +118,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
   function settle(ctx: RequestContext, response: Response, started: number, startedAt: number): Answer {
     const body = recordBody(ctx.body, ctx.raw);
     // The connection's fault, for the adapter to enact (network.ts); never on the mock's own surface.
-    const network = ownSurface(ctx.path) ? undefined : chooseNetwork(ctx, response);
+    const network = ctx.surface !== 'api' ? undefined : chooseNetwork(ctx, response);
     if (body instanceof Promise || network instanceof Promise) {
       return Promise.all([body, network]).then(([recorded, chosen]) => record(ctx, response, recorded, chosen, started, startedAt));
     }
@@ -127,7 +128,9 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
   const journalStep: Step<RequestContext> = {
     name: 'journal',
     run(ctx, next) {
-      if (!journaled(ctx.path)) return next(ctx);
+      // Read once, here, for every step after.
+      ctx.surface = surfaceOf(ctx.path);
+      if (ctx.surface === 'inspector') return next(ctx);
       const started = performance.now();
       const startedAt = ctx.now();
       const answer = next(ctx);
@@ -170,7 +173,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
   const corsStep: Step<RequestContext> = {
     name: 'cors',
     run(ctx, next) {
-      if (!ctx.options.cors || !ctx.request.headers.has('origin') || ownSurface(ctx.path)) return next(ctx);
+      if (!ctx.options.cors || ctx.surface !== 'api' || !ctx.request.headers.has('origin')) return next(ctx);
       return after(next(ctx), (response) => {
         allowCrossOrigin(ctx.request, response.headers);
         return response;
@@ -184,7 +187,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
   const surfaceStep: Step<RequestContext> = {
     name: 'surface',
     run(ctx, next) {
-      if (!ownSurface(ctx.path)) return next(ctx);
+      if (ctx.surface === 'api') return next(ctx);
       const foreignHost = refuseForeignHost(ctx.request, ctx.transport?.hostAllowed?.bind(ctx.transport));
       if (foreignHost) return failWith(ctx, foreignHost);
       const crossOrigin = refuseCrossOrigin(ctx.request, ctx.url, ctx.options.publicUrl);
@@ -197,7 +200,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, ownSurface, jo
   const networkStep: Step<RequestContext> = {
     name: 'network',
     run(ctx, next) {
-      if (ownSurface(ctx.path)) return next(ctx);
+      if (ctx.surface !== 'api') return next(ctx);
       try {
         ctx.preferNetwork = networkFromHeader(ctx.request);
       } catch (error) {
