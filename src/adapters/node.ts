@@ -84,9 +84,13 @@ export function createSoraServer<A extends boolean = false>(
   // enacted first, on the socket), each carrying the headers read first.
   const carry = (request: Request, answer: Response, exchange: Exchange, outgoing: ServerResponse): Response | Promise<Response> => {
     const network = exchange.entry?.network;
-    const headers = answer.headers;
-    if (network) return enactOnSocket(new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers }), network, outgoing);
+    // `headers` is read only here: on the bridge's lightweight Response, reading it makes a Headers object.
+    if (network) {
+      const headers = answer.headers;
+      return enactOnSocket(new Response(answer.body, { status: answer.status, statusText: answer.statusText, headers }), network, outgoing);
+    }
     if (request.method !== 'POST' || answer.status !== 200) return answer;
+    const headers = answer.headers;
     return (headers.get('content-type') ?? '').startsWith('text/event-stream') && answer.body ? shutdown.endable(answer, headers, outgoing) : answer;
   };
 
