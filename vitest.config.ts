@@ -37,7 +37,7 @@ const BROWSER = ['test/**/*.browser.test.ts'];
 /** Real HTTP over 127.0.0.1 in this process (servers, proxies, clients), no other process. */
 const INTEGRATION = [
   'test/adapters/{drill-vitest,inspector-adapters,keep-alive,middleware,msw,msw-retries,msw-unhandled,network-faults,node,parity}.test.ts',
-  'test/conformance/{describe,deviations,units}.test.ts',
+  'test/conformance/{clean-deployment,describe,units}.test.ts',
   'test/e2e/{fuzz,streams}.test.ts',
   'test/hardening/{edge,inputs,links,state}.test.ts',
   'test/inspector/inspector.test.ts',

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoraServer } from '../../src/adapters/node.js';
 import { maskSecret } from '../../src/mock/mask.js';
-import { BROKEN } from './helpers/deviations.js';
+import { BROKEN } from './helpers/faults.js';
 import { envelope } from './helpers/gateway.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { editFields, startProxy } from './helpers/proxy.js';

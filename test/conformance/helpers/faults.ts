@@ -144,7 +144,7 @@ function fabricatedVideo(id: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-/** The sixteen faults of the first list (test/conformance/deviations.test.ts runs these). */
+/** The sixteen faults of the first list (faults.test.ts runs them with the rest; cli.test.ts picks some). */
 export const BROKEN: Fault[] = [
   {
     name: 'ignores model options (rewrites sora_video2-... to sora_video2)',

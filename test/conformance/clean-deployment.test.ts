@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => mock.server.close());
 
-describe('broken deployments', () => {
+describe('the clean deployment', () => {
   it('the clean mock passes every check, fuzz included', async () => {
     const report = await runConformance({ baseUrl: mock.url, license: LICENSE, fuzz: 8 });
     // The early-content probe is honestly skipped when a loaded machine lets its job finish first.
