@@ -2,8 +2,7 @@
  * What every adapter shares. Kept apart from msw.ts so the Node server (and `sora-kit serve`) never
  * loads msw, which users of the server alone need not install.
  */
-import { FAVICON_PATH } from '../mock/inspector/favicon.js';
-import { INSPECTOR_PATH, INSPECTOR_PREFIX } from '../mock/inspector/index.js';
+import { isInspectorPath } from '../mock/inspector/index.js';
 import type { SoraMock } from '../mock/types.js';
 
 /** Options or an existing mock? Every adapter accepts both. */
@@ -15,6 +14,6 @@ export function isSoraMock(value: unknown): value is SoraMock {
 export function ownsPath(mock: SoraMock, path: string): boolean {
   const { basePath, admin, inspector } = mock.options;
   if (path === basePath || path.startsWith(`${basePath}/`)) return true;
-  if (inspector && (path === INSPECTOR_PATH || path === FAVICON_PATH || path === INSPECTOR_PREFIX || path.startsWith(`${INSPECTOR_PREFIX}/`))) return true;
+  if (inspector && isInspectorPath(path)) return true;
   return admin && path.startsWith('/__sora/');
 }

@@ -45,8 +45,3 @@ export function compose<C>(steps: readonly Step<C>[], listener?: StepListener<C>
   }
   return chain;
 }
-
-/** `then` for an answer that may not be a promise: synchronous in, synchronous out. */
-export function after(answer: Answer, then: (response: Response) => Answer): Answer {
-  return answer instanceof Promise ? answer.then(then) : then(answer);
-}

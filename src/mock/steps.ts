@@ -9,7 +9,8 @@ import { IGNORED_PARAMS_HEADER, cutText } from '../spec/rules.js';
 import { refuseCrossOrigin, refuseForeignHost } from './admin-guard.js';
 import { licenseKeyOf } from './auth.js';
 import { chooseNetwork, type RequestContext } from './context.js';
-import { after, type Answer, type Step } from './flow.js';
+import type { Answer, Step } from './flow.js';
+import { andThen } from './jobs.js';
 import { HttpError } from './http.js';
 import { linkBytes, recordBody, recordHeadersSized, type Journal } from './journal.js';
 import { networkFromHeader } from './network.js';
@@ -164,7 +165,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, surfaceOf }: S
   };
   const headStep: Step<RequestContext> = {
     name: 'head',
-    run: (ctx, next) => (ctx.request.method === 'HEAD' ? after(next(ctx), withoutBody) : next(ctx)),
+    run: (ctx, next) => (ctx.request.method === 'HEAD' ? andThen(next(ctx), withoutBody) : next(ctx)),
   };
 
   // Only browsers need CORS headers, and they always send Origin on cross-origin requests; leaving
@@ -174,7 +175,7 @@ export function sharedSteps({ api, journal, maskedLicences, emit, surfaceOf }: S
     name: 'cors',
     run(ctx, next) {
       if (!ctx.options.cors || ctx.surface !== 'api' || !ctx.request.headers.has('origin')) return next(ctx);
-      return after(next(ctx), (response) => {
+      return andThen(next(ctx), (response) => {
         allowCrossOrigin(ctx.request, response.headers);
         return response;
       });

@@ -22,6 +22,11 @@ import { INSPECTOR_PAGE } from './page.js';
 export const INSPECTOR_PATH = '/';
 export const INSPECTOR_PREFIX = '/__sora/inspector';
 
+const isPage = (pathname: string) => pathname === INSPECTOR_PATH || pathname === INSPECTOR_PREFIX || pathname === `${INSPECTOR_PREFIX}/`;
+
+/** Whether a request path is the inspector's: its page, its icon, or under INSPECTOR_PREFIX. */
+export const isInspectorPath = (pathname: string): boolean => isPage(pathname) || pathname === FAVICON_PATH || pathname.startsWith(`${INSPECTOR_PREFIX}/`);
+
 /** Where the mock mounts the inspector (every GET it answers; fetch answers an unknown name under the prefix). */
 export const INSPECTOR_ROUTES: readonly string[] = [INSPECTOR_PATH, INSPECTOR_PREFIX, `${INSPECTOR_PREFIX}/`, FAVICON_PATH, `${INSPECTOR_PREFIX}/:name`];
 
@@ -409,12 +414,8 @@ export function createInspector(mock: SoraMock<boolean>, options: InspectorOptio
     });
   };
 
-  const isPage = (pathname: string) => pathname === INSPECTOR_PATH || pathname === INSPECTOR_PREFIX || pathname === `${INSPECTOR_PREFIX}/`;
-
   return {
-    owns(pathname) {
-      return isPage(pathname) || pathname === FAVICON_PATH || pathname.startsWith(`${INSPECTOR_PREFIX}/`);
-    },
+    owns: isInspectorPath,
     fetch(request, hangUp) {
       const url = new URL(request.url);
       const apiUrl = `${mock.options.publicUrl ?? url.origin}${mock.options.basePath}`;
