@@ -30,6 +30,8 @@ const E2E = [
   // The README's test snippets, which test/readme.test.ts writes here and runs with vitest as a reader would.
   'test/.readme-tmp/**/*.test.ts',
 ];
+/** The projects whose tests start `sora-kit` in a child process build it first (test/helpers/cli.ts). */
+const BUILD_CLI = './test/helpers/build-cli.ts';
 /** The conformance harnesses: a full checker run per broken or legitimate deployment, runs at once. */
 const HARNESS = ['test/conformance/{faults,variants,mutants}.test.ts'];
 /** Chromium through playwright-core. */
@@ -80,10 +82,11 @@ export default defineConfig({
       // Each file runs its deployments concurrently itself (five runs at once, the mutants six), and
       // the mock renders their media: one file per core, or runs time out on a loaded machine.
       project('harness', { include: HARNESS, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 2 } }),
-      // The processes they start (node with tsx, tsc, vitest, ffmpeg) need the cores: one file per core.
-      project('e2e', { include: E2E, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 3 } }),
+      // The processes they start (the CLI, tsc, vitest, ffmpeg) need the cores: one file per core. The
+      // CLI they start is the sources transpiled once per run (test/helpers/cli.ts).
+      project('e2e', { include: E2E, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 3 }, globalSetup: [BUILD_CLI] }),
       // Each file starts its own Chromium, which uses several processes: one file per core.
-      project('browser', { include: BROWSER, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 4 } }),
+      project('browser', { include: BROWSER, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 4 }, globalSetup: [BUILD_CLI] }),
     ],
   },
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClientReport } from '../../src/mock/client-report.js';
 import { REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sora-client-report-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,7 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Serve with --client-report, let `traffic` run against it, stop it with SIGTERM; the exit code. */
 async function serveWith(file: string, traffic: (base: string) => Promise<void>): Promise<number> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_')));
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve', '--port', '0', '--quiet', '--instant', '--media-workers', '0', '--client-report', file], { cwd: REPO_ROOT, env: clean });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--quiet', '--instant', '--media-workers', '0', '--client-report', file], { cwd: REPO_ROOT, env: clean });
   let out = '';
   const base = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {

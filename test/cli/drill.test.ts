@@ -1,5 +1,5 @@
 /**
- * `sora-kit drill` end to end, as a user runs it (dist/cli/index.js, `npm run build` first): the
+ * `sora-kit drill` end to end, as a user runs it (the built CLI, test/helpers/cli.ts): the
  * careful example client passes every row, the naive one fails the rows it should, with the client
  * report's findings saying why; the exit codes (0, 1, 2), --expect, --scenarios and the report
  * formats. The clients' own deadlines and the drill's are short, and --instant makes jobs finish at once.
@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { drillVerdict, selectDrill, DRILL_NAMES } from '../../src/mock/drill.js';
 import type { DrillReport } from '../../src/cli/drill-report.js';
 import { REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sora-drill-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function drill(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_')));
   return new Promise((done) => {
-    execFile(process.execPath, ['dist/cli/index.js', 'drill', ...args], { cwd: REPO_ROOT, env: { ...clean, ...env }, timeout: 170_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [CLI, 'drill', ...args], { cwd: REPO_ROOT, env: { ...clean, ...env }, timeout: 170_000 }, (error, stdout, stderr) =>
       done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -2,7 +2,7 @@
  * The CLI loads only the subcommand that runs (src/cli/program.ts): `sora-kit serve` never loads the
  * conformance runner, fast-check or the proxy, `sora-kit check` never loads the server, `--version`
  * loads no subcommand, and a server that has made no video has not loaded mediabunny. What loaded is
- * read from Node's own module loader (test/helpers/loaded-modules.mjs), as the CLI runs from source.
+ * read from Node's own module loader (test/helpers/loaded-modules.mjs), named by their sources.
  * The full help, `help <command>` and a mistyped name still see every subcommand.
  */
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../e2e/support.js';
+import { CLI, REPO_ROOT, sourceOf } from '../helpers/cli.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sora-lazy-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -21,7 +21,7 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  /** Repository-relative paths (node_modules/<package>/... for dependencies) of every module loaded. */
+  /** Repository-relative paths (node_modules/<package>/... for dependencies; src/... for the CLI's own) of every module loaded. */
   loaded: string[];
 }
 
@@ -31,11 +31,11 @@ function cli(...args: string[]): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--import', './test/helpers/loaded-modules.mjs', 'src/cli/index.ts', ...args],
+      ['--import', './test/helpers/loaded-modules.mjs', CLI, ...args],
       { cwd: REPO_ROOT, env: { ...clean, LOADED_MODULES_LOG: log } },
       (error, stdout, stderr) => {
         const urls = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
-        const loaded = urls.map((u) => relative(REPO_ROOT, fileURLToPath(u.split('?')[0])));
+        const loaded = urls.map((u) => sourceOf(relative(REPO_ROOT, fileURLToPath(u.split('?')[0]))));
         done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, loaded });
       },
     );
@@ -70,7 +70,7 @@ describe('sora-kit loads what the command needs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--fail-on');
     expect(SUBCOMMAND_FILES.filter((f) => r.loaded.includes(f))).toEqual(['src/cli/check.ts']);
-    for (const prefix of ['src/adapters/', 'src/inspector/', 'src/mock/']) expect(under(r.loaded, prefix)).toEqual([]);
+    for (const prefix of ['src/adapters/', 'src/mock/']) expect(under(r.loaded, prefix)).toEqual([]);
   });
 
   it('--version: no subcommand at all', async () => {

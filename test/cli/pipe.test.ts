@@ -6,12 +6,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 
 /** `sora-kit <args> | <reader>` from source, then sora-kit's own exit status (PIPESTATUS[0]) on stdout. */
 async function piped(args: string, reader: string) {
-  const script = `node --import tsx src/cli/index.ts ${args} | ${reader}; echo "sora-kit exited \${PIPESTATUS[0]}"`;
+  const script = `node ${CLI} ${args} | ${reader}; echo "sora-kit exited \${PIPESTATUS[0]}"`;
   return run('bash', ['-c', script], { cwd: REPO_ROOT });
 }
 

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check.js';
 import { RUN_DEFAULTS, runConformance } from '../../src/conformance/index.js';
 import { describeBytes } from '../../src/util/index.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ONLY = ['models.list', 'chat.image.stream.content-type'];
@@ -117,7 +118,7 @@ describe('the checker against a deployment that never stops answering', () => {
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
       const child = execFile(
         process.execPath,
-        ['--import', 'tsx', 'src/cli/index.ts', 'check', '--base-url', evilUrl, '--license', 'k', '--only', ONLY.join(','), '--reporter', 'json'],
+        [CLI, 'check', '--base-url', evilUrl, '--license', 'k', '--only', ONLY.join(','), '--reporter', 'json'],
         { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 },
         (error, stdout, stderr) => {
           clearInterval(watch);

@@ -15,6 +15,7 @@ import { envelope } from './helpers/gateway.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { editFields, startProxy } from './helpers/proxy.js';
 import { descendants, parseXml } from './helpers/xml.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let mock: Awaited<ReturnType<typeof startMock>>;
@@ -27,7 +28,7 @@ function check(...args: string[]): Promise<{ code: number; stdout: string; stder
 function checkWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check', ...args], { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'check', ...args], { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -14,6 +14,7 @@ import { coverageRows, uncoveredItems } from '../../src/conformance/coverage.js'
 import { unprovenItems, type MutantResult } from './helpers/mutant-harness.js';
 import { startMock } from './helpers/mock.js';
 import { runOptions } from './helpers/runs.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CHECK_IDS = new Set(CATALOGUE.map((c) => c.id));
@@ -62,7 +63,7 @@ const Rows = z.array(z.object({ operation: z.string(), kind: z.enum(['parameter'
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'check', ...args], { cwd: ROOT, env, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'check', ...args], { cwd: ROOT, env, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -27,6 +27,7 @@ import { inspectMedia } from '../../src/media/inspect.js';
 import { encodeMp4 } from '../../src/media/mp4.js';
 import { encodePng } from '../../src/media/png.js';
 import { launchChromium, watchedPage } from '../helpers/chromium.js';
+import { CLI } from '../helpers/cli.js';
 import { FAULTS } from './helpers/faults.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { startProxy } from './helpers/proxy.js';
@@ -352,7 +353,7 @@ describe('sora-kit check --reporter html against the mock', () => {
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'src/cli/index.ts', 'check', '--base-url', mock.url, '--reporter', 'html', '--output', output, '--only', only.join(',')],
+        [CLI, 'check', '--base-url', mock.url, '--reporter', 'html', '--output', output, '--only', only.join(',')],
         { cwd: ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
         (error, out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
       );
@@ -391,7 +392,7 @@ describe('sora-kit check --reporter html against the mock', () => {
       const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done) => {
         execFile(
           process.execPath,
-          ['--import', 'tsx', 'src/cli/index.ts', 'check', '--base-url', proxy.url, '--reporter', 'html', '--output', output, '--only', 'images.size.wide'],
+          [CLI, 'check', '--base-url', proxy.url, '--reporter', 'html', '--output', output, '--only', 'images.size.wide'],
           { cwd: ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
           (error, _out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr: err }),
         );

@@ -3,11 +3,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LICENCE, REPO_ROOT } from './support.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = resolve(REPO_ROOT, 'src/cli/index.ts');
 
 interface Running {
   child: ChildProcess;
@@ -23,7 +22,7 @@ afterEach(() => {
 
 function sora(args: string[], env: Record<string, string> = {}): Running {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

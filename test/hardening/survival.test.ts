@@ -7,11 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LICENCE, REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 
-const CLI = resolve(REPO_ROOT, 'src/cli/index.ts');
 const RSS_LIMIT_MB = 400;
 
 let child: ChildProcess;
@@ -26,7 +25,7 @@ function rssMb(pid: number): number {
 
 beforeAll(async () => {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_')));
-  child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--quiet'], {
+  child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--quiet'], {
     cwd: REPO_ROOT,
     env: clean,
     stdio: ['ignore', 'pipe', 'pipe'],

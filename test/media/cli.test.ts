@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ffprobe, toTempFile } from '../helpers/ffmpeg.js';
+import { CLI } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -13,7 +14,7 @@ const out = mkdtempSync(join(tmpdir(), 'sora-kit-cli-media-'));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', ['--import', 'tsx', 'src/cli/index.ts', 'media', ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'media', ...args], { cwd: ROOT });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -24,7 +25,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 /** The command's standard output as bytes (a file written to `-`). */
 function runBytes(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((done) => {
-    execFile('node', ['--import', 'tsx', 'src/cli/index.ts', 'media', ...args], { cwd: ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'media', ...args], { cwd: ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') });
     });
   });

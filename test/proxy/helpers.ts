@@ -2,9 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { ObservedExchange, TrafficJudge, Violation } from '../../src/conformance/types.js';
 import { REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 
 /** A judge that keeps every exchange and flags what `flag` says (by default: any 5xx). */
 export function recordingJudge(flag: (e: ObservedExchange) => Omit<Violation, 'method' | 'url'> | undefined = fiveHundreds): TrafficJudge & { seen: ObservedExchange[] } {
@@ -52,8 +52,6 @@ export function signal(): { promise: Promise<void>; give: () => void } {
   return { promise, give };
 }
 
-export const CLI = resolve(REPO_ROOT, 'src/cli/index.ts');
-
 export interface Child {
   child: ChildProcess;
   stdout: () => string;
@@ -62,7 +60,7 @@ export interface Child {
 }
 
 export function spawnCli(args: string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -3,15 +3,15 @@
  * node:net server written here) and evil clients (raw sockets sending request targets no client
  * library would). Through each, the proxy stays up, stays under 400 MB, answers what it must with the
  * OpenAI envelope, and its report says what it did not judge. Sizes are chosen so the file runs in
- * seconds; the CLI's shutdown runs as a child process of the built `dist/`.
+ * seconds; the CLI's shutdown runs as a child process.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { MAX_LINKS_PER_ANSWER, MAX_MEDIA_QUEUE, MEDIA_FETCH_CONCURRENCY, MEDIA_F
 import { MAX_NOT_JUDGED_KEPT, MAX_VIOLATIONS_KEPT } from '../../src/proxy/observer.js';
 import { parseHar } from '../../src/replay/index.js';
 import { expectErrorEnvelope, REPO_ROOT } from '../e2e/support.js';
+import { CLI } from '../helpers/cli.js';
 import { recordingJudge, upstream } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -422,11 +423,9 @@ describe('hostile volume', () => {
   });
 });
 
-/** `sora-kit proxy` from the build, as users run it; its URL once it listens. */
+/** `sora-kit proxy` as users run it (test/helpers/cli.ts); its URL once it listens. */
 async function cliProxy(defer: Defer, args: string[]) {
-  const cli = resolve(REPO_ROOT, 'dist/cli/index.js');
-  if (!existsSync(cli)) throw new Error('dist/cli/index.js is missing: run npm run build');
-  const child = spawn(process.execPath, [cli, 'proxy', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   defer(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

@@ -8,12 +8,13 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../src/spec/openapi.js';
 import { REPO_ROOT } from './schemas/official.js';
+import { CLI } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 
-/** The CLI from source, as `npx sora-kit` would run it once built. */
+/** The CLI (test/helpers/cli.ts), as `npx sora-kit` runs it. */
 function cli(...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+  return run(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'sora-kit-spec-'));
