@@ -1,13 +1,10 @@
 /**
- * `sora-kit serve` as shipped: the built CLI (dist/, which `npm ci` builds through `prepare`) in a
- * child process on a free port, its origin read from the banner as .ci/run reads it. The CLI runs the
- * Node server with `overrideGlobalObjects`, which an in-process server in a test does not.
+ * `sora-kit serve` as users run it: the CLI (test/helpers/cli.ts) in a child process on a free
+ * port, its origin read from the banner as .ci/run reads it. The CLI runs the Node server with
+ * `overrideGlobalObjects`, which an in-process server in a test does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { REPO_ROOT } from '../e2e/support.js';
-
-export const BUILT_CLI = resolve(REPO_ROOT, 'dist/cli/index.js');
+import { CLI, REPO_ROOT } from './cli.js';
 
 export interface ServedCli {
   child: ChildProcess;
@@ -24,7 +21,7 @@ export interface ServedCli {
 export async function serveCli(args: string[] = [], { timeoutMs = 20_000 } = {}): Promise<ServedCli> {
   // The caller's SORA_MOCK_* settings would change what is served.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SORA_MOCK_')));
-  const child = spawn(process.execPath, [BUILT_CLI, 'serve', '--port', '0', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
