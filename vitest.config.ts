@@ -1,14 +1,16 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import LongestFirst from './test/helpers/sequencer.js';
 
 /**
- * The suite in projects, by what a test does (CONTRIBUTING.md, at the top). `npm test` runs
- * them all, one project after another (`sequence.groupOrder`: vitest runs projects with different
- * worker counts in separate groups), so each gets the machine to itself and its time is its own;
- * `npm run test:<project>` runs one. A file not listed below is a unit test, and the unit project's
- * setup (test/helpers/project-guard.ts) fails it if it opens a socket or starts a process.
+ * The suite in projects, by what a test does (CONTRIBUTING.md, at the top). `npm test` runs them all
+ * in three groups (`sequence.groupOrder`), one after another: unit; the harnesses, which must have the
+ * cores to themselves; then integration, e2e and browser in one pool, longest files first
+ * (test/helpers/sequencer.ts). `npm run test:<project>` runs one. A file not listed below is a unit
+ * test, and the unit project's setup (test/helpers/project-guard.ts) fails it if it opens a socket or
+ * starts a process.
  */
 
-/** Spawn processes: the built CLI, tsx, curl, ffmpeg/ffprobe, vite, npm. */
+/** Spawn processes: the CLI, curl, ffmpeg/ffprobe, vite, npm, redis-server, nginx. */
 const E2E = [
   'test/readme.test.ts',
   'test/package.test.ts',
@@ -49,6 +51,9 @@ const INTEGRATION = [
   'test/spec/analysis.test.ts',
 ];
 
+/** Projects with one worker count and group order run together, in one pool. */
+const POOL = { pool: 'forks', maxWorkers: 3, sequence: { groupOrder: 2 } } as const;
+
 const project = (name: string, test: TestProjectInlineConfiguration['test']): TestProjectInlineConfiguration => ({ extends: true, test: { name, ...test } });
 
 export default defineConfig({
@@ -56,6 +61,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    sequence: { sequencer: LongestFirst },
     setupFiles: ['./test/helpers/fast-check-setup.ts'],
     projects: [
       // CPU-bound and in-process: one worker per core, threads (cheaper to start than processes), and
@@ -70,23 +76,18 @@ export default defineConfig({
         setupFiles: ['./test/helpers/project-guard.ts'],
         provide: { forbidden: { sockets: 'integration', processes: 'e2e' } },
       }),
-      // Client and server share the process and mostly wait on each other: more workers than cores.
-      project('integration', {
-        include: INTEGRATION,
-        pool: 'forks',
-        maxWorkers: 3,
-        sequence: { groupOrder: 1 },
-        setupFiles: ['./test/helpers/project-guard.ts'],
-        provide: { forbidden: { processes: 'e2e' } },
-      }),
-      // Each file runs its deployments concurrently itself (five runs at once, the mutants six), and
-      // the mock renders their media: one file per core, or runs time out on a loaded machine.
-      project('harness', { include: HARNESS, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 2 } }),
-      // The processes they start (the CLI, tsc, vitest, ffmpeg) need the cores: one file per core. The
-      // CLI they start is the sources transpiled once per run (test/helpers/cli.ts).
-      project('e2e', { include: E2E, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 3 }, globalSetup: [BUILD_CLI] }),
-      // Each file starts its own Chromium, which uses several processes: one file per core.
-      project('browser', { include: BROWSER, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 4 }, globalSetup: [BUILD_CLI] }),
+      // The conformance harnesses alone (the only project that must not share the cores): each file runs
+      // its deployments concurrently (five runs at once, the mutants six) and the mock renders their
+      // media, so two files fill two cores; with more beside them, runs that must observe a job before
+      // it completes (an early-content probe, a job queued for three polls) see it completed.
+      project('harness', { include: HARNESS, pool: 'forks', maxWorkers: 2, sequence: { groupOrder: 1 } }),
+      // The rest share one pool, and the longest files start first (test/helpers/sequencer.ts): run one
+      // project after another, each ended on its longest file with a core idle. Most of their files
+      // wait (on their own servers, child processes, Chromium) more than they compute: one worker more
+      // than the cores.
+      project('integration', { ...POOL, include: INTEGRATION, setupFiles: ['./test/helpers/project-guard.ts'], provide: { forbidden: { processes: 'e2e' } } }),
+      project('e2e', { ...POOL, include: E2E, globalSetup: [BUILD_CLI] }),
+      project('browser', { ...POOL, include: BROWSER, globalSetup: [BUILD_CLI] }),
     ],
   },
 });

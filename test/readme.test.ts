@@ -67,14 +67,36 @@ function block(key: string): string {
 /** A block's text for a server at `origin` instead of the README's 127.0.0.1:4010. */
 const at = (text: string, origin: string) => text.replaceAll('http://127.0.0.1:4010', origin);
 
-async function typecheck(dir: string, file: string): Promise<{ code: number; stdout: string }> {
-  const tsconfig = join(dir, 'tsconfig.json');
-  writeFileSync(tsconfig, JSON.stringify({ extends: relative(dir, join(REPO_ROOT, 'tsconfig.json')), compilerOptions: { noEmit: true }, include: [relative(dir, file)] }));
-  const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
-  return run(process.execPath, [tsc, '-p', tsconfig], { cwd: REPO_ROOT }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
+/** The snippets that type-check, each in a test file of its own (written by the first beforeAll below). */
+const SNIPPET_FILES = {
+  msw: join(SCRATCH, 'msw', 'readme-msw.test.ts'),
+  replay: join(SCRATCH, 'replay', 'readme-replay.test.ts'),
+  steer: join(SCRATCH, 'steer', 'readme-steer.test.ts'),
+};
+let typechecked: Promise<{ code: number; stdout: string }> | undefined;
+
+/**
+ * tsc's diagnostics for one snippet file: one tsc program checks them all, once (starting tsc and
+ * loading the libraries' types is most of its cost); a diagnostic that names no snippet file (a
+ * configuration error) counts for every one, and so does a failure that printed nothing.
+ */
+async function typecheck(file: string): Promise<string[]> {
+  typechecked ??= (() => {
+    const tsconfig = join(SCRATCH, 'tsconfig.json');
+    const include = Object.values(SNIPPET_FILES).map((f) => relative(SCRATCH, f));
+    writeFileSync(tsconfig, JSON.stringify({ extends: relative(SCRATCH, join(REPO_ROOT, 'tsconfig.json')), compilerOptions: { noEmit: true }, include }));
+    const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
+    return run(process.execPath, [tsc, '-p', tsconfig, '--pretty', 'false'], { cwd: REPO_ROOT }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+  })();
+  const { code, stdout } = await typechecked;
+  // A diagnostic starts at column 0; its further lines are indented.
+  const diagnostics = stdout.split(/\n(?=\S)/).filter((d) => d.trim() !== '');
+  const snippets = Object.values(SNIPPET_FILES).map((f) => relative(REPO_ROOT, f));
+  const mine = diagnostics.filter((d) => d.startsWith(relative(REPO_ROOT, file)) || !snippets.some((s) => d.startsWith(s)));
+  return code !== 0 && diagnostics.length === 0 ? [`tsc exited ${code} and printed nothing`] : mine;
 }
 
 /** vitest on one file in a child process whose working directory is `cwd`: exit code, the JSON report's counts and the output. */
@@ -103,29 +125,39 @@ function expectAllPassed(result: Awaited<ReturnType<typeof vitest>>, total: numb
   expect({ code: result.code, success: result.success, total: result.total, passed: result.passed }, result.output).toEqual({ code: 0, success: true, total, passed: total });
 }
 
-beforeAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
-afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
-
 const MSW = `${block('class MyClient')}\n`;
 const REPLAY = `${block("readRecordings('recordings')")}\n`;
+const FAULTS = block('mock.faults.add(');
+const JOURNAL = block("mock.requests({ status: '4xx' })");
+
+beforeAll(() => {
+  rmSync(SCRATCH, { recursive: true, force: true });
+  // Each steering snippet runs in a test after the section's first snippet (its handlers and client);
+  // the journal snippet's `mock` is the one the faults snippet names.
+  const indent = (text: string) => text.replace(/^/gm, '  ');
+  const steer = `${MSW}\ntest('steer', async () => {\n${indent(FAULTS)}\n});\n\ntest('journal', async () => {\n  const mock = handlers.mock;\n${indent(JOURNAL)}\n});\n`;
+  for (const [file, code] of [
+    [SNIPPET_FILES.msw, MSW],
+    [SNIPPET_FILES.replay, REPLAY],
+    [SNIPPET_FILES.steer, steer],
+  ]) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, code);
+  }
+});
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 
 describe("README's msw snippet", () => {
-  const dir = join(SCRATCH, 'msw');
-  const file = join(dir, 'readme-msw.test.ts');
-  let code = '';
-  beforeAll(() => {
-    code = MSW;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, code);
-  });
+  const file = SNIPPET_FILES.msw;
 
   it('is the section that uses myClient, with its imports', () => {
-    expect(code).toContain("from 'sora-kit/msw'");
-    expect(code).toContain('myClient.makeVideo(');
+    expect(readFileSync(file, 'utf8')).toBe(MSW);
+    expect(MSW).toContain("from 'sora-kit/msw'");
+    expect(MSW).toContain('myClient.makeVideo(');
   });
 
   it('type-checks as it stands', async () => {
-    expect(await typecheck(dir, file)).toEqual({ code: 0, stdout: '' });
+    expect(await typecheck(file)).toEqual([]);
   }, 60_000);
 
   it('passes under vitest, with no msw warning', async () => {
@@ -136,15 +168,11 @@ describe("README's msw snippet", () => {
 });
 
 describe("README's replay snippet (section 4)", () => {
-  const dir = join(SCRATCH, 'replay');
-  const file = join(dir, 'readme-replay.test.ts');
-  let code = '';
-  let prompt = '';
+  const file = SNIPPET_FILES.replay;
+  const dir = dirname(file);
+  const code = REPLAY;
+  const prompt = /prompt: '([^']+)'/.exec(code)?.[1] ?? '';
   beforeAll(async () => {
-    code = REPLAY;
-    prompt = /prompt: '([^']+)'/.exec(code)?.[1] ?? '';
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, code);
     // The recording: the SDK through the proxy, as the section's first lines make one. Speed 10, so
     // the polls see the job move (a 10 s video renders in 1 s).
     const deployment = await serve({ speed: 10 });
@@ -176,7 +204,7 @@ describe("README's replay snippet (section 4)", () => {
   });
 
   it('type-checks as it stands', async () => {
-    expect(await typecheck(dir, file)).toEqual({ code: 0, stdout: '' });
+    expect(await typecheck(file)).toEqual([]);
   }, 60_000);
 
   it('passes under vitest against the recording, with no request left unhandled', async () => {
@@ -193,23 +221,10 @@ describe("README's replay snippet (section 4)", () => {
 });
 
 describe("README's snippets that steer and verify the msw mock (section 2)", () => {
-  const dir = join(SCRATCH, 'steer');
-  const file = join(dir, 'readme-steer.test.ts');
-  const faults = block('mock.faults.add(');
-  const journal = block("mock.requests({ status: '4xx' })");
-  beforeAll(() => {
-    mkdirSync(dir, { recursive: true });
-    // Each runs in a test after the section's first snippet (its handlers and client); the journal
-    // snippet's `mock` is the one the faults snippet names.
-    const indent = (text: string) => text.replace(/^/gm, '  ');
-    writeFileSync(
-      file,
-      `${MSW}\ntest('steer', async () => {\n${indent(faults)}\n});\n\ntest('journal', async () => {\n  const mock = handlers.mock;\n${indent(journal)}\n});\n`,
-    );
-  });
+  const file = SNIPPET_FILES.steer;
 
   it('type-check with the msw snippet', async () => {
-    expect(await typecheck(dir, file)).toEqual({ code: 0, stdout: '' });
+    expect(await typecheck(file)).toEqual([]);
   }, 60_000);
 
   it('pass under vitest: the fault answers a 429 once, and the journal lists the fields the SDK sent', async () => {

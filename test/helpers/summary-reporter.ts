@@ -1,6 +1,6 @@
 /**
  * After vitest's own summary: one line per project (vitest.config.ts) with its wall time, its test
- * count and its slowest file, so CI's log shows where the suite's time goes; then one plain closing
+ * count and its slowest file, and the whole run's wall time, so CI's log shows where the suite's time goes; then one plain closing
  * line, `N passed, N failed, N skipped`, so CI systems that read a run's last line (rather than its
  * exit code) see the counts in a standard form.
  */
@@ -57,6 +57,9 @@ export default class SummaryReporter implements Reporter {
       const slow = slowest ? `; slowest ${slowest.relativeModuleId} ${seconds(wall(this.moduleTimes.get(slowest.moduleId)))}` : '';
       return `${(name || 'tests').padEnd(12)} ${seconds(wall(this.projectTimes.get(name))).padStart(8)}  ${tests} tests in ${files} file${files === 1 ? '' : 's'}${slow}`;
     });
+    // Projects of one group overlap: the suite's own wall time, from the first file to the last.
+    const spans = [...this.projectTimes.values()];
+    if (spans.length > 1) lines.push(`${'suite'.padEnd(12)} ${seconds(Math.max(...spans.map((t) => t.end)) - Math.min(...spans.map((t) => t.start))).padStart(8)}`);
     process.stdout.write(`\n${lines.join('\n')}\n\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
