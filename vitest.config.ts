@@ -26,6 +26,8 @@ const E2E = [
   'test/hardening/survival.test.ts',
   'test/adapters/{cors,media-pool}.test.ts',
   'test/spec/openapi-cli.test.ts',
+  // esbuild runs as a process of its own.
+  'test/suite/build-cli.test.ts',
   // Media judged by Debian's ffprobe/ffmpeg (test/helpers/ffmpeg.ts).
   'test/media/{cli,derivatives,image,inspect,inspect-generated,jpeg,video}.test.ts',
   'test/media/h264/mp4.test.ts',
