@@ -2,14 +2,14 @@
  * Shared pieces of the end-to-end tests: the served mock, the official OpenAI schemas (ajv), and the
  * project's fixtures.
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import { createSoraServer, type SoraServer, type SoraServerOptions } from '../../src/adapters/node.js';
 import type { SoraMockOptions } from '../../src/mock/types.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 import { officialErrors } from '../spec/schemas/official.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO_ROOT };
 export const SEED_CURL_EXAMPLES = resolve(REPO_ROOT, 'fixtures/seed/curl-examples.json');
 export const FIXTURE_JPEG = resolve(REPO_ROOT, 'fixtures/media/image-96x64.jpg');
 export const FIXTURE_PNG = resolve(REPO_ROOT, 'fixtures/media/image-64x48.png');

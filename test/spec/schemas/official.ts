@@ -3,12 +3,12 @@
  * refreshed by scripts/openai-fixture.ts), compiled with ajv, for checking our shapes against them.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { REPO_ROOT } from '../../helpers/cli.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export { REPO_ROOT };
 export const OPENAI_SCHEMAS = resolve(REPO_ROOT, 'fixtures/openai/schemas.json');
 
 export interface OfficialSchema {
