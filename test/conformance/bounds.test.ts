@@ -15,9 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/check.js';
 import { RUN_DEFAULTS, runConformance } from '../../src/conformance/index.js';
 import { describeBytes } from '../../src/util/index.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ONLY = ['models.list', 'chat.image.stream.content-type'];
 
 /** What the evil deployment saw of each endless answer: bytes it wrote, and whether the client hung up. */
@@ -119,7 +118,7 @@ describe('the checker against a deployment that never stops answering', () => {
       const child = execFile(
         process.execPath,
         [CLI, 'check', '--base-url', evilUrl, '--license', 'k', '--only', ONLY.join(','), '--reporter', 'json'],
-        { cwd: ROOT, maxBuffer: 8 * 1024 * 1024 },
+        { cwd: REPO_ROOT, maxBuffer: 8 * 1024 * 1024 },
         (error, stdout, stderr) => {
           clearInterval(watch);
           done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -140,7 +139,7 @@ describe('the checker against a deployment that never stops answering', () => {
   }, 60_000);
 
   it('the Bounds part of specs/conformance.md gives the default caps', () => {
-    const doc = readFileSync(resolve(ROOT, 'specs/conformance.md'), 'utf8');
+    const doc = readFileSync(resolve(REPO_ROOT, 'specs/conformance.md'), 'utf8');
     const bounds = doc.slice(doc.indexOf('## Bounds'), doc.indexOf('## The harness'));
     expect(bounds).toContain(`| ${describeBytes(RUN_DEFAULTS.maxBodyBytes)}: `);
     expect(bounds).toContain(`| ${describeBytes(RUN_DEFAULTS.maxStreamBytes)} (`);

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoraServer } from '../../src/adapters/node.js';
 import { maskSecret } from '../../src/mock/mask.js';
@@ -15,9 +15,8 @@ import { envelope } from './helpers/gateway.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { editFields, startProxy } from './helpers/proxy.js';
 import { descendants, parseXml } from './helpers/xml.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let mock: Awaited<ReturnType<typeof startMock>>;
 const scratch = mkdtempSync(join(tmpdir(), 'sora-kit-check-'));
 
@@ -28,7 +27,7 @@ function check(...args: string[]): Promise<{ code: number; stdout: string; stder
 function checkWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, 'check', ...args], { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'check', ...args], { cwd: REPO_ROOT, env: { ...clean, ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -5,7 +5,6 @@
  * is asserted on the harness's results in mutants.test.ts (one harness run serves both).
  */
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CATALOGUE, formatJson, runConformance } from '../../src/conformance/index.js';
@@ -14,9 +13,8 @@ import { coverageRows, uncoveredItems } from '../../src/conformance/coverage.js'
 import { unprovenItems, type MutantResult } from './helpers/mutant-harness.js';
 import { startMock } from './helpers/mock.js';
 import { runOptions } from './helpers/runs.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const CHECK_IDS = new Set(CATALOGUE.map((c) => c.id));
 
 describe('the coverage matrix', () => {
@@ -63,7 +61,7 @@ const Rows = z.array(z.object({ operation: z.string(), kind: z.enum(['parameter'
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SORA_BASE_URL' && k !== 'SORA_LICENSE'));
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, 'check', ...args], { cwd: ROOT, env, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'check', ...args], { cwd: REPO_ROOT, env, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

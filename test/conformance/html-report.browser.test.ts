@@ -11,7 +11,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,12 +27,11 @@ import { inspectMedia } from '../../src/media/inspect.js';
 import { encodeMp4 } from '../../src/media/mp4.js';
 import { encodePng } from '../../src/media/png.js';
 import { launchChromium, watchedPage } from '../helpers/chromium.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
 import { FAULTS } from './helpers/faults.js';
 import { LICENSE, startMock } from './helpers/mock.js';
 import { startProxy } from './helpers/proxy.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const BASE_URL = 'http://127.0.0.1:4010/sora/v1';
 const PNG_SIZE = { width: 40, height: 30 };
 /** 12 x 8 macroblocks: 192 x 128. */
@@ -354,7 +353,7 @@ describe('sora-kit check --reporter html against the mock', () => {
       execFile(
         process.execPath,
         [CLI, 'check', '--base-url', mock.url, '--reporter', 'html', '--output', output, '--only', only.join(',')],
-        { cwd: ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
+        { cwd: REPO_ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
         (error, out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout: out, stderr: err }),
       );
     });
@@ -393,7 +392,7 @@ describe('sora-kit check --reporter html against the mock', () => {
         execFile(
           process.execPath,
           [CLI, 'check', '--base-url', proxy.url, '--reporter', 'html', '--output', output, '--only', 'images.size.wide'],
-          { cwd: ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
+          { cwd: REPO_ROOT, env: { ...clean, SORA_LICENSE: LICENSE }, maxBuffer: 32 * 1024 * 1024 },
           (error, _out, err) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr: err }),
         );
       });

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LICENCE, REPO_ROOT } from './support.js';
 import { CLI } from '../helpers/cli.js';
 
-
 interface Running {
   child: ChildProcess;
   stdout: () => string;

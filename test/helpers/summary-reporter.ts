@@ -1,8 +1,8 @@
 /**
  * After vitest's own summary: one line per project (vitest.config.ts) with its wall time, its test
- * count and its slowest file, and the whole run's wall time, so CI's log shows where the suite's time goes; then one plain closing
- * line, `N passed, N failed, N skipped`, so CI systems that read a run's last line (rather than its
- * exit code) see the counts in a standard form.
+ * count and its slowest file, and the whole run's wall time, so CI's log shows where the suite's time
+ * goes; then one plain closing line, `N passed, N failed, N skipped`, so CI systems that read a run's
+ * last line (rather than its exit code) see the counts in a standard form.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 

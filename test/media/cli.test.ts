@@ -1,20 +1,18 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ffprobe, toTempFile } from '../helpers/ffmpeg.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, REPO_ROOT } from '../helpers/cli.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const out = mkdtempSync(join(tmpdir(), 'sora-kit-cli-media-'));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'media', ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'media', ...args], { cwd: REPO_ROOT });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -25,7 +23,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 /** The command's standard output as bytes (a file written to `-`). */
 function runBytes(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, 'media', ...args], { cwd: ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, 'media', ...args], { cwd: REPO_ROOT, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString('utf8') });
     });
   });
@@ -90,7 +88,7 @@ describe('sora-kit media', () => {
     expect((await ffprobe(toTempFile(image.stdout, 'stdout.png'))).streams[0]).toMatchObject({ codec_name: 'png', width: 1024, height: 1024 });
     expect(video.code, video.stderr).toBe(0);
     expect((await ffprobe(toTempFile(video.stdout, 'stdout.webp'))).streams[0]).toMatchObject({ codec_name: 'webp', width: 320, height: 180 });
-    expect(existsSync(join(ROOT, '-'))).toBe(false);
+    expect(existsSync(join(REPO_ROOT, '-'))).toBe(false);
   });
 
   it('refuses an --out whose extension is not the medium\'s, and - for several images, with exit 2', async () => {
