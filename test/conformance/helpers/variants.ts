@@ -17,8 +17,10 @@ import {
   isFile,
   isImageFile,
   isImages,
+  isRemix,
   isStream,
   isVideoContent,
+  isVideoCreate,
   isVideoList,
   jsonBody,
   pathOf,
@@ -96,7 +98,9 @@ const MEDIA_TYPES = /^(image|video)\//;
 
 /**
  * Hide completion from the first `polls` polls of each job, showing `shown(n)` at the n-th poll
- * instead (list items and the content endpoint agree: 409 while hidden). Progress never goes down.
+ * instead (the create answer shows `shown(0)`; list items and the content endpoint agree: 409 while
+ * hidden). Progress never goes down. Before, the create answer was left as the mock made it: a job
+ * created in progress then went back to queued at its first poll, which the judge rightly reported.
  */
 function pacing(polls: number, shown: (n: number) => { status: string; progress: number }): Deviation {
   const seen = new Map<string, number>();
@@ -112,11 +116,13 @@ function pacing(polls: number, shown: (n: number) => { status: string; progress:
     },
     response: (res, req) => {
       if (res.status !== 200) return res;
+      const created = isVideoCreate(req) || isRemix(req);
       const id = videoIdOfRetrieve(req);
       if (id) seen.set(id, (seen.get(id) ?? 0) + 1);
-      if (!id && !isVideoList(req)) return res;
+      if (!created && !id && !isVideoList(req)) return res;
       return editVideos(res, (v) => {
         if (v.status === 'failed') return;
+        if (created) seen.set(v.id, 0);
         if (hidden(v.id)) Object.assign(v, shown(seen.get(v.id)!), { completed_at: null, expires_at: null });
         else if (v.status !== 'completed') v.progress = Math.max(v.progress, last.get(v.id) ?? 0);
         last.set(v.id, v.progress);
